@@ -1,0 +1,3 @@
+from callstudio.cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""The one policy point: "may this actor do this here?" and "which rows may this actor read?".
+
+An `OrgAccess` (one query) and a `TeamAccess` (two more) are built once per request and asked
+`has`/`require`. Deny by default: no active membership, no role, no permission, no access.
+An organization the actor does not belong to, or a team outside it, is "not found"."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from callstudio.core.errors import Forbidden, Invalid, NotFound
+from callstudio.orgs.models import OrgMembership, Team, TeamMembership
+
+from .models import Role
+from .permissions import ORG_PERMISSIONS, TEAM_PERMISSIONS
+from .roles import BUILTIN_ROLES
+
+
+def role_permissions(role_key: str, custom_role: Role | None) -> frozenset[str]:
+    if custom_role is not None:
+        return custom_role.permission_set
+    role = BUILTIN_ROLES.get(role_key)
+    return role.permissions if role else frozenset()
+
+
+def role_display_name(role_key: str, custom_role: Role | None) -> str:
+    return custom_role.name if custom_role is not None else BUILTIN_ROLES[role_key].name
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    account: object
+    organization: object
+    membership: OrgMembership
+    # Everything the org role grants: org-scope permissions, and team-scope ones in every team.
+    permissions: frozenset[str]
+
+    @property
+    def org_permissions(self) -> frozenset[str]:
+        return self.permissions & ORG_PERMISSIONS
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden(f"Your role does not allow this (needs {permission}).")
+
+
+@dataclass(frozen=True)
+class TeamAccess:
+    org: OrgAccess
+    team: Team
+    membership: TeamMembership | None
+    permissions: frozenset[str]
+
+    @property
+    def account(self):
+        return self.org.account
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden(f"Your role in this team does not allow this (needs {permission}).")
+
+    def restrict(self, qs: QuerySet, *, resource: str, owner_field: str) -> QuerySet:
+        """The rows of this team this actor may read, as a queryset filter (never a row loop):
+        `<resource>.read.all` sees the team's rows, `<resource>.read.own` only rows whose
+        `owner_field` is the actor, anything else sees nothing."""
+        qs = qs.filter(team_id=self.team.id)
+        if self.has(f"{resource}.read.all"):
+            return qs
+        if self.has(f"{resource}.read.own"):
+            return qs.filter(**{owner_field: self.account.pk})
+        return qs.none()
+
+
+def org_access(account, org_id: str) -> OrgAccess:
+    """One query. Archived members and strangers get the same answer: not found."""
+    if account is None or not account.is_authenticated:
+        raise NotFound("Organization not found.")
+    membership = (
+        OrgMembership.objects.select_related("organization", "custom_role")
+        .filter(organization_id=org_id, account_id=account.pk, status=OrgMembership.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Organization not found.")
+    return OrgAccess(
+        account=account,
+        organization=membership.organization,
+        membership=membership,
+        permissions=role_permissions(membership.role, membership.custom_role),
+    )
+
+
+def team_access(access: OrgAccess, team_id: str) -> TeamAccess:
+    """Two queries: the team inside the actor's organization, and the actor's team role."""
+    team = Team.objects.filter(organization_id=access.organization.id, id=team_id).first()
+    if team is None:
+        raise NotFound("Team not found.")
+    membership = (
+        TeamMembership.objects.select_related("custom_role")
+        .filter(team_id=team.id, account_id=access.account.pk, revoked_at__isnull=True)
+        .first()
+    )
+    team_role = (
+        role_permissions(membership.role, membership.custom_role) if membership else frozenset()
+    )
+    permissions = (access.permissions & TEAM_PERMISSIONS) | (team_role & TEAM_PERMISSIONS)
+    return TeamAccess(org=access, team=team, membership=membership, permissions=permissions)
+
+
+def team_access_require_read(access: OrgAccess, team_id: str) -> TeamAccess:
+    team = team_access(access, team_id)
+    team.require("team.read")
+    return team
+
+
+def readable_teams(access: OrgAccess) -> QuerySet:
+    """Teams this actor may open: every team when the org role grants `team.read`, otherwise the
+    teams where their team role does."""
+    teams = Team.objects.filter(organization_id=access.organization.id)
+    if access.has("team.read"):
+        return teams
+    memberships = TeamMembership.objects.select_related("custom_role").filter(
+        organization_id=access.organization.id,
+        account_id=access.account.pk,
+        revoked_at__isnull=True,
+    )
+    team_ids = [
+        m.team_id for m in memberships if "team.read" in role_permissions(m.role, m.custom_role)
+    ]
+    return teams.filter(id__in=team_ids)
+
+
+def ensure_can_grant(held: frozenset[str], granted: Iterable[str], *, field: str = "role") -> None:
+    """Nobody grants (or acts on a holder of) permissions they do not hold themselves."""
+    missing = sorted(set(granted) - held)
+    if missing:
+        raise Forbidden(
+            "You cannot grant or act on a role with permissions you do not hold: "
+            + ", ".join(missing)
+            + ".",
+            field=field,
+        )
+
+
+def ensure_not_self(access: OrgAccess, account) -> None:
+    if account.pk == access.account.pk:
+        raise Forbidden("You cannot change your own role or membership.")
+
+
+def resolve_role(organization, ref, *, scope: str, field: str = "role") -> tuple[str, Role | None]:
+    """A role reference from a request: a built-in key, or the id of one of this org's custom
+    roles. Returns (built-in key or "", custom role or None)."""
+    if not isinstance(ref, str) or not ref:
+        raise Invalid("Name a role: a built-in role or a custom role's id.", field=field)
+    builtin = BUILTIN_ROLES.get(ref.lower())
+    if builtin is not None:
+        if builtin.scope != scope:
+            raise Invalid(
+                f"{builtin.name} is a {builtin.scope} role, not a {scope} role.", field=field
+            )
+        return builtin.key, None
+    role = Role.objects.filter(organization_id=organization.id, id=ref).first()
+    if role is None:
+        raise Invalid("No such role in this organization.", field=field)
+    if role.scope != scope:
+        raise Invalid(f"{role.name} is a {role.scope} role, not a {scope} role.", field=field)
+    return "", role

@@ -1,0 +1,197 @@
+"""Custom roles: create, edit, delete. Nobody builds a role stronger than their own, edits a role
+they hold, or deletes a role still in use."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from callstudio.core.audit import audit_record
+from callstudio.core.errors import Conflict, Forbidden, Invalid, NotFound
+from callstudio.core.validation import clean_text
+from callstudio.orgs.models import OrgMembership, TeamMembership
+
+from .models import Role
+from .permissions import BY_NAME, TEAM
+from .policy import OrgAccess, ensure_can_grant
+from .roles import BUILTIN_ROLES
+
+SCOPES = ("org", "team")
+
+
+def _clean_permissions(permissions, scope: str) -> list[str]:
+    if not isinstance(permissions, list | tuple) or not all(
+        isinstance(p, str) for p in permissions
+    ):
+        raise Invalid("Must be a list of permission names.", field="permissions")
+    unknown = sorted({p for p in permissions if p not in BY_NAME})
+    if unknown:
+        raise Invalid("Unknown permissions: " + ", ".join(unknown[:20]) + ".", field="permissions")
+    if scope == TEAM:
+        org_only = sorted({p for p in permissions if BY_NAME[p].scope != TEAM})
+        if org_only:
+            raise Invalid(
+                "A team role can only hold team permissions; remove: " + ", ".join(org_only) + ".",
+                field="permissions",
+            )
+    return sorted(set(permissions))
+
+
+def _clean_role_name(organization, name, *, exclude_id: str | None = None) -> str:
+    name = clean_text(name, field="name", max_length=100)
+    if name.lower() in BUILTIN_ROLES or name.lower() in {
+        r.name.lower() for r in BUILTIN_ROLES.values()
+    }:
+        raise Conflict("This is the name of a built-in role.", field="name")
+    clash = Role.objects.filter(organization=organization, name__iexact=name)
+    if exclude_id:
+        clash = clash.exclude(id=exclude_id)
+    if clash.exists():
+        raise Conflict("A role with this name already exists.", field="name")
+    return name
+
+
+def _role_state(role: Role) -> dict:
+    return {
+        "name": role.name,
+        "description": role.description,
+        "scope": role.scope,
+        "permissions": list(role.permissions),
+    }
+
+
+def _get_role(access: OrgAccess, role_id: str) -> Role:
+    role = Role.objects.filter(organization_id=access.organization.id, id=role_id).first()
+    if role is None:
+        raise NotFound("Role not found.")
+    return role
+
+
+def role_usage(role: Role) -> dict:
+    """Where a custom role is held: org members (active or archived) and active team members."""
+    members = list(
+        OrgMembership.objects.filter(custom_role=role)
+        .select_related("account")
+        .order_by("id")
+        .values_list("account__name", flat=True)[:50]
+    )
+    teams = list(
+        TeamMembership.objects.filter(custom_role=role, revoked_at__isnull=True)
+        .order_by("team__name")
+        .values("team_id", "team__name")
+        .distinct()[:50]
+    )
+    return {
+        "members": members,
+        "teams": [{"id": t["team_id"], "name": t["team__name"]} for t in teams],
+    }
+
+
+def _ensure_not_held_by_actor(access: OrgAccess, role: Role) -> None:
+    held = (
+        access.membership.custom_role_id == role.id
+        or TeamMembership.objects.filter(
+            custom_role=role, account_id=access.account.pk, revoked_at__isnull=True
+        ).exists()
+    )
+    if held:
+        raise Forbidden("You cannot change a role you hold yourself.")
+
+
+def role_create(*, access: OrgAccess, name, scope, permissions, description="") -> Role:
+    access.require("org.roles.manage")
+    if scope not in SCOPES:
+        raise Invalid("Must be org or team.", field="scope")
+    permissions = _clean_permissions(permissions, scope)
+    ensure_can_grant(access.permissions, permissions, field="permissions")
+    description = clean_text(description, field="description", max_length=500, required=False)
+    try:
+        with transaction.atomic():
+            name = _clean_role_name(access.organization, name)
+            role = Role.objects.create(
+                organization=access.organization,
+                name=name,
+                scope=scope,
+                permissions=permissions,
+                description=description,
+            )
+            audit_record(
+                actor=access.account,
+                action="role.create",
+                target=role,
+                organization=access.organization,
+                after=_role_state(role),
+            )
+    except IntegrityError:
+        raise Conflict("A role with this name already exists.", field="name") from None
+    return role
+
+
+def role_update(
+    *, access: OrgAccess, role_id: str, name=None, description=None, permissions=None, scope=None
+) -> Role:
+    access.require("org.roles.manage")
+    role = _get_role(access, role_id)
+    _ensure_not_held_by_actor(access, role)
+    ensure_can_grant(access.permissions, role.permissions, field="permissions")
+    before = _role_state(role)
+    try:
+        with transaction.atomic():
+            if scope is not None and scope != role.scope:
+                if scope not in SCOPES:
+                    raise Invalid("Must be org or team.", field="scope")
+                usage = role_usage(role)
+                if usage["members"] or usage["teams"]:
+                    raise Conflict(
+                        "The scope of a role in use cannot change.", field="scope", extra=usage
+                    )
+                role.scope = scope
+            if name is not None:
+                role.name = _clean_role_name(access.organization, name, exclude_id=role.id)
+            if description is not None:
+                role.description = clean_text(
+                    description, field="description", max_length=500, required=False
+                )
+            if permissions is not None or scope is not None:
+                role.permissions = _clean_permissions(
+                    role.permissions if permissions is None else permissions, role.scope
+                )
+                ensure_can_grant(access.permissions, role.permissions, field="permissions")
+            if _role_state(role) != before:
+                role.save()
+                audit_record(
+                    actor=access.account,
+                    action="role.update",
+                    target=role,
+                    organization=access.organization,
+                    before=before,
+                    after=_role_state(role),
+                )
+    except IntegrityError:
+        raise Conflict("A role with this name already exists.", field="name") from None
+    return role
+
+
+@transaction.atomic
+def role_delete(*, access: OrgAccess, role_id: str) -> None:
+    access.require("org.roles.manage")
+    role = _get_role(access, role_id)
+    ensure_can_grant(access.permissions, role.permissions, field="permissions")
+    usage = role_usage(role)
+    if usage["members"] or usage["teams"]:
+        where = []
+        if usage["members"]:
+            where.append("organization members " + ", ".join(usage["members"]))
+        if usage["teams"]:
+            where.append("teams " + ", ".join(t["name"] for t in usage["teams"]))
+        raise Conflict("This role is in use by " + " and by ".join(where) + ".", extra=usage)
+    # Revoked team memberships keep their history without the deleted role.
+    TeamMembership.objects.filter(Q(custom_role=role) & Q(revoked_at__isnull=False)).update(
+        custom_role=None
+    )
+    audit_record(
+        actor=access.account,
+        action="role.delete",
+        target=role,
+        organization=access.organization,
+        before=_role_state(role),
+    )
+    role.delete()

@@ -1,0 +1,59 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+
+from callstudio.core.ids import ID_MAX_LENGTH, new_account_id, new_token_id
+
+
+def normalize_email(email: str) -> str:
+    # One account per mailbox, whatever the capitalisation it is typed with.
+    return email.strip().lower()
+
+
+class AccountManager(BaseUserManager):
+    def create_user(self, email: str, password: str | None = None, **fields):
+        account = self.model(email=normalize_email(email), **fields)
+        account.set_password(password)
+        account.save(using=self._db)
+        return account
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email=normalize_email(email))
+
+
+class Account(AbstractBaseUser):
+    """A person's global identity. `account_id` is the public, stable identifier people hand to an
+    admin; the integer primary key never leaves the server."""
+
+    account_id = models.CharField(
+        max_length=ID_MAX_LENGTH, unique=True, default=new_account_id, editable=False
+    )
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    objects = AccountManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PersonalToken(models.Model):
+    """A personal API token. Only a SHA-256 digest is stored: the token is shown once."""
+
+    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_token_id)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100)
+    # The first characters, for recognising a token in a list without revealing it.
+    hint = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "created_at"])]

@@ -1,0 +1,258 @@
+"""Request and response shapes. Requests forbid unknown fields, so a client can never set what it
+must not (organization, workflow ID, status, ids): it gets a 422 naming the field instead."""
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict] | None = None
+
+
+# Accounts and tokens
+
+
+class SignUpIn(In):
+    email: str
+    password: str
+    name: str
+
+
+class AccountOut(Schema):
+    account_id: str
+    email: str
+    name: str
+
+
+class TokenCreateIn(In):
+    email: str
+    password: str
+    name: str = "API token"
+
+
+class TokenCreatedOut(Schema):
+    id: str
+    token: str
+    name: str
+
+
+class TokenOut(Schema):
+    id: str
+    name: str
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenPage(Schema):
+    items: list[TokenOut]
+    next_cursor: str | None
+
+
+class MeOrg(Schema):
+    id: str
+    name: str
+    role: str
+
+
+class MeOut(AccountOut):
+    orgs: list[MeOrg]
+
+
+# Organizations
+
+
+class OrgIn(In):
+    name: str
+
+
+class OrgOut(Schema):
+    id: str
+    name: str
+
+
+class OrgDetailOut(OrgOut):
+    role: str
+    permissions: list[str]
+
+
+class OrgListItem(OrgOut):
+    role: str
+
+
+class OrgPage(Schema):
+    items: list[OrgListItem]
+    next_cursor: str | None
+
+
+# Members
+
+
+class MemberAddIn(In):
+    account_id: str
+    role: str = "member"
+
+
+class RoleIn(In):
+    role: str
+
+
+class MemberTeam(Schema):
+    id: str
+    name: str
+    role: str
+
+
+class MemberOut(Schema):
+    account_id: str
+    name: str
+    email: str
+    role: str
+    role_name: str
+    status: str
+    teams: list[MemberTeam]
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class MemberStatusOut(Schema):
+    account_id: str
+    status: str
+    role: str
+
+
+class RestoredOut(MemberStatusOut):
+    former_teams: list[MemberTeam]
+
+
+# Teams
+
+
+class TeamIn(In):
+    name: str
+    description: str = ""
+
+
+class TeamPatchIn(In):
+    name: str | None = None
+    description: str | None = None
+
+
+class TeamOut(Schema):
+    id: str
+    name: str
+    description: str
+    workflow_id: str | None
+    created_at: datetime
+
+
+class TeamDetailOut(TeamOut):
+    permissions: list[str]
+
+
+class TeamPage(Schema):
+    items: list[TeamOut]
+    next_cursor: str | None
+
+
+class WorkflowIdOut(Schema):
+    workflow_id: str
+
+
+class TeamMemberAddIn(In):
+    account_id: str
+    role: str
+
+
+class TeamMemberOut(Schema):
+    account_id: str
+    name: str
+    email: str
+    role: str
+    role_name: str
+    joined_at: datetime
+
+
+class TeamMemberPage(Schema):
+    items: list[TeamMemberOut]
+    next_cursor: str | None
+
+
+# Roles and permissions
+
+
+class PermissionOut(Schema):
+    name: str
+    scope: str
+    group: str
+    description: str
+
+
+class RoleCreateIn(In):
+    name: str
+    scope: str
+    permissions: list[str]
+    description: str = ""
+
+
+class RolePatchIn(In):
+    name: str | None = None
+    scope: str | None = None
+    permissions: list[str] | None = None
+    description: str | None = None
+
+
+class RoleOut(Schema):
+    id: str
+    name: str
+    scope: str
+    builtin: bool
+    description: str
+    permissions: list[str]
+
+
+class RolePage(Schema):
+    items: list[RoleOut]
+    next_cursor: str | None
+
+
+# Audit log
+
+
+class AuditActor(Schema):
+    account_id: str | None
+    email: str
+
+
+class AuditTarget(Schema):
+    type: str
+    id: str
+    label: str
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor: AuditActor
+    action: str
+    target: AuditTarget
+    team: dict | None
+    details: dict
+
+
+class AuditPage(Schema):
+    items: list[AuditOut]
+    next_cursor: str | None

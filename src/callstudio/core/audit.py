@@ -1,0 +1,63 @@
+"""Writing and reading the audit log. Services call `audit_record` inside their transaction, so an
+entry exists exactly when the change it describes was committed."""
+
+from django.db.models import QuerySet
+
+from .models import AuditLogEntry
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target,
+    organization=None,
+    team=None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditLogEntry:
+    target_type, target_id, target_label = _describe(target)
+    return AuditLogEntry.objects.create(
+        organization=organization,
+        actor=actor,
+        actor_label=getattr(actor, "email", "") if actor else "",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        team=team,
+        before=before,
+        after=after,
+    )
+
+
+def _describe(target) -> tuple[str, str, str]:
+    kind = type(target).__name__
+    if kind == "Account":
+        return "account", target.account_id, target.email
+    if kind == "Organization":
+        return "organization", target.id, target.name
+    if kind == "Team":
+        return "team", target.id, target.name
+    if kind == "Role":
+        return "role", target.id, target.name
+    if kind == "PersonalToken":
+        return "token", target.id, target.name
+    raise TypeError(f"No audit description for {kind}")
+
+
+def audit_entries(
+    *,
+    organization,
+    actor_account_id: str | None = None,
+    action: str | None = None,
+    team_id: str | None = None,
+) -> QuerySet:
+    qs = AuditLogEntry.objects.filter(organization=organization).select_related("actor", "team")
+    if actor_account_id:
+        qs = qs.filter(actor__account_id=actor_account_id)
+    if action:
+        qs = qs.filter(action=action)
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    return qs

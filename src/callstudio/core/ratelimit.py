@@ -1,0 +1,33 @@
+"""Failure counters in the cache: after too many failures in a window, refuse with 429 and
+Retry-After. With REDIS_URL set the counters are shared by every web process."""
+
+import time
+
+from django.core.cache import cache
+
+from .errors import TooManyRequests
+
+
+def _bucket(scope: str, key: str, window: int) -> tuple[str, int]:
+    start = int(time.time()) // window * window
+    return f"rl:{scope}:{key}:{start}", start + window
+
+
+def check(scope: str, keys: list[str], *, limit: int, window: int) -> None:
+    for key in keys:
+        name, reset = _bucket(scope, key, window)
+        if (cache.get(name) or 0) >= limit:
+            raise TooManyRequests(
+                "Too many failed attempts. Try again later.",
+                retry_after=max(1, reset - int(time.time())),
+            )
+
+
+def record_failure(scope: str, keys: list[str], *, window: int) -> None:
+    for key in keys:
+        name, _ = _bucket(scope, key, window)
+        if not cache.add(name, 1, timeout=window):
+            try:
+                cache.incr(name)
+            except ValueError:  # expired between add and incr
+                cache.add(name, 1, timeout=window)

@@ -1,0 +1,88 @@
+"""The demo organization: several teams, members in every built-in role and a custom role. Built
+through the same services as the API, so the demo's audit log reads like real use."""
+
+from django.db import transaction
+
+from callstudio.access.policy import org_access, team_access
+from callstudio.access.services import role_create
+from callstudio.accounts.models import Account
+from callstudio.orgs.models import Organization, OrgMembership
+from callstudio.orgs.services import (
+    org_member_add,
+    organization_create,
+    team_create,
+    team_member_add,
+)
+
+DEMO_PASSWORD = "callstudio-demo"
+ORG_NAME = "Acme Support"
+PEOPLE = [
+    # email, name, org role, {team: team role}
+    ("admin@acme.example", "Ada Admin", "admin", {}),
+    ("manager@acme.example", "Mona Manager", "manager", {}),
+    ("member@acme.example", "Milo Member", "member", {}),
+    (
+        "supervisor@acme.example",
+        "Sam Supervisor",
+        "member",
+        {"Billing": "supervisor", "Retention": "supervisor"},
+    ),
+    ("agent@acme.example", "Alex Agent", "member", {"Billing": "agent"}),
+    ("agent2@acme.example", "Bea Agent", "member", {"Billing": "agent", "Onboarding": "agent"}),
+    ("agent3@acme.example", "Cruz Agent", "member", {"Retention": "agent"}),
+    ("qa@acme.example", "Quinn Reviewer", "member", {"Onboarding": "QA Reviewer"}),
+]
+TEAMS = [
+    ("Billing", "Invoices, refunds and payment questions."),
+    ("Onboarding", "First calls with new customers."),
+    ("Retention", "Customers thinking of leaving."),
+]
+QA_PERMISSIONS = ["team.read", "team.members.read", "calls.read.all", "analytics.read.all"]
+
+
+def _account(email: str, name: str) -> Account:
+    account = Account.objects.filter(email=email).first()
+    if account is None:
+        account = Account.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+    return account
+
+
+def load_demo(progress=print) -> tuple[Organization, bool, list[tuple[str, str]]]:
+    logins = [
+        (email, f"{role}" + "".join(f", {r} in {t}" for t, r in teams.items()))
+        for email, _, role, teams in PEOPLE
+    ]
+    admin = _account(PEOPLE[0][0], PEOPLE[0][1])
+    existing = (
+        OrgMembership.objects.filter(account=admin, role="admin", organization__name=ORG_NAME)
+        .select_related("organization")
+        .first()
+    )
+    if existing:
+        return existing.organization, False, logins
+    with transaction.atomic():
+        progress("organization and teams")
+        org = organization_create(actor=admin, name=ORG_NAME)
+        access = org_access(admin, org.id)
+        teams = {
+            name: team_create(access=access, name=name, description=desc) for name, desc in TEAMS
+        }
+        qa = role_create(
+            access=access,
+            name="QA Reviewer",
+            scope="team",
+            permissions=QA_PERMISSIONS,
+            description="Reviews every call of a team; changes nothing.",
+        )
+        progress("members and roles")
+        for email, name, role, team_roles in PEOPLE[1:]:
+            account = _account(email, name)
+            org_member_add(access=access, account_id=account.account_id, role=role)
+            for team_name, team_role in team_roles.items():
+                ref = qa.id if team_role == qa.name else team_role
+                team_member_add(
+                    access=team_access(access, teams[team_name].id),
+                    account_id=account.account_id,
+                    role=ref,
+                )
+    return org, True, logins

@@ -1,0 +1,78 @@
+"""Reads of organizations, teams and memberships, each a fixed number of queries."""
+
+from collections import defaultdict
+
+from django.db.models.functions import Lower
+
+from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
+from callstudio.core.errors import Invalid
+from callstudio.core.pagination import Page, paginate
+
+from .models import OrgMembership, TeamMembership
+
+
+def account_orgs(*, account) -> list[OrgMembership]:
+    return list(
+        OrgMembership.objects.select_related("organization", "custom_role")
+        .filter(account_id=account.pk, status=OrgMembership.ACTIVE)
+        .order_by("organization__name", "organization_id")
+    )
+
+
+def org_members_page(
+    *,
+    access: OrgAccess,
+    status: str = OrgMembership.ACTIVE,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Members with their active teams: three queries for any page size."""
+    access.require("org.members.read")
+    if status not in (OrgMembership.ACTIVE, OrgMembership.ARCHIVED):
+        raise Invalid("Must be active or archived.", field="status")
+    qs = OrgMembership.objects.select_related("account", "custom_role").filter(
+        organization_id=access.organization.id, status=status
+    )
+    page = paginate(qs, keys=("id",), cursor=cursor, limit=limit)
+    teams = defaultdict(list)
+    for tm in (
+        TeamMembership.objects.select_related("team", "custom_role")
+        .filter(
+            organization_id=access.organization.id,
+            revoked_at__isnull=True,
+            account_id__in=[m.account_id for m in page.items],
+        )
+        .order_by("team__name")
+    ):
+        teams[tm.account_id].append(tm)
+    for membership in page.items:
+        membership.active_team_memberships = teams[membership.account_id]
+    return page
+
+
+def former_team_memberships(*, access: OrgAccess, account) -> list[TeamMembership]:
+    """The teams a member was revoked from and is not back in: offered for re-adding on restore."""
+    rows = (
+        TeamMembership.objects.select_related("team", "custom_role")
+        .filter(organization_id=access.organization.id, account_id=account.pk)
+        .order_by("team_id", "-created_at")
+    )
+    latest = {}
+    for row in rows:
+        latest.setdefault(row.team_id, row)
+    return sorted((m for m in latest.values() if m.revoked_at), key=lambda m: m.team.name.lower())
+
+
+def teams_page(*, access: OrgAccess, cursor: str | None = None, limit: int | None = None) -> Page:
+    qs = readable_teams(access).annotate(name_key=Lower("name"))
+    return paginate(qs, keys=("name_key", "id"), cursor=cursor, limit=limit)
+
+
+def team_members_page(
+    *, access: TeamAccess, cursor: str | None = None, limit: int | None = None
+) -> Page:
+    access.require("team.members.read")
+    qs = TeamMembership.objects.select_related("account", "custom_role").filter(
+        team_id=access.team.id, revoked_at__isnull=True
+    )
+    return paginate(qs, keys=("id",), cursor=cursor, limit=limit)

@@ -1,0 +1,14 @@
+"""Tests: the same settings, with fast password hashing and a file-backed SQLite test database
+(so threads in race tests share one real database, as they do in production)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+os.environ.setdefault("CALLSTUDIO_DATA_DIR", os.path.join("var", "test"))
+
+from .default import *  # noqa: E402, F403
+from .default import DATA_DIR, DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
