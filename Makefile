@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CONSTRAINTS := requirements/constraints.txt
+export CALLSTUDIO_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test test-sqlite test-postgres install install-dev lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/callstudio migrate --no-input -v 0
+	$(BIN)/callstudio demo
+	@echo
+	@echo "Open http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
+	$(BIN)/callstudio serve --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL names one.
+# Exit code 5 is pytest's "no tests collected"; it is not a failure of the code under test.
+test: install-dev
+	@echo "== tests on SQLite =="
+	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
+	else \
+		echo "(TEST_DATABASE_URL is not set: PostgreSQL run skipped)"; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: install-dev
+	$(BIN)/python bench/management_scale.py
+
+clean:
+	rm -rf $(VENV) var
