@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from callstudio.accounts import selectors, services
 from callstudio.api.auth import AUTH
@@ -29,7 +29,7 @@ def sign_up(request, payload: SignUpIn):
         name=payload.name,
         client_ip=client_ip(request),
     )
-    return 201, account
+    return Status(201, account)
 
 
 @router.post(
@@ -44,7 +44,7 @@ def create_token(request, payload: TokenCreateIn):
         name=payload.name,
         client_ip=client_ip(request),
     )
-    return 201, {"id": token.id, "token": raw, "name": token.name}
+    return Status(201, {"id": token.id, "token": raw, "name": token.name})
 
 
 @router.get("/auth/tokens", auth=AUTH, response=TokenPage)
@@ -55,7 +55,7 @@ def list_tokens(request):
 @router.delete("/auth/tokens/{token_id}", auth=AUTH, response={204: None, 404: Problem})
 def revoke_token(request, token_id: str):
     services.token_revoke(account=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", auth=AUTH, response=MeOut)

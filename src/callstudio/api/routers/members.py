@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from callstudio.api import render
 from callstudio.api.deps import request_org
@@ -34,7 +34,7 @@ def add_member(request, org: str, payload: MemberAddIn):
     membership = services.org_member_add(
         access=request_org(request, org), account_id=payload.account_id, role=payload.role
     )
-    return 201, render.member(membership)
+    return Status(201, render.member(membership))
 
 
 @router.patch("/orgs/{org}/members/{account_id}", response={200: MemberOut, **ERRORS})
@@ -42,13 +42,13 @@ def change_member_role(request, org: str, account_id: str, payload: RoleIn):
     membership = services.org_member_change_role(
         access=request_org(request, org), account_id=account_id, role=payload.role
     )
-    return 200, render.member(membership)
+    return Status(200, render.member(membership))
 
 
 @router.delete("/orgs/{org}/members/{account_id}", response={200: MemberStatusOut, **ERRORS})
 def revoke_member(request, org: str, account_id: str):
     membership = services.org_member_revoke(access=request_org(request, org), account_id=account_id)
-    return 200, {"account_id": account_id, "status": membership.status, "role": membership.role_ref}
+    return Status(200, {"account_id": account_id, "status": membership.status, "role": membership.role_ref})
 
 
 @router.post("/orgs/{org}/members/{account_id}/restore", response={200: RestoredOut, **ERRORS})
@@ -56,11 +56,11 @@ def restore_member(request, org: str, account_id: str):
     access = request_org(request, org)
     membership = services.org_member_restore(access=access, account_id=account_id)
     former = selectors.former_team_memberships(access=access, account=membership.account)
-    return 200, {
+    return Status(200, {
         "account_id": account_id,
         "status": membership.status,
         "role": membership.role_ref,
         "former_teams": [
             {"id": tm.team.id, "name": tm.team.name, "role": tm.role_ref} for tm in former
         ],
-    }
+    })

@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from callstudio.api.deps import request_org
 from callstudio.api.schemas import OrgDetailOut, OrgIn, OrgOut, OrgPage, Problem
@@ -11,7 +11,7 @@ router = Router(tags=["organizations"])
 @router.post("/orgs", response={201: OrgOut, 422: Problem})
 def create_org(request, payload: OrgIn):
     org = services.organization_create(actor=request.auth, name=payload.name)
-    return 201, org
+    return Status(201, org)
 
 
 @router.get("/orgs", response=OrgPage)

@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from callstudio.access import services
 from callstudio.access.permissions import CATALOG
@@ -36,7 +36,7 @@ def list_roles(request, org: str):
     access.require("org.read")
     items = [render.builtin_role(r) for r in BUILTIN_ROLES.values()]
     items += [render.custom_role(r) for r in org_custom_roles(organization=access.organization)]
-    return 200, {"items": items, "next_cursor": None}
+    return Status(200, {"items": items, "next_cursor": None})
 
 
 @router.post("/orgs/{org}/roles", response={201: RoleOut, **ERRORS})
@@ -48,7 +48,7 @@ def create_role(request, org: str, payload: RoleCreateIn):
         permissions=payload.permissions,
         description=payload.description,
     )
-    return 201, render.custom_role(role)
+    return Status(201, render.custom_role(role))
 
 
 @router.patch("/orgs/{org}/roles/{role}", response={200: RoleOut, **ERRORS})
@@ -61,13 +61,13 @@ def update_role(request, org: str, role: str, payload: RolePatchIn):
         permissions=payload.permissions,
         description=payload.description,
     )
-    return 200, render.custom_role(updated)
+    return Status(200, render.custom_role(updated))
 
 
 @router.delete("/orgs/{org}/roles/{role}", response={204: None, **ERRORS})
 def delete_role(request, org: str, role: str):
     services.role_delete(access=request_org(request, org), role_id=role)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/orgs/{org}/audit-log", response={200: AuditPage, **ERRORS})
@@ -86,7 +86,7 @@ def audit_log(
         organization=access.organization, actor_account_id=actor, action=action, team_id=team
     )
     page = paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)
-    return 200, {
+    return Status(200, {
         "items": [render.audit_entry(e) for e in page.items],
         "next_cursor": page.next_cursor,
-    }
+    })

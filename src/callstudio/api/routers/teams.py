@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from callstudio.api import render
 from callstudio.api.deps import request_org, request_team
@@ -44,19 +44,19 @@ def list_teams(request, org: str, cursor: str | None = None, limit: int | None =
 def create_team(request, org: str, payload: TeamIn):
     access = request_org(request, org)
     team = services.team_create(access=access, name=payload.name, description=payload.description)
-    return 201, render.team(team, can_see_settings=access.has("team.settings"))
+    return Status(201, render.team(team, can_see_settings=access.has("team.settings")))
 
 
 @router.get("/orgs/{org}/teams/{team}", response={200: TeamDetailOut, **ERRORS})
 def get_team(request, org: str, team: str):
-    return 200, _team_out(request_team(request, org, team))
+    return Status(200, _team_out(request_team(request, org, team)))
 
 
 @router.patch("/orgs/{org}/teams/{team}", response={200: TeamDetailOut, **ERRORS})
 def update_team(request, org: str, team: str, payload: TeamPatchIn):
     access = request_team(request, org, team, require=None)
     services.team_update(access=access, name=payload.name, description=payload.description)
-    return 200, _team_out(access)
+    return Status(200, _team_out(access))
 
 
 @router.post("/orgs/{org}/teams/{team}/rotate-workflow-id", response={200: WorkflowIdOut, **ERRORS})
@@ -64,7 +64,7 @@ def rotate_workflow_id(request, org: str, team: str):
     updated = services.team_rotate_workflow_id(
         access=request_team(request, org, team, require=None)
     )
-    return 200, {"workflow_id": updated.workflow_id}
+    return Status(200, {"workflow_id": updated.workflow_id})
 
 
 @router.get("/orgs/{org}/teams/{team}/members", response={200: TeamMemberPage, **ERRORS})
@@ -74,10 +74,10 @@ def list_team_members(
     page = selectors.team_members_page(
         access=request_team(request, org, team, require=None), cursor=cursor, limit=limit
     )
-    return 200, {
+    return Status(200, {
         "items": [render.team_member(tm) for tm in page.items],
         "next_cursor": page.next_cursor,
-    }
+    })
 
 
 @router.post("/orgs/{org}/teams/{team}/members", response={201: TeamMemberOut, **ERRORS})
@@ -87,7 +87,7 @@ def add_team_member(request, org: str, team: str, payload: TeamMemberAddIn):
         account_id=payload.account_id,
         role=payload.role,
     )
-    return 201, render.team_member(membership)
+    return Status(201, render.team_member(membership))
 
 
 @router.patch(
@@ -99,7 +99,7 @@ def change_team_member_role(request, org: str, team: str, account_id: str, paylo
         account_id=account_id,
         role=payload.role,
     )
-    return 200, render.team_member(membership)
+    return Status(200, render.team_member(membership))
 
 
 @router.delete("/orgs/{org}/teams/{team}/members/{account_id}", response={204: None, **ERRORS})
@@ -107,4 +107,4 @@ def revoke_team_member(request, org: str, team: str, account_id: str):
     services.team_member_revoke(
         access=request_team(request, org, team, require=None), account_id=account_id
     )
-    return 204, None
+    return Status(204, None)
