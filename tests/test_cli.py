@@ -78,23 +78,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_real_http(data_dir):
-    run(data_dir, "demo")
+def start_server(data_dir: Path, **env_overrides) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
-    env["CALLSTUDIO_DATA_DIR"] = str(data_dir)
+    env.update({"CALLSTUDIO_DATA_DIR": str(data_dir), **env_overrides})
     server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            httpx.get(f"{base}/api/v1/openapi.json")
+            return server, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    pytest.fail("server did not start: " + server.stdout.read())
+
+
+def test_serve_answers_real_http(data_dir):
+    run(data_dir, "demo")
+    server, base = start_server(data_dir)
+    port = base.rsplit(":", 1)[1]
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         token = httpx.post(f"{base}/api/v1/auth/tokens",
                            json={"email": "admin@acme.example", "password": "callstudio-demo"}).json()["token"]
         me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -104,3 +110,15 @@ def test_serve_answers_real_http(data_dir):
         server.terminate()
         server.wait(timeout=30)
     assert f"http://127.0.0.1:{port}/" in server.stdout.read()
+
+
+def test_unreachable_database_is_a_503_with_retry_after_not_a_500(data_dir):
+    server, base = start_server(data_dir, DATABASE_URL="postgresql://postgres@127.0.0.1:9/nowhere")
+    try:
+        response = httpx.get(f"{base}/api/v1/me", headers={"Authorization": "Bearer cs_pat_" + "x" * 43})
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["retry-after"]) > 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

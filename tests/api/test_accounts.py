@@ -139,3 +139,19 @@ def test_last_used_time_is_recorded(world):
     world.api("agent").get("/api/v1/me")
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_anonymous_unsafe_request_is_401_not_a_csrf_error(api, db):
+    assert_problem(api.post("/api/v1/orgs", {"name": "x"}), 401)
+
+
+def test_browser_session_works_and_needs_csrf_on_unsafe_methods(world):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world["admin"].account)
+    assert browser.get("/api/v1/me").json()["email"] == "admin@acme.test"
+    before = fingerprint()
+    refused = browser.post("/api/v1/orgs", data=b'{"name": "Via browser"}', content_type="application/json")
+    assert refused.status_code == 403
+    assert fingerprint() == before

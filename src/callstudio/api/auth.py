@@ -1,3 +1,4 @@
+from django.conf import settings
 from ninja.security import APIKeyCookie, HttpBearer
 
 from callstudio.accounts.services import token_authenticate
@@ -16,7 +17,13 @@ class PersonalTokenAuth(HttpBearer):
 class BrowserSessionAuth(APIKeyCookie):
     """The signed-in browser session, with Django's CSRF check on unsafe methods."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        # No session cookie: not a browser session, so no CSRF question (the caller gets 401).
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
