@@ -105,7 +105,9 @@ def test_serve_answers_real_http(data_dir):
                            json={"email": "admin@acme.example", "password": "callstudio-demo"}).json()["token"]
         me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["orgs"][0]["name"] == "Acme Support"
-        assert httpx.get(f"{base}/").status_code == 200
+        home = httpx.get(f"{base}/")
+        assert home.status_code == 302 and home.headers["location"] == "/accounts/login/"
+        assert "Sign In" in httpx.get(f"{base}/accounts/login/").text
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -31,6 +31,8 @@ class Account(AbstractBaseUser):
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The organization `/` opens: the one used last.
+    last_org_id = models.CharField(max_length=ID_MAX_LENGTH, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -55,7 +55,11 @@ def audit_entries(
 ) -> QuerySet:
     qs = AuditLogEntry.objects.filter(organization=organization).select_related("actor", "team")
     if actor_account_id:
-        qs = qs.filter(actor__account_id=actor_account_id)
+        # An account ID, or the actor's email as it was when they acted.
+        if "@" in actor_account_id:
+            qs = qs.filter(actor_label=actor_account_id.strip().lower())
+        else:
+            qs = qs.filter(actor__account_id=actor_account_id.strip())
     if action:
         qs = qs.filter(action=action)
     if team_id:

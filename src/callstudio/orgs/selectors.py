@@ -76,3 +76,14 @@ def team_members_page(
         team_id=access.team.id, revoked_at__isnull=True
     )
     return paginate(qs, keys=("id",), cursor=cursor, limit=limit)
+
+
+def team_member_candidates(*, access: TeamAccess) -> list[OrgMembership]:
+    """Active org members not yet in the team: the choices of the team's Add Member select."""
+    in_team = TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True).values("account_id")
+    return list(
+        OrgMembership.objects.select_related("account")
+        .filter(organization_id=access.org.organization.id, status=OrgMembership.ACTIVE)
+        .exclude(account_id__in=in_team)
+        .order_by("account__name", "account__email")
+    )

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "callstudio.access",
     "callstudio.orgs",
     "callstudio.web",
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -36,7 +38,33 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "callstudio.web.middleware.SecurityHeadersMiddleware",
+    "callstudio.web.middleware.DomainErrorMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "callstudio.web.forms.SignupDetailsForm"
+ACCOUNT_ADAPTER = "callstudio.web.adapter.AccountAdapter"
+# No mail server is part of the embedded default; addresses are not verified (docs/architecture.md).
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Login throttling: failed logins per address and per account (allauth's rate limiter).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "change_password": "5/m/user",
+}
 
 ROOT_URLCONF = "callstudio.urls"
 ASGI_APPLICATION = "callstudio.asgi.application"
@@ -46,6 +74,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
+        # Our templates (including the allauth layout override) come before allauth's own.
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -113,6 +142,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Mail goes to the log unless an operator configures SMTP (EMAIL_BACKEND, EMAIL_HOST, ...).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "callstudio@localhost")
 
 # Product settings.
 CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)

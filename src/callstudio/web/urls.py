@@ -1,8 +1,40 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import health, home, org, profile, roles, teams
+
+org_urls = [
+    path("", home.org_home, name="org_home"),
+    path("teams/new", home.team_create, name="team_create"),
+    path("organization", org.organization, name="organization"),
+    path("members", org.members, name="org_members"),
+    path("members/add", org.member_add, name="org_member_add"),
+    path("members/<str:account_id>/role", org.member_role, name="org_member_role"),
+    path("members/<str:account_id>/revoke", org.member_revoke, name="org_member_revoke"),
+    path("members/<str:account_id>/restore", org.member_restore, name="org_member_restore"),
+    path("roles", roles.roles, name="roles"),
+    path("roles/new", roles.role_edit, name="role_create"),
+    path("roles/<str:role_id>/edit", roles.role_edit, name="role_edit"),
+    path("roles/<str:role_id>/delete", roles.role_delete, name="role_delete"),
+    path("audit-log", roles.audit_log, name="audit_log"),
+    path("teams/<str:team_id>/", teams.overview, name="team"),
+    path("teams/<str:team_id>/calls", teams.calls, name="team_calls"),
+    path("teams/<str:team_id>/analytics", teams.analytics, name="team_analytics"),
+    path("teams/<str:team_id>/members", teams.members, name="team_members"),
+    path("teams/<str:team_id>/members/add", teams.member_add, name="team_member_add"),
+    path("teams/<str:team_id>/members/<str:account_id>/role", teams.member_role, name="team_member_role"),
+    path("teams/<str:team_id>/members/<str:account_id>/revoke", teams.member_revoke, name="team_member_revoke"),
+    path("teams/<str:team_id>/alerts", teams.alerts, name="team_alerts"),
+    path("teams/<str:team_id>/automations", teams.automations, name="team_automations"),
+    path("teams/<str:team_id>/settings", teams.settings, name="team_settings"),
+    path("teams/<str:team_id>/settings/rotate-workflow-id", teams.rotate_workflow_id, name="team_rotate"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("welcome", home.onboarding, name="onboarding"),
+    path("profile", profile.profile, name="profile"),
+    path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
+    path("accounts/", include("allauth.urls")),
+    path("o/<str:org_id>/", include(org_urls)),
 ]

@@ -1,0 +1,100 @@
+"""What every organization and team page needs: the actor's access, resolved once through the
+access policy, and the navigation built from it."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from callstudio.access.policy import OrgAccess, TeamAccess, org_access, team_access
+from callstudio.accounts.models import Account
+from callstudio.orgs.selectors import account_orgs
+
+TEAM_TABS = [
+    # (url name, label, any of these permissions shows the tab)
+    ("team", "Overview", ("team.read",)),
+    ("team_calls", "Calls", ("calls.read.own", "calls.read.all")),
+    ("team_analytics", "Analytics", ("analytics.read.own", "analytics.read.all")),
+    ("team_members", "Members", ("team.members.read",)),
+    ("team_alerts", "Alerts", ("alerts.read",)),
+    ("team_automations", "Automations", ("automations.read",)),
+    ("team_settings", "Settings", ("team.settings",)),
+]
+TAB_PERMISSIONS = {name: perms for name, _, perms in TEAM_TABS}
+
+ORG_TABS = [
+    ("org_members", "Members", "org.members.read"),
+    ("roles", "Roles", "org.read"),
+    ("audit_log", "Audit log", "org.audit.read"),
+]
+
+
+def org_page(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, org_id, *args, **kwargs):
+        access = org_access(request.user, org_id)
+        if request.user.last_org_id != access.organization.id:
+            Account.objects.filter(pk=request.user.pk).update(last_org_id=access.organization.id)
+        return view(request, access, *args, **kwargs)
+
+    return wrapper
+
+
+def team_page(tab: str):
+    """A team page behind its tab's permissions: 403 when the actor holds none of them."""
+
+    def decorate(view):
+        @org_page
+        @wraps(view)
+        def wrapper(request, access, team_id, *args, **kwargs):
+            team = team_access(access, team_id)
+            team.require("team.read")
+            needed = TAB_PERMISSIONS[tab]
+            if not any(team.has(p) for p in needed):
+                team.require(needed[0])
+            return view(request, team, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _org_tab(request) -> str:
+    name = request.resolver_match.url_name if request.resolver_match else ""
+    for prefix, tab in (("org_member", "org_members"), ("role", "roles"), ("audit", "audit_log")):
+        if name.startswith(prefix):
+            return tab
+    return ""
+
+
+def org_nav(request, access: OrgAccess) -> dict:
+    return {
+        "org_tab": _org_tab(request),
+        "org": access.organization,
+        "access": access,
+        "perms": access.permissions,
+        "orgs": [m.organization for m in account_orgs(account=request.user)],
+        "org_tabs": [(name, label) for name, label, perm in ORG_TABS if access.has(perm)],
+    }
+
+
+def team_nav(request, access: TeamAccess, tab: str) -> dict:
+    return {
+        **org_nav(request, access.org),
+        "team": access.team,
+        "team_access": access,
+        "team_perms": access.permissions,
+        "tab": tab,
+        "team_tabs": [(name, label) for name, label, perms in TEAM_TABS if any(access.has(p) for p in perms)],
+    }
+
+
+def render_org(request, access: OrgAccess, template: str, context=None, *, section: str, status=200):
+    return render(request, template, {**org_nav(request, access), "section": section, **(context or {})},
+                  status=status)
+
+
+def render_team(request, access: TeamAccess, template: str, context=None, *, tab: str, status=200):
+    return render(request, template, {**team_nav(request, access, tab), "section": "teams", **(context or {})},
+                  status=status)

@@ -1,0 +1,93 @@
+"""Forms give fields, labels and choices; the services validate and decide. A service's error is
+put back on the form next to its field (see `apply_error`)."""
+
+from django import forms
+
+from callstudio.access.permissions import CATALOG
+from callstudio.core.errors import DomainError
+from callstudio.core.validation import clean_name
+from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX
+
+
+def apply_error(form: forms.Form, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.detail)
+
+
+class SignupDetailsForm(forms.Form):
+    """Extra sign-up field for allauth: the person's name."""
+
+    name = forms.CharField(label="Your name", max_length=100)
+
+    def clean_name(self):
+        from callstudio.core.errors import Invalid
+
+        try:
+            return clean_name(self.cleaned_data["name"])
+        except Invalid as exc:
+            raise forms.ValidationError(exc.detail) from None
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data["name"]
+        user.save(update_fields=["name"])
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label="Organization name", max_length=100)
+
+
+class TeamForm(forms.Form):
+    # Lengths are checked by the service too; the attributes only help the browser.
+    name = forms.CharField(label="Team name", max_length=TEAM_NAME_MAX, strip=False)
+    description = forms.CharField(label="Description", required=False, max_length=TEAM_DESCRIPTION_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MemberAddForm(forms.Form):
+    account_id = forms.CharField(label="Account ID", max_length=64,
+                                 help_text="Found on the member's profile page.")
+    role = forms.ChoiceField(label="Organization role")
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["role"].initial = "member"
+
+
+
+
+class TeamMemberAddForm(forms.Form):
+    account_id = forms.ChoiceField(label="Member")
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, candidates, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_id"].choices = [
+            (m.account.account_id, f"{m.account.name} ({m.account.email})") for m in candidates
+        ]
+        self.fields["role"].choices = roles
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label="Role name", max_length=100)
+    description = forms.CharField(label="Description", required=False, max_length=500)
+    scope = forms.ChoiceField(label="Scope", choices=[("team", "Team role: held in one team"),
+                                                      ("org", "Organization role: held in the organization")])
+    permissions = forms.MultipleChoiceField(label="Permissions", required=False,
+                                            widget=forms.CheckboxSelectMultiple,
+                                            choices=[(p.name, p.name) for p in CATALOG])
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, initial="API token")
+
+
+def permission_groups(selected=()) -> list[dict]:
+    """The catalog grouped for the role form's checkboxes, each with its description."""
+    groups: dict[str, list] = {}
+    for p in CATALOG:
+        groups.setdefault(f"{p.scope}:{p.group}", []).append(
+            {"name": p.name, "description": p.description, "scope": p.scope, "checked": p.name in selected,
+             "id": "perm-" + p.name.replace(".", "-")})
+    return [{"scope": key.split(":")[0], "group": key.split(":")[1], "permissions": perms}
+            for key, perms in groups.items()]

@@ -1,0 +1,49 @@
+from django.shortcuts import render
+
+from callstudio.core.errors import DomainError, NotFound
+
+# No inline scripts or styles anywhere: everything comes from our own static files.
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself (X-Frame-Options, nosniff and Referrer-Policy come from
+    Django's own middleware and settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CSP)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class DomainErrorMiddleware:
+    """Pages raise the same domain errors as the API; here they become the 404/403/409 page.
+    (The API maps them to problem+json itself, before this runs.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        detail = "This page does not exist, or you have no access to it." if isinstance(exception, NotFound) else exception.detail
+        return render(request, "web/error.html", {"status": exception.status, "title": exception.title,
+                                                  "detail": detail}, status=exception.status)

@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from callstudio.access.selectors import assignable_org_roles
+from callstudio.core.errors import Conflict, DomainError, NotFound
+from callstudio.orgs import services
+from callstudio.orgs.models import OrgMembership
+from callstudio.orgs.selectors import former_team_memberships, org_members_page
+
+from ..context import org_page, render_org
+from ..forms import MemberAddForm, apply_error
+
+
+def _members_url(access, archived=False):
+    url = reverse("org_members", kwargs={"org_id": access.organization.id})
+    return redirect(url + ("?status=archived" if archived else ""))
+
+
+def _membership(access, account_id) -> OrgMembership:
+    membership = (OrgMembership.objects.select_related("account")
+                  .filter(organization_id=access.organization.id, account__account_id=account_id).first())
+    if membership is None:
+        raise NotFound("Member not found.")
+    return membership
+
+
+@org_page
+def organization(request, access):
+    """The Organization page: where Members, Roles and the Audit log are reached from."""
+    return render_org(request, access, "web/organization.html", section="organization")
+
+
+@org_page
+def members(request, access):
+    status = "archived" if request.GET.get("status") == "archived" else "active"
+    page = org_members_page(access=access, status=status, cursor=request.GET.get("cursor"))
+    roles = assignable_org_roles(access=access) if access.has("org.members.roles") else []
+    return render_org(request, access, "web/org_members.html",
+                      {"page": page, "status": status, "roles": roles, "role_refs": {r for r, _ in roles}},
+                      section="organization")
+
+
+@org_page
+@require_http_methods(["GET", "POST"])
+def member_add(request, access):
+    access.require("org.members.add")
+    form = MemberAddForm(request.POST or None, roles=assignable_org_roles(access=access))
+    restore_account = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.org_member_add(access=access, account_id=form.cleaned_data["account_id"],
+                                                 role=form.cleaned_data["role"])
+        except Conflict as exc:
+            apply_error(form, exc)
+            if "restore" in exc.extra:
+                restore_account = form.cleaned_data["account_id"].strip()
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"{membership.account.name} ({membership.account.email}) added to "
+                                      f"{access.organization.name}.")
+            return _members_url(access)
+    return render_org(request, access, "web/org_member_add.html",
+                      {"form": form, "restore_account": restore_account}, section="organization",
+                      status=422 if form.errors else 200)
+
+
+@org_page
+@require_POST
+def member_role(request, access, account_id):
+    access.require("org.members.roles")
+    roles = dict(assignable_org_roles(access=access))
+    role = request.POST.get("role", "")
+    if role not in roles:
+        messages.error(request, "Choose one of the offered roles.")
+        return _members_url(access)
+    try:
+        membership = services.org_member_change_role(access=access, account_id=account_id, role=role)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{membership.account.name} is now {roles[role]}.")
+    return _members_url(access)
+
+
+@org_page
+@require_http_methods(["GET", "POST"])
+def member_revoke(request, access, account_id):
+    """Confirmation first. Refused, naming the teams with links, while the member is in any team."""
+    access.require("org.members.revoke")
+    target = _membership(access, account_id)
+    blocked = None
+    if request.method == "POST":
+        try:
+            services.org_member_revoke(access=access, account_id=account_id)
+        except Conflict as exc:
+            blocked = exc
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return _members_url(access)
+        else:
+            messages.success(request, f"{target.account.name} was revoked from the organization and is now "
+                                      "archived. Their data is kept and can be restored.")
+            return _members_url(access, archived=True)
+    return render_org(request, access, "web/org_member_revoke.html", {
+        "target": target, "blocked": blocked, "teams": (blocked.extra.get("teams", []) if blocked else []),
+    }, section="organization", status=409 if blocked else 200)
+
+
+@org_page
+@require_http_methods(["GET", "POST"])
+def member_restore(request, access, account_id):
+    access.require("org.members.restore")
+    target = _membership(access, account_id)
+    if request.method == "POST":
+        try:
+            services.org_member_restore(access=access, account_id=account_id)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return _members_url(access, archived=True)
+        former = former_team_memberships(access=access, account=target.account)
+        messages.success(request, f"{target.account.name} is active again with their previous role.")
+        return render_org(request, access, "web/org_member_restored.html",
+                          {"target": target, "former": former}, section="organization")
+    return render_org(request, access, "web/confirm.html", {
+        "title": f"Restore {target.account.name}?",
+        "text": "They become an active member again with the organization role they had. "
+                "Their former teams are offered for re-adding next.",
+        "confirm_label": "Restore", "danger": False,
+        "cancel_url": reverse("org_members", args=[access.organization.id]) + "?status=archived",
+    }, section="organization")

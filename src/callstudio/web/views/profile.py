@@ -1,0 +1,51 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from callstudio.accounts import services
+from callstudio.accounts.selectors import account_tokens
+from callstudio.core.errors import DomainError, NotFound
+from callstudio.orgs.selectors import account_orgs
+
+from ..forms import TokenForm, apply_error
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_token = services.token_create(account=request.user, name=form.cleaned_data["name"])
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            form = TokenForm()
+    return render(request, "web/profile.html", {
+        "form": form, "new_token": new_token, "tokens": account_tokens(account=request.user),
+        "orgs": [m.organization for m in account_orgs(account=request.user)], "section": "profile",
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_revoke(request, token_id):
+    if request.method == "GET":
+        token = next((t for t in account_tokens(account=request.user) if t.id == token_id), None)
+        if token is None:
+            raise NotFound("Token not found.")
+        return render(request, "web/confirm.html", {
+            "title": f"Revoke the token {token.name}?",
+            "text": "Programs using it lose access at once. This cannot be undone.",
+            "confirm_label": "Confirm", "danger": True, "cancel_url": reverse("profile"), "section": "profile",
+        })
+    try:
+        token = services.token_revoke(account=request.user, token_id=token_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Token {token.name} revoked. It no longer works.")
+    return redirect("profile")
