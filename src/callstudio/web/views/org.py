@@ -53,9 +53,9 @@ def member_add(request, access):
             membership = services.org_member_add(access=access, account_id=form.cleaned_data["account_id"],
                                                  role=form.cleaned_data["role"])
         except Conflict as exc:
-            apply_error(form, exc)
             if "restore" in exc.extra:
                 restore_account = form.cleaned_data["account_id"].strip()
+            apply_error(form, exc)
         except DomainError as exc:
             apply_error(form, exc)
         else:
