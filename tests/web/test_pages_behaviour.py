@@ -234,3 +234,9 @@ def test_members_of_another_org_are_never_listed(world, browser_as):
                    account_id=world["outsider"].account_id)
     page = browser_as("admin").get(org_url(world, "members")).content.decode()
     assert "admin@globex.test" not in page and "outsider@elsewhere.test" not in page
+
+
+def test_org_revoke_page_says_up_front_that_teams_come_first(world, browser_as):
+    page = browser_as("admin").get(org_url(world, f"members/{world['agent'].account_id}/revoke")).content.decode()
+    assert "still in teams" in page and ">Confirm</button>" not in page
+    assert f'href="/o/{world.org.id}/teams/{world.team.id}/members">Billing</a>' in page

@@ -8,7 +8,7 @@ from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
 from callstudio.core.errors import Invalid
 from callstudio.core.pagination import Page, paginate
 
-from .models import OrgMembership, TeamMembership
+from .models import OrgMembership, Team, TeamMembership
 
 
 def account_orgs(*, account) -> list[OrgMembership]:
@@ -87,3 +87,16 @@ def team_member_candidates(*, access: TeamAccess) -> list[OrgMembership]:
         .exclude(account_id__in=in_team)
         .order_by("account__name", "account__email")
     )
+
+
+def member_active_teams(*, organization, account) -> list[dict]:
+    """The teams a member is still in: an org revoke must wait until this is empty."""
+    return list(
+        Team.objects.filter(organization=organization, memberships__account=account,
+                            memberships__revoked_at__isnull=True)
+        .order_by("name").values("id", "name")
+    )
+
+
+def still_in_teams_message(teams: list[dict]) -> str:
+    return "Revoke this member from every team first: " + ", ".join(t["name"] for t in teams) + "."

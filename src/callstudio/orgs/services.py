@@ -27,6 +27,7 @@ from .models import (
     Team,
     TeamMembership,
 )
+from .selectors import member_active_teams, still_in_teams_message
 
 
 def _role_state(membership) -> dict:
@@ -259,22 +260,9 @@ def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
     if membership.status != OrgMembership.ACTIVE:
         raise Conflict("This member is already archived.")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
-    teams = list(
-        Team.objects.filter(
-            memberships__account=membership.account,
-            memberships__revoked_at__isnull=True,
-            organization=access.organization,
-        )
-        .order_by("name")
-        .values("id", "name")
-    )
+    teams = member_active_teams(organization=access.organization, account=membership.account)
     if teams:
-        raise Conflict(
-            "Revoke this member from every team first: "
-            + ", ".join(t["name"] for t in teams)
-            + ".",
-            extra={"teams": teams},
-        )
+        raise Conflict(still_in_teams_message(teams), extra={"teams": teams})
     _ensure_admin_remains(access.organization, leaving=membership)
     membership.status = OrgMembership.ARCHIVED
     membership.archived_at = timezone.now()

@@ -7,7 +7,12 @@ from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import Conflict, DomainError, NotFound
 from callstudio.orgs import services
 from callstudio.orgs.models import OrgMembership
-from callstudio.orgs.selectors import former_team_memberships, org_members_page
+from callstudio.orgs.selectors import (
+    former_team_memberships,
+    member_active_teams,
+    org_members_page,
+    still_in_teams_message,
+)
 
 from ..context import org_page, render_org
 from ..forms import MemberAddForm, apply_error
@@ -92,6 +97,11 @@ def member_revoke(request, access, account_id):
     access.require("org.members.revoke")
     target = _membership(access, account_id)
     blocked = None
+    if request.method == "GET" and target.status == OrgMembership.ACTIVE:
+        # Say it before asking for confirmation; the service refuses the POST the same way.
+        teams = member_active_teams(organization=access.organization, account=target.account)
+        if teams:
+            blocked = Conflict(still_in_teams_message(teams), extra={"teams": teams})
     if request.method == "POST":
         try:
             services.org_member_revoke(access=access, account_id=account_id)
@@ -106,7 +116,7 @@ def member_revoke(request, access, account_id):
             return _members_url(access, archived=True)
     return render_org(request, access, "web/org_member_revoke.html", {
         "target": target, "blocked": blocked, "teams": (blocked.extra.get("teams", []) if blocked else []),
-    }, section="organization", status=409 if blocked else 200)
+    }, section="organization", status=409 if blocked and request.method == "POST" else 200)
 
 
 @org_page
