@@ -240,3 +240,17 @@ def test_org_revoke_page_says_up_front_that_teams_come_first(world, browser_as):
     page = browser_as("admin").get(org_url(world, f"members/{world['agent'].account_id}/revoke")).content.decode()
     assert "still in teams" in page and ">Confirm</button>" not in page
     assert f'href="/o/{world.org.id}/teams/{world.team.id}/members">Billing</a>' in page
+
+
+def test_role_changes_through_the_selects(world, browser_as):
+    admin = browser_as("admin")
+    admin.post(org_url(world, f"members/{world['member'].account_id}/role"), {"role": "manager"})
+    assert OrgMembership.objects.get(organization=world.org, account=world["member"].account).role == "manager"
+    admin.post(team_url(world, f"members/{world['agent'].account_id}/role"), {"role": "supervisor"})
+    assert TeamMembership.objects.get(team=world.team, account=world["agent"].account, revoked_at=None).role == "supervisor"
+    before = fingerprint()
+    page = admin.post(org_url(world, f"members/{world['member'].account_id}/role"), {"role": "owner"}, follow=True)
+    assert "Choose one of the offered roles." in page.content.decode()
+    page = admin.post(org_url(world, f"members/{world['admin'].account_id}/role"), {"role": "member"}, follow=True)
+    assert "your own role" in page.content.decode()
+    assert fingerprint() == before

@@ -2,11 +2,35 @@
 put back on the form next to its field (see `apply_error`)."""
 
 from django import forms
+from django.contrib import messages
 
 from callstudio.access.permissions import CATALOG
 from callstudio.core.errors import DomainError
 from callstudio.core.validation import clean_name
 from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX
+
+
+def mark_role_editable(rows, *, roles: list[tuple[str, str]], actor, allowed: bool) -> None:
+    """A row's role is a select only when the actor may change it: not their own, and a role the
+    actor could have granted (a member above them shows their role as text)."""
+    refs = {ref for ref, _ in roles}
+    for row in rows:
+        row.role_editable = allowed and row.account_id != actor.pk and row.role_ref in refs
+
+
+def change_role_from_post(request, *, roles: list[tuple[str, str]], change, where: str = "") -> None:
+    """Apply a role select's POST through `change(role)` and say what happened."""
+    names = dict(roles)
+    role = request.POST.get("role", "")
+    if role not in names:
+        messages.error(request, "Choose one of the offered roles.")
+        return
+    try:
+        membership = change(role)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{membership.account.name} is now {names[role]}{where}.")
 
 
 def apply_error(form: forms.Form, error: DomainError) -> None:

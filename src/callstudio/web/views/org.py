@@ -15,7 +15,7 @@ from callstudio.orgs.selectors import (
 )
 
 from ..context import org_page, render_org
-from ..forms import MemberAddForm, apply_error
+from ..forms import MemberAddForm, apply_error, change_role_from_post, mark_role_editable
 
 
 def _members_url(access, archived=False):
@@ -42,9 +42,9 @@ def members(request, access):
     status = "archived" if request.GET.get("status") == "archived" else "active"
     page = org_members_page(access=access, status=status, cursor=request.GET.get("cursor"))
     roles = assignable_org_roles(access=access) if access.has("org.members.roles") else []
+    mark_role_editable(page.items, roles=roles, actor=request.user, allowed=status == "active")
     return render_org(request, access, "web/org_members.html",
-                      {"page": page, "status": status, "roles": roles, "role_refs": {r for r, _ in roles}},
-                      section="organization")
+                      {"page": page, "status": status, "roles": roles}, section="organization")
 
 
 @org_page
@@ -76,17 +76,8 @@ def member_add(request, access):
 @require_POST
 def member_role(request, access, account_id):
     access.require("org.members.roles")
-    roles = dict(assignable_org_roles(access=access))
-    role = request.POST.get("role", "")
-    if role not in roles:
-        messages.error(request, "Choose one of the offered roles.")
-        return _members_url(access)
-    try:
-        membership = services.org_member_change_role(access=access, account_id=account_id, role=role)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"{membership.account.name} is now {roles[role]}.")
+    change_role_from_post(request, roles=assignable_org_roles(access=access), change=lambda role: (
+        services.org_member_change_role(access=access, account_id=account_id, role=role)))
     return _members_url(access)
 
 

@@ -10,7 +10,13 @@ from callstudio.orgs.models import TeamMembership
 from callstudio.orgs.selectors import team_member_candidates, team_members_page
 
 from ..context import render_team, team_page
-from ..forms import TeamForm, TeamMemberAddForm, apply_error
+from ..forms import (
+    TeamForm,
+    TeamMemberAddForm,
+    apply_error,
+    change_role_from_post,
+    mark_role_editable,
+)
 
 
 def _team_url(access, name="team"):
@@ -56,8 +62,8 @@ automations = _placeholder("team_automations")
 def members(request, access):
     page = team_members_page(access=access, cursor=request.GET.get("cursor"))
     roles = assignable_team_roles(access=access) if access.has("team.members.manage") else []
-    return render_team(request, access, "web/team_members.html",
-                       {"page": page, "roles": roles, "role_refs": {ref for ref, _ in roles}},
+    mark_role_editable(page.items, roles=roles, actor=request.user, allowed=True)
+    return render_team(request, access, "web/team_members.html", {"page": page, "roles": roles},
                        tab="team_members")
 
 
@@ -84,17 +90,9 @@ def member_add(request, access):
 @require_POST
 def member_role(request, access, account_id):
     access.require("team.members.manage")
-    roles = dict(assignable_team_roles(access=access))
-    role = request.POST.get("role", "")
-    if role not in roles:
-        messages.error(request, "Choose one of the offered roles.")
-        return _team_url(access, "team_members")
-    try:
-        membership = services.team_member_change_role(access=access, account_id=account_id, role=role)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"{membership.account.name} is now {roles[role]} in {access.team.name}.")
+    change_role_from_post(request, roles=assignable_team_roles(access=access), where=f" in {access.team.name}",
+                          change=lambda role: services.team_member_change_role(
+                              access=access, account_id=account_id, role=role))
     return _team_url(access, "team_members")
 
 
