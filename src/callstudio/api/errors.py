@@ -3,6 +3,7 @@
 import logging
 
 import orjson
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -87,6 +88,10 @@ def install(api) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return problem(exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return problem(413, "The request body is too large.")
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

@@ -6,7 +6,7 @@ from ninja.renderers import BaseRenderer
 
 from . import errors
 from .auth import AUTH
-from .routers import accounts, members, orgs, roles, teams
+from .routers import accounts, calls, ingest, members, orgs, roles, teams
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -27,5 +27,5 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
-for module in (accounts, orgs, members, teams, roles):
+for module in (accounts, orgs, members, teams, roles, calls, ingest):
     api.add_router("", module.router)

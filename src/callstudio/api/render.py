@@ -29,6 +29,7 @@ def team(t, *, permissions: frozenset[str] | None = None, can_see_settings: bool
         "name": t.name,
         "description": t.description,
         "workflow_id": t.workflow_id if can_see_settings else None,
+        "archived": t.archived_at is not None,
         "created_at": t.created_at,
     }
     if permissions is not None:
@@ -44,6 +45,7 @@ def team_member(tm) -> dict:
         "email": tm.account.email,
         "role": ref,
         "role_name": name,
+        "agent_external_id": tm.agent_external_id,
         "joined_at": tm.created_at,
     }
 
@@ -80,3 +82,28 @@ def audit_entry(e) -> dict:
         "team": {"id": e.team.id, "name": e.team.name} if e.team else None,
         "details": {"before": e.before, "after": e.after},
     }
+
+
+def ingest_key(k, raw: str | None = None) -> dict:
+    out = {"id": k.id, "name": k.name, "hint": k.hint, "teams": k.team_ids, "created_at": k.created_at,
+           "last_used_at": k.last_used_at}
+    if raw is not None:
+        out["key"] = raw
+    return out
+
+
+def call(c, *, detail: bool = False) -> dict:
+    agent = None
+    if c.agent_id or c.agent_ref:
+        agent = {"account_id": c.agent.account_id if c.agent_id else None,
+                 "name": c.agent.name if c.agent_id else None, "ref": c.agent_ref}
+    out = {"id": c.id, "external_id": c.external_id, "team_id": c.team_id, "started_at": c.started_at,
+           "ended_at": c.ended_at, "duration_seconds": c.duration_seconds, "direction": c.direction or None,
+           "agent": agent, "customer": c.customer, "tags": c.tags, "archived": c.archived,
+           "talk_ratio": c.talk_ratio, "silence_share": c.silence_share}
+    if detail:
+        out.update({"transcript": c.transcript, "recording_url": c.recording_url or None, "metadata": c.metadata,
+                    "agent_talk_seconds": c.agent_talk_seconds, "customer_talk_seconds": c.customer_talk_seconds,
+                    "other_talk_seconds": c.other_talk_seconds,
+                    "longest_monologue_seconds": c.longest_monologue_seconds})
+    return out

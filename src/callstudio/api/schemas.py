@@ -156,6 +156,7 @@ class TeamOut(Schema):
     name: str
     description: str
     workflow_id: str | None
+    archived: bool
     created_at: datetime
 
 
@@ -175,6 +176,12 @@ class WorkflowIdOut(Schema):
 class TeamMemberAddIn(In):
     account_id: str
     role: str
+    agent_external_id: str = ""
+
+
+class TeamMemberPatchIn(In):
+    role: str | None = None
+    agent_external_id: str | None = None
 
 
 class TeamMemberOut(Schema):
@@ -183,6 +190,7 @@ class TeamMemberOut(Schema):
     email: str
     role: str
     role_name: str
+    agent_external_id: str
     joined_at: datetime
 
 
@@ -255,4 +263,84 @@ class AuditOut(Schema):
 
 class AuditPage(Schema):
     items: list[AuditOut]
+    next_cursor: str | None
+
+
+# Ingest keys and calls
+
+class IngestKeyIn(In):
+    name: str
+    teams: list[str] | None = None
+
+
+class IngestKeyOut(Schema):
+    id: str
+    name: str
+    hint: str
+    teams: list[str] | None
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class IngestKeyCreatedOut(IngestKeyOut):
+    key: str
+
+
+class IngestKeyPage(Schema):
+    items: list[IngestKeyOut]
+    next_cursor: str | None
+
+
+class CallCreatedOut(Schema):
+    id: int
+    external_id: str
+    team_id: str
+    created: bool
+
+
+class RejectedLine(Schema):
+    line: int
+    errors: list[dict]
+
+
+class StreamResultOut(Schema):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedLine]
+
+
+class CallAgent(Schema):
+    account_id: str | None
+    name: str | None
+    ref: str
+
+
+class CallOut(Schema):
+    id: int
+    external_id: str
+    team_id: str
+    started_at: datetime
+    ended_at: datetime
+    duration_seconds: float
+    direction: str | None
+    agent: CallAgent | None
+    customer: dict
+    tags: list[str]
+    archived: bool
+    talk_ratio: float | None
+    silence_share: float | None
+
+
+class CallDetailOut(CallOut):
+    transcript: list[dict]
+    recording_url: str | None
+    metadata: dict
+    agent_talk_seconds: float
+    customer_talk_seconds: float
+    other_talk_seconds: float
+    longest_monologue_seconds: float
+
+
+class CallPage(Schema):
+    items: list[CallOut]
     next_cursor: str | None

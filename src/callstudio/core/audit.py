@@ -41,6 +41,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "team", target.id, target.name
     if kind == "Role":
         return "role", target.id, target.name
+    if kind == "IngestKey":
+        return "api_key", target.id, target.name
     if kind == "PersonalToken":
         return "token", target.id, target.name
     raise TypeError(f"No audit description for {kind}")

@@ -58,3 +58,13 @@ class TooManyRequests(DomainError):
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
+
+
+class Gone(DomainError):
+    status = 410
+    title = "Gone"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"

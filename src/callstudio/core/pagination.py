@@ -6,6 +6,7 @@ of the last row instead of an offset."""
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from django.db.models import Q, QuerySet
@@ -82,4 +83,5 @@ def _key_value(row, key: str):
     value = row
     for part in key.split("__"):
         value = getattr(value, part)
-    return value
+    # Datetimes travel as RFC 3339 text; the database compares them back as datetimes.
+    return value.isoformat() if isinstance(value, datetime) else value

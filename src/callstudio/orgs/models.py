@@ -26,6 +26,8 @@ class Team(models.Model):
     # Globally unique: a call sent to it lands in exactly this team.
     workflow_id = models.CharField(max_length=ID_MAX_LENGTH, unique=True, default=new_workflow_id)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An archived team keeps its data but takes no new calls (410 on its workflow ID).
+    archived_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -91,6 +93,8 @@ class TeamMembership(RoleAssignment):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True)
+    # The member's ID in the sender's systems, so calls naming {"external_id": ...} reach them.
+    agent_external_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

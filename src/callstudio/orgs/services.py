@@ -14,6 +14,9 @@ from callstudio.access.policy import (
     role_permissions,
 )
 from callstudio.accounts.models import Account
+
+# Calls name agents by reference; linking them on join lives with the calls.
+from callstudio.calls.ingest import link_agent_calls  # noqa: E402
 from callstudio.core.audit import audit_record
 from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.ids import new_workflow_id
@@ -317,11 +320,23 @@ def _team_membership(access: TeamAccess, account_id: str) -> TeamMembership:
     return membership
 
 
-def team_member_add(*, access: TeamAccess, account_id, role) -> TeamMembership:
+def _link_calls(membership: TeamMembership) -> None:
+    refs = [f"account_id:{membership.account.account_id}", f"email:{membership.account.email}"]
+    if membership.agent_external_id:
+        refs.append(f"external_id:{membership.agent_external_id}")
+    link_agent_calls(team_id=membership.team_id, account_pk=membership.account_id, refs=refs)
+
+
+def _clean_external_id(value) -> str:
+    return clean_text(value or "", field="agent_external_id", max_length=200, required=False)
+
+
+def team_member_add(*, access: TeamAccess, account_id, role, agent_external_id="") -> TeamMembership:
     access.require("team.members.manage")
     organization = access.org.organization
     role_key, custom_role = resolve_role(organization, role, scope="team")
     ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
+    external_id = _clean_external_id(agent_external_id)
     account = _account_by_public_id(account_id)
     try:
         with transaction.atomic():
@@ -341,7 +356,9 @@ def team_member_add(*, access: TeamAccess, account_id, role) -> TeamMembership:
                 account=account,
                 role=role_key,
                 custom_role=custom_role,
+                agent_external_id=external_id,
             )
+            _link_calls(membership)
             audit_record(
                 actor=access.account,
                 action="team.member.add",
@@ -397,3 +414,37 @@ def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
         after=None,
     )
     return membership
+
+
+@transaction.atomic
+def team_member_set_agent_external_id(*, access: TeamAccess, account_id, agent_external_id) -> TeamMembership:
+    """The member's agent ID in the sender's systems; calls already naming it become theirs."""
+    access.require("team.members.manage")
+    membership = _team_membership(access, account_id)
+    value = _clean_external_id(agent_external_id)
+    if value and TeamMembership.objects.filter(team_id=access.team.id, agent_external_id=value,
+                                               revoked_at__isnull=True).exclude(id=membership.id).exists():
+        raise Conflict("Another member of this team has this agent ID.", field="agent_external_id")
+    before = membership.agent_external_id
+    if value != before:
+        membership.agent_external_id = value
+        membership.save(update_fields=["agent_external_id"])
+        _link_calls(membership)
+        audit_record(actor=access.account, action="team.member.agent_id.change", target=membership.account,
+                     organization=access.org.organization, team=access.team,
+                     before={"agent_external_id": before}, after={"agent_external_id": value})
+    return membership
+
+
+@transaction.atomic
+def team_set_archived(*, access: TeamAccess, archived: bool) -> Team:
+    """An archived team keeps its members and calls but takes no new calls (410)."""
+    access.require("team.manage")
+    team = access.team
+    if (team.archived_at is not None) != archived:
+        team.archived_at = timezone.now() if archived else None
+        Team.objects.filter(id=team.id).update(archived_at=team.archived_at)
+        audit_record(actor=access.account, action="team.archive" if archived else "team.unarchive", target=team,
+                     organization=access.org.organization, team=team,
+                     before={"archived": not archived}, after={"archived": archived})
+    return team

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "callstudio.accounts",
     "callstudio.access",
     "callstudio.orgs",
+    "callstudio.calls",
     "callstudio.web",
     "allauth",
     "allauth.account",
@@ -153,6 +154,9 @@ CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
 CALLSTUDIO_SIGNUP_FAILURES = env_int("CALLSTUDIO_SIGNUP_FAILURES", 10)
 CALLSTUDIO_TOKEN_FAILURES = env_int("CALLSTUDIO_TOKEN_FAILURES", 5)
 CALLSTUDIO_RATE_WINDOW_SECONDS = env_int("CALLSTUDIO_RATE_WINDOW_SECONDS", 900)
+# Largest single call body, and largest line of a call stream.
+CALLSTUDIO_MAX_BODY_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = CALLSTUDIO_MAX_BODY_BYTES
 # Personal token last-used time is written at most this often per token (no write per request).
 CALLSTUDIO_TOKEN_TOUCH_SECONDS = 60
 

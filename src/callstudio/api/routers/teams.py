@@ -1,20 +1,22 @@
+from django.db import transaction
 from ninja import Router, Status
 
 from callstudio.api import render
 from callstudio.api.deps import request_org, request_team
 from callstudio.api.schemas import (
     Problem,
-    RoleIn,
     TeamDetailOut,
     TeamIn,
     TeamMemberAddIn,
     TeamMemberOut,
     TeamMemberPage,
+    TeamMemberPatchIn,
     TeamOut,
     TeamPage,
     TeamPatchIn,
     WorkflowIdOut,
 )
+from callstudio.core.errors import Invalid
 from callstudio.orgs import selectors, services
 
 router = Router(tags=["teams"])
@@ -86,20 +88,39 @@ def add_team_member(request, org: str, team: str, payload: TeamMemberAddIn):
         access=request_team(request, org, team, require=None),
         account_id=payload.account_id,
         role=payload.role,
+        agent_external_id=payload.agent_external_id,
     )
     return Status(201, render.team_member(membership))
 
 
-@router.patch(
-    "/orgs/{org}/teams/{team}/members/{account_id}", response={200: TeamMemberOut, **ERRORS}
-)
-def change_team_member_role(request, org: str, team: str, account_id: str, payload: RoleIn):
-    membership = services.team_member_change_role(
-        access=request_team(request, org, team, require=None),
-        account_id=account_id,
-        role=payload.role,
-    )
+@router.patch("/orgs/{org}/teams/{team}/members/{account_id}", response={200: TeamMemberOut, **ERRORS})
+@transaction.atomic
+def update_team_member(request, org: str, team: str, account_id: str, payload: TeamMemberPatchIn):
+    """Change the member's team role and/or their agent ID in the sender's systems."""
+    access = request_team(request, org, team, require=None)
+    membership = None
+    if payload.role is not None:
+        membership = services.team_member_change_role(access=access, account_id=account_id, role=payload.role)
+    if payload.agent_external_id is not None:
+        membership = services.team_member_set_agent_external_id(
+            access=access, account_id=account_id, agent_external_id=payload.agent_external_id)
+    if membership is None:
+        raise Invalid("Give role and/or agent_external_id.", field="role")
     return Status(200, render.team_member(membership))
+
+
+@router.post("/orgs/{org}/teams/{team}/archive", response={200: TeamDetailOut, **ERRORS})
+def archive_team(request, org: str, team: str):
+    access = request_team(request, org, team, require=None)
+    services.team_set_archived(access=access, archived=True)
+    return Status(200, _team_out(access))
+
+
+@router.post("/orgs/{org}/teams/{team}/unarchive", response={200: TeamDetailOut, **ERRORS})
+def unarchive_team(request, org: str, team: str):
+    access = request_team(request, org, team, require=None)
+    services.team_set_archived(access=access, archived=False)
+    return Status(200, _team_out(access))
 
 
 @router.delete("/orgs/{org}/teams/{team}/members/{account_id}", response={204: None, **ERRORS})

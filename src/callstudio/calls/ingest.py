@@ -1,0 +1,123 @@
+"""Storing calls sent to a workflow ID. One insert per batch, `ON CONFLICT DO NOTHING` on
+(team, external_id): a resend never duplicates, and the rows the database reports as inserted are
+exactly the ones counted as accepted."""
+
+import hashlib
+from datetime import timedelta
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from callstudio.core.errors import Forbidden, Gone, NotFound
+from callstudio.orgs.models import Team, TeamMembership
+
+from .derive import talk_figures, timing
+from .models import Call, IngestKey
+from .schemas import CallIn
+
+KEY_PREFIX = "cs_ik_"
+BATCH_SIZE = 500
+
+
+def key_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def ingest_key_authenticate(raw: str | None) -> IngestKey | None:
+    if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 128:
+        return None
+    key = IngestKey.objects.filter(digest=key_digest(raw), revoked_at__isnull=True).first()
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=settings.CALLSTUDIO_TOKEN_TOUCH_SECONDS):
+        IngestKey.objects.filter(id=key.id).update(last_used_at=now)
+    return key
+
+
+def ingest_team(key: IngestKey, workflow_id: str) -> Team:
+    """The team behind a workflow ID, for this key. Unknown and foreign look the same: 404."""
+    team = Team.objects.filter(workflow_id=workflow_id, organization_id=key.organization_id).first()
+    if team is None:
+        raise NotFound("No team has this workflow ID.")
+    if not key.allows(team.id):
+        raise Forbidden("This ingest key is not allowed to send calls to this team.")
+    if team.archived_at is not None:
+        raise Gone("This team is archived and takes no new calls.")
+    return team
+
+
+def agent_directory(team_id: str) -> dict[str, int]:
+    """Every way a sender may name an active member of the team, to the member's account."""
+    directory = {}
+    for account_pk, account_id, email, external in TeamMembership.objects.filter(
+        team_id=team_id, revoked_at__isnull=True
+    ).values_list("account_id", "account__account_id", "account__email", "agent_external_id"):
+        directory[f"account_id:{account_id}"] = account_pk
+        directory[f"email:{email}"] = account_pk
+        if external:
+            directory[f"external_id:{external}"] = account_pk
+    return directory
+
+
+_FIELDS = [f for f in Call._meta.concrete_fields if f.name != "id"]
+_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+
+
+def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> list:
+    ended_at, duration = timing(call)
+    ref = call.agent.ref if call.agent else ""
+    agent_pk = directory.get(ref)
+    values = {
+        "organization": team.organization_id, "team": team.id, "external_id": call.external_id,
+        "started_at": call.started_at, "ended_at": ended_at, "duration_seconds": duration,
+        "direction": call.direction or "", "agent": agent_pk, "agent_ref": ref,
+        "customer": call.customer.model_dump(exclude_none=True) if call.customer else {},
+        "transcript": [s.model_dump() for s in call.transcript],
+        "recording_url": call.recording_url or "", "tags": list(dict.fromkeys(call.tags)),
+        "metadata": call.metadata, "archived": False, "created_at": now,
+        **talk_figures(call.transcript, duration),
+    }
+    return [f.get_db_prep_save(values[f.name], connection) for f in _FIELDS]
+
+
+def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
+    """Insert a batch in one transaction. Returns {external_id: call id} of the rows inserted now;
+    the others of the batch were already there (or repeated within it)."""
+    if not calls:
+        return {}
+    directory = agent_directory(team.id)
+    now = timezone.now()
+    unique = list({c.external_id: c for c in calls}.values())
+    rows = [_row(team, c, directory, now) for c in unique]
+    placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
+    sql = (
+        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
+        + ", ".join([placeholders] * len(rows))
+        + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
+    )
+    params = [v for row in rows for v in row]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+    return inserted
+
+
+def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
+    """(call id, created). Sending the same external_id again returns the stored call."""
+    inserted = store_calls(team=team, calls=[call])
+    if call.external_id in inserted:
+        return inserted[call.external_id], True
+    existing = Call.objects.filter(team_id=team.id, external_id=call.external_id).values_list("id", flat=True).first()
+    return existing, False
+
+
+def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
+    """Calls that named this member before they joined become theirs."""
+    return Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs).update(agent_id=account_pk)
+
+
+def dumps(value) -> bytes:
+    return orjson.dumps(value)

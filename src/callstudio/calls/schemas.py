@@ -1,0 +1,117 @@
+"""The shape of a call as senders send it (PRODUCT.md §4.4). Strict: unknown fields, wrong types,
+NUL bytes and oversized parts are refused with the field named."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import orjson
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+MAX_SEGMENTS = 10_000
+MAX_METADATA_BYTES = 16 * 1024
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL bytes")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Short = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=False)
+
+
+class AgentRef(Strict):
+    account_id: Short | None = None
+    email: Annotated[str, StringConstraints(max_length=254), AfterValidator(_no_nul)] | None = None
+    external_id: Short | None = None
+
+    @model_validator(mode="after")
+    def exactly_one(self):
+        given = [k for k in ("account_id", "email", "external_id") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of account_id, email or external_id")
+        return self
+
+    @property
+    def ref(self) -> str:
+        if self.account_id:
+            return f"account_id:{self.account_id}"
+        if self.email:
+            return f"email:{self.email.strip().lower()}"
+        return f"external_id:{self.external_id}"
+
+
+class Customer(Strict):
+    name: Short | None = None
+    phone: Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_nul)] | None = None
+
+
+class Segment(Strict):
+    speaker: Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)]
+    start: Annotated[float, Field(ge=0, le=7 * 86400)]
+    end: Annotated[float, Field(ge=0, le=7 * 86400)]
+    text: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
+
+    @model_validator(mode="after")
+    def ordered(self):
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+def _metadata_size(value: dict) -> dict:
+    if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+        raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
+    if "\\u0000" in orjson.dumps(value).decode():
+        raise ValueError("must not contain NUL bytes")
+    return value
+
+
+class CallIn(Strict):
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+    started_at: datetime
+    ended_at: datetime | None = None
+    duration_seconds: Annotated[float, Field(ge=0, le=7 * 86400)] | None = None
+    direction: Literal["inbound", "outbound"] | None = None
+    agent: AgentRef | None = None
+    customer: Customer | None = None
+    transcript: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] = []
+    recording_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
+                             AfterValidator(_no_nul)] | None = None
+    tags: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]],
+                    Field(max_length=50)] = []
+    metadata: Annotated[dict, AfterValidator(_metadata_size)] = {}
+
+    @model_validator(mode="after")
+    def timing(self):
+        if self.started_at.tzinfo is None:
+            raise ValueError("started_at needs a time zone (RFC 3339, e.g. 2026-11-28T09:30:00Z)")
+        if self.ended_at is not None:
+            if self.ended_at.tzinfo is None:
+                raise ValueError("ended_at needs a time zone")
+            if self.ended_at < self.started_at:
+                raise ValueError("ended_at must not be before started_at")
+        if self.ended_at is None and self.duration_seconds is None:
+            raise ValueError("give duration_seconds or ended_at")
+        return self
+
+
+def errors_of(exc) -> list[dict]:
+    """pydantic errors as [{field, message}], fields dotted (transcript.3.end)."""
+    out = []
+    for e in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in e["loc"]) or "call"
+        out.append({"field": loc, "message": e["msg"]})
+    return out
