@@ -6,7 +6,8 @@ from django.db import transaction
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
-from callstudio.orgs.models import Organization, OrgMembership
+from callstudio.calls.demo_data import load_demo_calls
+from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
 from callstudio.orgs.services import (
     org_member_add,
     organization_create,
@@ -59,6 +60,7 @@ def load_demo(progress=print) -> tuple[Organization, bool, list[tuple[str, str]]
         .first()
     )
     if existing:
+        _load_calls(existing.organization, progress)
         return existing.organization, False, logins
     with transaction.atomic():
         progress("organization and teams")
@@ -85,4 +87,16 @@ def load_demo(progress=print) -> tuple[Organization, bool, list[tuple[str, str]]
                     account_id=account.account_id,
                     role=ref,
                 )
+    _load_calls(org, progress)
     return org, True, logins
+
+
+CALLS_PER_TEAM = 1200
+
+
+def _load_calls(org, progress) -> None:
+    """A few thousand calls across the teams, by their agents (idempotent by external_id)."""
+    for seed, team in enumerate(Team.objects.filter(organization=org).order_by("name")):
+        agents = list(TeamMembership.objects.filter(team=team, revoked_at__isnull=True, role="agent")
+                      .values_list("account__email", flat=True))
+        load_demo_calls(team, agents, count=CALLS_PER_TEAM, seed=seed, progress=progress)

@@ -26,6 +26,7 @@ ORG_TABS = [
     ("org_members", "Members", "org.members.read"),
     ("roles", "Roles", "org.read"),
     ("audit_log", "Audit log", "org.audit.read"),
+    ("api_keys", "API keys", "org.keys.manage"),
 ]
 
 
@@ -62,7 +63,7 @@ def team_page(tab: str):
 
 def _org_tab(request) -> str:
     name = request.resolver_match.url_name if request.resolver_match else ""
-    for prefix, tab in (("org_member", "org_members"), ("role", "roles"), ("audit", "audit_log")):
+    for prefix, tab in (("org_member", "org_members"), ("role", "roles"), ("audit", "audit_log"), ("api_key", "api_keys")):
         if name.startswith(prefix):
             return tab
     return ""

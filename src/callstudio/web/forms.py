@@ -83,6 +83,8 @@ class MemberAddForm(forms.Form):
 class TeamMemberAddForm(forms.Form):
     account_id = forms.ChoiceField(label="Member")
     role = forms.ChoiceField(label="Role")
+    agent_external_id = forms.CharField(label="Agent ID (optional)", required=False, max_length=200,
+                                        help_text="The member's ID in your call system, if calls name agents by it.")
 
     def __init__(self, *args, candidates, roles, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,3 +117,20 @@ def permission_groups(selected=()) -> list[dict]:
              "id": "perm-" + p.name.replace(".", "-")})
     return [{"scope": key.split(":")[0], "group": key.split(":")[1], "permissions": perms}
             for key, perms in groups.items()]
+
+
+class IngestKeyForm(forms.Form):
+    name = forms.CharField(label="Key name", max_length=100)
+    scope = forms.ChoiceField(label="Teams it may send to", widget=forms.RadioSelect, initial="all",
+                              choices=[("all", "Every team, present and future"), ("some", "Only these teams:")])
+    teams = forms.MultipleChoiceField(label="Teams", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].choices = teams
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "some" and not data.get("teams"):
+            self.add_error("teams", "Choose at least one team, or every team.")
+        return data

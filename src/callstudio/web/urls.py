@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import health, home, org, profile, roles, teams
+from .views import calls, health, home, keys, org, profile, roles, teams
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -16,12 +16,17 @@ org_urls = [
     path("roles/<str:role_id>/edit", roles.role_edit, name="role_edit"),
     path("roles/<str:role_id>/delete", roles.role_delete, name="role_delete"),
     path("audit-log", roles.audit_log, name="audit_log"),
+    path("api-keys", keys.api_keys, name="api_keys"),
+    path("api-keys/<str:key_id>/revoke", keys.api_key_revoke, name="api_key_revoke"),
     path("teams/<str:team_id>/", teams.overview, name="team"),
-    path("teams/<str:team_id>/calls", teams.calls, name="team_calls"),
+    path("teams/<str:team_id>/calls", calls.calls, name="team_calls"),
+    path("teams/<str:team_id>/calls/<str:call_id>", calls.call_detail, name="call_detail"),
+    path("teams/<str:team_id>/calls/<str:call_id>/archive", calls.call_archive, name="call_archive"),
     path("teams/<str:team_id>/analytics", teams.analytics, name="team_analytics"),
     path("teams/<str:team_id>/members", teams.members, name="team_members"),
     path("teams/<str:team_id>/members/add", teams.member_add, name="team_member_add"),
     path("teams/<str:team_id>/members/<str:account_id>/role", teams.member_role, name="team_member_role"),
+    path("teams/<str:team_id>/members/<str:account_id>/agent-id", teams.member_agent_id, name="team_member_agent_id"),
     path("teams/<str:team_id>/members/<str:account_id>/revoke", teams.member_revoke, name="team_member_revoke"),
     path("teams/<str:team_id>/alerts", teams.alerts, name="team_alerts"),
     path("teams/<str:team_id>/automations", teams.automations, name="team_automations"),

@@ -9,3 +9,19 @@ def pairs(value) -> str:
     if not isinstance(value, dict):
         return "" if value is None else str(value)
     return " · ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as m:ss or h:mm:ss."""
+    if seconds is None:
+        return "—"
+    total = int(round(float(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value is None else f"{float(value) * 100:.0f}%"

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from callstudio.access.selectors import assignable_team_roles
+from callstudio.calls.selectors import calls_page
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.orgs import services
 from callstudio.orgs.models import TeamMembership
@@ -25,13 +26,13 @@ def _team_url(access, name="team"):
 
 @team_page("team")
 def overview(request, access):
-    return render_team(request, access, "web/team_overview.html", tab="team")
+    can_read_calls = access.has("calls.read.all") or access.has("calls.read.own")
+    recent = calls_page(access=access, limit=5).items if can_read_calls else []
+    return render_team(request, access, "web/team_overview.html", {"recent": recent}, tab="team")
 
 
 # Tabs whose features arrive in later releases: an honest empty state, behind their permissions.
 PLACEHOLDERS = {
-    "team_calls": ("Calls", "No calls yet.",
-                   "Calls sent to this team's workflow ID will be listed here, newest first."),
     "team_analytics": ("Analytics", "No analytics yet.",
                        "Figures and charts of this team's calls will appear here once calls arrive."),
     "team_alerts": ("Alerts", "No alerts yet.",
@@ -52,7 +53,6 @@ def _placeholder(tab):
     return view
 
 
-calls = _placeholder("team_calls")
 analytics = _placeholder("team_analytics")
 alerts = _placeholder("team_alerts")
 automations = _placeholder("team_automations")
@@ -76,7 +76,8 @@ def member_add(request, access):
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.team_member_add(access=access, account_id=form.cleaned_data["account_id"],
-                                                  role=form.cleaned_data["role"])
+                                                  role=form.cleaned_data["role"],
+                                                  agent_external_id=form.cleaned_data["agent_external_id"])
         except DomainError as exc:
             apply_error(form, exc)
         else:
@@ -166,3 +167,18 @@ def rotate_workflow_id(request, access):
         "confirm_label": "Confirm", "danger": True,
         "cancel_url": reverse("team_settings", args=[access.org.organization.id, access.team.id]),
     }, tab="team_settings")
+
+
+@team_page("team_members")
+@require_POST
+def member_agent_id(request, access, account_id):
+    try:
+        membership = services.team_member_set_agent_external_id(
+            access=access, account_id=account_id, agent_external_id=request.POST.get("agent_external_id", ""))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Agent ID of {membership.account.name} saved; their earlier calls are linked.")
+    return _team_url(access, "team_members")
