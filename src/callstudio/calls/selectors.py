@@ -1,6 +1,6 @@
 """Reading calls: only ever through the access layer's row filter (`TeamAccess.restrict`)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
@@ -43,9 +43,7 @@ def _parse_time(value, field: str):
         except ValueError:
             raise Invalid("Use RFC 3339, e.g. 2026-11-28T09:30:00Z or 2026-11-28.", field=field) from None
     if parsed.tzinfo is None:
-        from django.utils import timezone
-
-        parsed = timezone.make_aware(parsed, timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
