@@ -29,6 +29,8 @@ PAGES = [
     ("agent", "/o/{org}/"),
     ("agent", "/o/{org}/teams/{team}/"),
     ("agent", "/o/{org}/teams/{team}/calls"),
+    ("admin", "/o/{org}/teams/{team}/calls"),
+    ("admin", "/o/{org}/api-keys"),
 ]
 
 

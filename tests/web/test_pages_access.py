@@ -16,6 +16,7 @@ PAGES = {
     "{org}/roles": set(PEOPLE) - {"foreign_admin"},
     "{org}/roles/new": {"admin"},
     "{org}/audit-log": {"admin"},
+    "{org}/api-keys": {"admin"},
     "{team}/": {"admin", "manager", "supervisor", "agent", "qa"},
     "{team}/calls": {"admin", "manager", "supervisor", "agent", "qa"},
     "{team}/analytics": {"admin", "manager", "supervisor", "agent"},

@@ -1,0 +1,164 @@
+"""Failure drills on a real server process: kill -9 in the middle of a stream, then resend; the
+database unreachable, then back."""
+
+import contextlib
+import os
+import socket
+import sqlite3
+import threading
+import time
+
+import httpx
+import orjson
+import psycopg
+import pytest
+from django.conf import settings
+
+from .conftest import call_body
+from .server import Server
+
+PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh database for the server: SQLite in its data dir, or a new PostgreSQL database."""
+    if not PG:
+        yield ""
+        return
+    db = settings.DATABASES["default"]
+    name = f"drill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def count_calls(server: Server, database_url: str, tmp_path) -> tuple[int, int]:
+    sql = "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM calls_call"
+    if database_url:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute(sql).fetchone()
+    return sqlite3.connect(tmp_path / "callstudio.sqlite3").execute(sql).fetchone()
+
+
+def lines(start: int, stop: int):
+    for i in range(start, stop):
+        yield orjson.dumps(call_body(f"drill-{i:05d}", agent=None)) + b"\n"
+
+
+def test_kill_9_mid_stream_then_resend_stores_each_call_once(tmp_path, database_url):
+    server = Server(tmp_path, database_url).start()
+    try:
+        t = server.setup_team()
+        url = f"{server.base}/api/v1/workflows/{t['workflow']}/calls/stream"
+        headers = {"Authorization": f"Bearer {t['key']}", "Content-Type": "application/x-ndjson"}
+        first = httpx.post(url, content=b"".join(lines(0, 1000)), headers=headers, timeout=120).json()
+        assert first == {"accepted": 1000, "duplicates": 0, "rejected": []}
+
+        def slow_stream():
+            for n, line in enumerate(lines(0, 3000)):
+                if n == 2000:
+                    server.kill9()
+                    time.sleep(0.2)
+                yield line
+
+        with pytest.raises(httpx.TransportError):
+            httpx.post(url, content=slow_stream(), headers=headers, timeout=120)
+        server.start()
+        again = httpx.post(url, content=b"".join(lines(0, 3000)), headers=headers, timeout=300).json()
+        assert again["rejected"] == [] and again["accepted"] + again["duplicates"] == 3000
+        assert again["duplicates"] >= 1000
+        assert count_calls(server, database_url, tmp_path) == (3000, 3000)
+    finally:
+        server.stop()
+
+
+class Proxy:
+    """A TCP proxy to PostgreSQL that can be cut and restored, to make the database unreachable
+    for the server without touching the machine's PostgreSQL."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = None
+        self.sockets: list[socket.socket] = []
+        self.listener = None
+
+    def start(self, port: int | None = None):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port or 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
+        except OSError:
+            pass
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.sockets.clear()
+
+
+@pytest.mark.skipif(not PG, reason="needs PostgreSQL (DATABASE_URL): the drill cuts the network path to it")
+def test_database_down_is_503_with_retry_after_and_recovers_without_restart(tmp_path, database_url):
+    db = settings.DATABASES["default"]
+    proxy = Proxy(int(db["PORT"] or 5432)).start()
+    name = database_url.rsplit("/", 1)[1]
+    server = Server(tmp_path, f"postgresql://{db['USER']}@127.0.0.1:{proxy.port}/{name}").start()
+    try:
+        t = server.setup_team()
+        url = f"{server.base}/api/v1/workflows/{t['workflow']}/calls"
+        headers = {"Authorization": f"Bearer {t['key']}"}
+        assert httpx.post(url, json=call_body("up-1"), headers=headers).status_code == 201
+        proxy.cut()
+        for path in (url, f"{server.base}/api/v1/me"):
+            response = httpx.post(url, json=call_body("down"), headers=headers) if path == url else httpx.get(path, headers=t["auth"])
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert int(response.headers["retry-after"]) > 0
+        proxy.start(proxy.port)
+        deadline = time.time() + 30
+        while True:
+            response = httpx.post(url, json=call_body("up-2"), headers=headers)
+            if response.status_code == 201 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        assert response.status_code == 201
+        assert httpx.get(f"{server.base}/api/v1/me", headers=t["auth"]).status_code == 200
+    finally:
+        server.stop()
+        proxy.cut()
