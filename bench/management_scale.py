@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -210,6 +211,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="members page size (default: the API's)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even over the target")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cleans up
 
     data_dir = tempfile.mkdtemp(prefix="callstudio-bench-")
     os.environ.update(CALLSTUDIO_DATA_DIR=data_dir, LOG_LEVEL="WARNING")
@@ -230,7 +232,7 @@ def main() -> int:
         wait_healthy(base, server)
         log(f"server up on {base} (pid {server.pid})")
         ok = report(measure(base, data, args), args)
-    except BaseException:
+    except Exception:
         if server_log.exists():
             print("--- server log, tail ---\n" + server_log.read_text()[-3000:], file=sys.stderr)
         raise

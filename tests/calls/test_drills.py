@@ -119,10 +119,8 @@ class Proxy:
                     s.shutdown(socket.SHUT_RDWR)
 
     def cut(self):
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
-        except OSError:
-            pass
         self.listener.close()
         for s in self.sockets:
             try:
