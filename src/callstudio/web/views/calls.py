@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from callstudio.calls import selectors, services
 from callstudio.core.errors import DomainError
@@ -10,6 +10,7 @@ from ..context import render_team, team_page
 
 
 @team_page("team_calls")
+@require_safe
 def calls(request, access):
     params = request.GET
     filters = {"agent": params.get("agent") or "", "from": params.get("from") or "", "to": params.get("to") or "",
@@ -36,6 +37,7 @@ def calls(request, access):
 
 
 @team_page("team_calls")
+@require_safe
 def call_detail(request, access, call_id):
     call = selectors.readable_call(access=access, call_id=call_id)
     return render_team(request, access, "web/call_detail.html", {"call": call}, tab="team_calls")

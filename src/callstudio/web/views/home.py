@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from callstudio.core.errors import DomainError
 from callstudio.orgs import services
@@ -11,6 +11,7 @@ from ..context import org_page, render_org
 from ..forms import OrganizationForm, TeamForm, apply_error
 
 
+@require_safe
 def home(request):
     """`/`: the last used organization, the onboarding page without one, or the login page."""
     if not request.user.is_authenticated:
@@ -39,6 +40,7 @@ def onboarding(request):
 
 
 @org_page
+@require_safe
 def org_home(request, access):
     cursor = request.GET.get("cursor")
     page = teams_page(access=access, cursor=cursor, limit=60)

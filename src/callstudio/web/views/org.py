@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import Conflict, DomainError, NotFound
@@ -32,12 +32,14 @@ def _membership(access, account_id) -> OrgMembership:
 
 
 @org_page
+@require_safe
 def organization(request, access):
     """The Organization page: where Members, Roles and the Audit log are reached from."""
     return render_org(request, access, "web/organization.html", section="organization")
 
 
 @org_page
+@require_safe
 def members(request, access):
     status = "archived" if request.GET.get("status") == "archived" else "active"
     page = org_members_page(access=access, status=status, cursor=request.GET.get("cursor"))

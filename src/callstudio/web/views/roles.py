@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from callstudio.access import services
 from callstudio.access.models import Role
@@ -17,6 +17,7 @@ from ..forms import RoleForm, apply_error, permission_groups
 
 
 @org_page
+@require_safe
 def roles(request, access):
     access.require("org.read")
     custom = org_custom_roles(organization=access.organization)
@@ -84,6 +85,7 @@ def role_delete(request, access, role_id):
 
 
 @org_page
+@require_safe
 def audit_log(request, access):
     access.require("org.audit.read")
     filters = {k: request.GET.get(k) or None for k in ("actor", "action", "team")}

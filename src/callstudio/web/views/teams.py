@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callstudio.access.selectors import assignable_team_roles
 from callstudio.calls.selectors import calls_page
@@ -25,6 +25,7 @@ def _team_url(access, name="team"):
 
 
 @team_page("team")
+@require_safe
 def overview(request, access):
     can_read_calls = access.has("calls.read.all") or access.has("calls.read.own")
     recent = calls_page(access=access, limit=5).items if can_read_calls else []
@@ -44,6 +45,7 @@ PLACEHOLDERS = {
 
 def _placeholder(tab):
     @team_page(tab)
+    @require_safe
     def view(request, access):
         title, headline, text = PLACEHOLDERS[tab]
         return render_team(request, access, "web/team_placeholder.html",
@@ -59,6 +61,7 @@ automations = _placeholder("team_automations")
 
 
 @team_page("team_members")
+@require_safe
 def members(request, access):
     page = team_members_page(access=access, cursor=request.GET.get("cursor"))
     roles = assignable_team_roles(access=access) if access.has("team.members.manage") else []

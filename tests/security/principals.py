@@ -1,0 +1,66 @@
+"""Everyone who can knock on a route, in one world: Acme's members in every role, a custom role,
+another organization's Admin, an ingest key, and an archived member's token and session."""
+
+import pytest
+from django.test import Client
+
+from callstudio.access.policy import org_access
+from callstudio.access.services import role_create
+from callstudio.accounts.models import PersonalToken
+from callstudio.calls.ingest import ingest_one
+from callstudio.calls.schemas import CallIn
+from callstudio.calls.services import ingest_key_create
+from callstudio.orgs.services import org_member_add, org_member_revoke
+from tests.calls.conftest import call_body
+from tests.conftest import person
+
+from ..access.matrix import MATRIX
+
+MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa"]
+PRINCIPALS = ["anonymous", *MEMBERS, "foreign_admin", "ingest_key", "archived"]
+QA = frozenset({"team.read", "team.members.read", "calls.read.all"})
+TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent"}
+
+
+def held(who: str) -> frozenset[str]:
+    """What a member holds in Acme and in Billing, from the role matrix (tests/access)."""
+    org_role = {"admin": "admin", "manager": "manager"}.get(who, "member")
+    team = QA if who == "qa" else MATRIX.get(TEAM_ROLE.get(who, ""), frozenset())
+    return MATRIX[org_role] | team
+
+
+@pytest.fixture
+def targets(world):
+    """The objects routes act on, in Acme."""
+    admin = org_access(world["admin"].account, world.org.id)
+    former = person("former@acme.test")
+    org_member_add(access=admin, account_id=former.account_id)
+    org_member_revoke(access=admin, account_id=former.account_id)
+    archived = person("archived@acme.test")
+    org_member_add(access=admin, account_id=archived.account_id)
+    org_member_revoke(access=admin, account_id=archived.account_id)
+    world.people["archived"] = archived
+    spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
+    key, raw = ingest_key_create(access=admin, name="matrix")
+    call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
+    return {"former": former.account_id, "spare_role": spare.id, "key": key.id, "raw_key": raw, "call": call_id}
+
+
+def client_for(world, targets, who: str, *, ui: bool):
+    """A Django test client acting as `who`: a session for pages, a bearer token for the API."""
+    client = Client()
+    headers = {}
+    if who == "ingest_key":
+        headers["Authorization"] = f"Bearer {targets['raw_key']}"
+    elif who != "anonymous":
+        if ui:
+            client.force_login(world[who].account)
+        else:
+            headers["Authorization"] = f"Bearer {world[who].token}"
+    return client, headers
+
+
+def own_token_id(world, who: str) -> str:
+    if who in ("anonymous", "ingest_key"):
+        return "tok_none"
+    return PersonalToken.objects.filter(account=world[who].account).values_list("id", flat=True).first()
