@@ -16,7 +16,26 @@ class ORJSONRenderer(BaseRenderer):
         return orjson.dumps(data, option=orjson.OPT_UTC_Z)
 
 
-api = NinjaAPI(
+class CallStudioAPI(NinjaAPI):
+    """Errors are documented as what they are: RFC 9457 problem+json, on every operation that can
+    give them (401 without credentials, 503 while the database is unreachable)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if operation.get("security"):
+                    responses.setdefault(401, {"description": "Unauthorized"})
+                responses.setdefault(503, {"description": "Service unavailable"})
+                for status, response in responses.items():
+                    if str(status)[0] in "45":
+                        response["content"] = {"application/problem+json": {"schema": problem}}
+        return schema
+
+
+api = CallStudioAPI(
     title="CallStudio API",
     version="1",
     description="Organizations, teams, members, roles and calls. See docs/api.md.",
