@@ -3,6 +3,7 @@ database unreachable, then back."""
 
 import contextlib
 import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -160,3 +161,28 @@ def test_database_down_is_503_with_retry_after_and_recovers_without_restart(tmp_
     finally:
         server.stop()
         proxy.cut()
+
+
+def test_sigterm_lets_in_flight_requests_finish(tmp_path, database_url):
+    server = Server(tmp_path, database_url).start()
+    try:
+        t = server.setup_team()
+        url = f"{server.base}/api/v1/workflows/{t['workflow']}/calls/stream"
+        headers = {"Authorization": f"Bearer {t['key']}", "Content-Type": "application/x-ndjson"}
+        result = {}
+
+        def send():
+            result["response"] = httpx.post(url, content=b"".join(lines(0, 6000)), headers=headers, timeout=120)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(0.6)  # the stream is being stored
+        server.process.terminate()
+        sender.join(timeout=120)
+        assert result["response"].status_code == 200
+        assert result["response"].json() == {"accepted": 6000, "duplicates": 0, "rejected": []}
+        # uvicorn finishes the request, then exits by re-raising SIGTERM (or with 0).
+        assert server.process.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert count_calls(server, database_url, tmp_path) == (6000, 6000)
+    finally:
+        server.stop()

@@ -2,11 +2,20 @@
 
 import orjson
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from . import errors
 from .auth import AUTH
 from .routers import accounts, calls, ingest, members, orgs, roles, teams
+
+
+class ORJSONParser(Parser):
+    """orjson refuses nesting deeper than 1,024 levels with a decode error (a 400), where the
+    standard library would recurse until it fails."""
+
+    def parse_body(self, request):
+        return orjson.loads(request.body)
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -42,6 +51,7 @@ api = CallStudioAPI(
     urls_namespace="api-v1",
     auth=AUTH,
     renderer=ORJSONRenderer(),
+    parser=ORJSONParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -31,3 +31,19 @@ def record_failure(scope: str, keys: list[str], *, window: int) -> None:
                 cache.incr(name)
             except ValueError:  # expired between add and incr
                 cache.add(name, 1, timeout=window)
+
+
+def hit(scope: str, key: str, *, limit: int, window: int) -> None:
+    """Count one request; past `limit` in the window, refuse with 429 until it ends."""
+    name, reset = _bucket(scope, key, window)
+    if cache.add(name, 1, timeout=window):
+        count = 1
+    else:
+        try:
+            count = cache.incr(name)
+        except ValueError:
+            cache.add(name, 1, timeout=window)
+            count = 1
+    if count > limit:
+        raise TooManyRequests("Too many requests. Slow down and retry after the given time.",
+                              retry_after=max(1, reset - int(time.time())))

@@ -1,0 +1,43 @@
+"""Hardening: throttling, nesting, secrets out of logs, deploy checks."""
+
+import logging
+
+import orjson
+from django.test import override_settings
+
+from callstudio.calls.models import Call
+from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
+from tests.helpers import assert_problem, fingerprint
+
+
+@override_settings(CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE=3)
+def test_ingestion_is_throttled_per_key(world, ingest):  # noqa: F811
+    for i in range(3):
+        assert ingest.post(ingest.url, call_body(f"c{i}")).status_code == 201
+    response = ingest.post(ingest.url, call_body("c3"))
+    assert_problem(response, 429)
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert Call.objects.count() == 3
+
+
+def test_deeply_nested_json_is_a_4xx_everywhere(world, ingest):  # noqa: F811
+    deep = b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    before = fingerprint()
+    assert world.api("admin").post(f"{world.org_url}/teams", raw=deep).status_code == 400
+    deep_call = orjson.dumps(call_body("deep"))[:-1] + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert ingest.post(ingest.url, raw=deep_call).status_code == 422
+    nested_meta = call_body("meta", metadata={"a": {"b": {"c": {"d": {"e": [[[[[[1]]]]]]}}}}})
+    assert ingest.post(ingest.url, nested_meta).status_code == 201  # reasonable nesting is fine
+    assert fingerprint()["teams"] == before["teams"]
+
+
+def test_secrets_never_reach_the_logs(world, caplog, api):
+    caplog.set_level(logging.DEBUG)
+    password = "a-long-test-password-91"
+    token = api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": password}).json()["token"]
+    api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": "wrong-secret-xyz"})
+    world.api(None).as_(token + "x").get("/api/v1/me")
+    world.api(None).as_(token).get(f"{world.org_url}/audit-log")
+    text = "\n".join(r.getMessage() + str(r.args) for r in caplog.records)
+    for secret in (password, "wrong-secret-xyz", token, world["member"].token):
+        assert secret not in text
