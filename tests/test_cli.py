@@ -117,7 +117,8 @@ def test_serve_answers_real_http(data_dir):
 def test_unreachable_database_is_a_503_with_retry_after_not_a_500(data_dir):
     server, base = start_server(data_dir, DATABASE_URL="postgresql://postgres@127.0.0.1:9/nowhere")
     try:
-        response = httpx.get(f"{base}/api/v1/me", headers={"Authorization": "Bearer cs_pat_" + "x" * 43})
+        response = httpx.get(f"{base}/api/v1/me", headers={"Authorization": "Bearer cs_pat_" + "x" * 43},
+                             timeout=60)
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert int(response.headers["retry-after"]) > 0

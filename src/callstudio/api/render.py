@@ -16,10 +16,7 @@ def member(m) -> dict:
         "role": ref,
         "role_name": name,
         "status": m.status,
-        "teams": [
-            {"id": tm.team.id, "name": tm.team.name, "role": tm.role_ref}
-            for tm in getattr(m, "active_team_memberships", [])
-        ],
+        "teams": getattr(m, "active_teams", []),
     }
 
 

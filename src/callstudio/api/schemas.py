@@ -4,7 +4,7 @@ must not (organization, workflow ID, status, ids): it gets a 422 naming the fiel
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class In(Schema):
@@ -107,13 +107,13 @@ class RoleIn(In):
     role: str
 
 
-class MemberTeam(Schema):
+class MemberTeam(BaseModel):
     id: str
     name: str
     role: str
 
 
-class MemberOut(Schema):
+class MemberOut(BaseModel):
     account_id: str
     name: str
     email: str
@@ -123,7 +123,7 @@ class MemberOut(Schema):
     teams: list[MemberTeam]
 
 
-class MemberPage(Schema):
+class MemberPage(BaseModel):
     items: list[MemberOut]
     next_cursor: str | None
 

@@ -1,6 +1,7 @@
 """Failure counters in the cache: after too many failures in a window, refuse with 429 and
 Retry-After. With REDIS_URL set the counters are shared by every web process."""
 
+import hashlib
 import time
 
 from django.core.cache import cache
@@ -10,7 +11,9 @@ from .errors import TooManyRequests
 
 def _bucket(scope: str, key: str, window: int) -> tuple[str, int]:
     start = int(time.time()) // window * window
-    return f"rl:{scope}:{key}:{start}", start + window
+    # Hashed: keys hold emails and addresses as typed, which must not shape cache keys.
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"rl:{scope}:{digest}:{start}", start + window
 
 
 def check(scope: str, keys: list[str], *, limit: int, window: int) -> None:

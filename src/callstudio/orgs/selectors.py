@@ -30,23 +30,28 @@ def org_members_page(
     access.require("org.members.read")
     if status not in (OrgMembership.ACTIVE, OrgMembership.ARCHIVED):
         raise Invalid("Must be active or archived.", field="status")
-    qs = OrgMembership.objects.select_related("account", "custom_role").filter(
-        organization_id=access.organization.id, status=status
+    qs = (
+        OrgMembership.objects.select_related("account", "custom_role")
+        .filter(organization_id=access.organization.id, status=status)
+        .only(
+            "id", "role", "status", "account_id", "custom_role_id",
+            "account__account_id", "account__name", "account__email", "custom_role__name",
+        )
     )
     page = paginate(qs, keys=("id",), cursor=cursor, limit=limit)
     teams = defaultdict(list)
-    for tm in (
-        TeamMembership.objects.select_related("team", "custom_role")
-        .filter(
+    for account_id, team_id, team_name, role, custom_role_id in (
+        TeamMembership.objects.filter(
             organization_id=access.organization.id,
             revoked_at__isnull=True,
             account_id__in=[m.account_id for m in page.items],
         )
         .order_by("team__name")
+        .values_list("account_id", "team_id", "team__name", "role", "custom_role_id")
     ):
-        teams[tm.account_id].append(tm)
+        teams[account_id].append({"id": team_id, "name": team_name, "role": custom_role_id or role})
     for membership in page.items:
-        membership.active_team_memberships = teams[membership.account_id]
+        membership.active_teams = teams[membership.account_id]
     return page
 
 

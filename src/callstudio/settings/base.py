@@ -89,7 +89,7 @@ TEMPLATES = [
 
 
 def database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
@@ -101,6 +101,11 @@ def database_from_url(url: str) -> dict:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A connection pool per process (persistent connections are not safe under ASGI). A
+        # request waits at most 3 s for a connection, then gets a 503 with Retry-After.
+        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env_int("CALLSTUDIO_DB_POOL_SIZE", 8),
+                                      "timeout": 3}}
     return config
 
 
