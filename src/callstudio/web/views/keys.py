@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from callstudio.calls import selectors, services
-from callstudio.core.errors import DomainError
+from callstudio.core.errors import DomainError, NotFound
 from callstudio.orgs.models import Team
 
 from ..context import org_page, render_org
@@ -47,7 +47,7 @@ def api_key_revoke(request, access, key_id):
             messages.success(request, "API key revoked. Calls sent with it are refused from now on.")
         return redirect("api_keys", org_id=access.organization.id)
     if key is None:
-        services.ingest_key_revoke(access=access, key_id=key_id)  # raises the not-found error
+        raise NotFound("API key not found.")
     return render_org(request, access, "web/confirm.html", {
         "title": f"Revoke the API key {key.name}?",
         "text": "Senders using it are refused at once. This cannot be undone.",
