@@ -70,3 +70,14 @@ def test_stream_needs_a_valid_key_and_an_allowed_team(world, ingest):
 def test_wrong_content_type_is_refused(world, ingest):
     assert_problem(stream(ingest, b"a=b", content_type="application/x-www-form-urlencoded"), 422)
     assert not Call.objects.exists()
+
+
+def test_non_json_numbers_are_rejected_lines_not_a_failed_stream(world, ingest):
+    data = (orjson.dumps(call_body("ok-1")) + b"\n"
+            + b'{"external_id": "nan", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 5, "metadata": {"x": NaN}}\n'
+            + b'{"external_id": "big", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 5, "metadata": {"x": 1e400}}\n'
+            + b'{"external_id": "huge", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 5, "metadata": {"x": 123456789012345678901234567890}}\n'
+            + orjson.dumps(call_body("ok-2")) + b"\n")
+    body = stream(ingest, data).json()
+    assert body["accepted"] == 2 and [r["line"] for r in body["rejected"]] == [2, 3, 4]
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == ["ok-1", "ok-2"]

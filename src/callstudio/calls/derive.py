@@ -23,15 +23,15 @@ def talk_figures(segments, duration: float) -> dict:
     spans = []
     longest = 0.0
     run_speaker, run_start, run_end = None, 0.0, 0.0
-    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
-        length = seg.end - seg.start
-        talk[seg.speaker if seg.speaker in (AGENT, CUSTOMER) else "other"] += length
-        spans.append((seg.start, seg.end))
+    for seg in sorted(segments, key=lambda s: (s["start"], s["end"])):
+        length = seg["end"] - seg["start"]
+        talk[seg["speaker"] if seg["speaker"] in (AGENT, CUSTOMER) else "other"] += length
+        spans.append((seg["start"], seg["end"]))
         # A monologue: consecutive segments of one speaker, whatever the pauses between them.
-        if seg.speaker == run_speaker:
-            run_end = max(run_end, seg.end)
+        if seg["speaker"] == run_speaker:
+            run_end = max(run_end, seg["end"])
         else:
-            run_speaker, run_start, run_end = seg.speaker, seg.start, seg.end
+            run_speaker, run_start, run_end = seg["speaker"], seg["start"], seg["end"]
         longest = max(longest, run_end - run_start)
     spoken = _union_length(spans)
     both = talk[AGENT] + talk[CUSTOMER]

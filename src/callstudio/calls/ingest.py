@@ -64,23 +64,30 @@ def agent_directory(team_id: str) -> dict[str, int]:
 
 _FIELDS = [f for f in Call._meta.concrete_fields if f.name != "id"]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+_JSON = {"customer", "transcript", "tags", "metadata"}
 
 
-def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> list:
+def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
     ended_at, duration = timing(call)
     ref = call.agent.ref if call.agent else ""
-    agent_pk = directory.get(ref)
-    values = {
-        "organization": team.organization_id, "team": team.id, "external_id": call.external_id,
+    dumped = call.model_dump(include={"customer", "transcript"}, exclude_none=True)
+    return {
+        "organization_id": team.organization_id, "team_id": team.id, "external_id": call.external_id,
         "started_at": call.started_at, "ended_at": ended_at, "duration_seconds": duration,
-        "direction": call.direction or "", "agent": agent_pk, "agent_ref": ref,
-        "customer": call.customer.model_dump(exclude_none=True) if call.customer else {},
-        "transcript": [s.model_dump() for s in call.transcript],
-        "recording_url": call.recording_url or "", "tags": list(dict.fromkeys(call.tags)),
-        "metadata": call.metadata, "archived": False, "created_at": now,
+        "direction": call.direction or "", "agent_id": directory.get(ref), "agent_ref": ref,
+        "customer": orjson.Fragment(orjson.dumps(dumped.get("customer") or {})),
+        "transcript": orjson.Fragment(orjson.dumps(dumped["transcript"])),
+        "recording_url": call.recording_url or "", "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
+        "metadata": orjson.Fragment(orjson.dumps(call.metadata)), "archived": False, "created_at": now,
         **talk_figures(call.transcript, duration),
     }
-    return [f.get_db_prep_save(values[f.name], connection) for f in _FIELDS]
+
+
+def _insert_sql_pg() -> str:
+    types = {f.column: f.db_type(connection) for f in _FIELDS}
+    spec = ", ".join(f"{c} {t}" for c, t in types.items())
+    return (f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) SELECT {_COLUMNS} FROM jsonb_to_recordset(%s::jsonb) "
+            f"AS r({spec}) ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id")
 
 
 def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
@@ -92,13 +99,22 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     now = timezone.now()
     unique = list({c.external_id: c for c in calls}.values())
     rows = [_row(team, c, directory, now) for c in unique]
-    placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-    sql = (
-        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
-        + ", ".join([placeholders] * len(rows))
-        + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
-    )
-    params = [v for row in rows for v in row]
+    if connection.vendor == "postgresql":
+        sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
+        sql = (f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES " + ", ".join([placeholders] * len(rows))
+               + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id")
+        params = []
+        for row in rows:
+            for f in _FIELDS:
+                v = row[f.column]
+                if f.name in _JSON:
+                    v = str(orjson.dumps(v), "utf-8")
+                elif f.column in ("started_at", "ended_at", "created_at"):
+                    v = adapt(v)
+                params.append(v)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}

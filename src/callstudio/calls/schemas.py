@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 MAX_SEGMENTS = 10_000
 MAX_METADATA_BYTES = 16 * 1024
@@ -58,24 +59,32 @@ class Customer(Strict):
     phone: Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_nul)] | None = None
 
 
-class Segment(Strict):
+class Segment(TypedDict):
+    # A TypedDict, not a model: a call carries many segments, and dicts validate ~4x faster.
+    __pydantic_config__ = ConfigDict(extra="forbid")
     speaker: Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)]
     start: Annotated[float, Field(ge=0, le=7 * 86400)]
     end: Annotated[float, Field(ge=0, le=7 * 86400)]
     text: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
 
-    @model_validator(mode="after")
-    def ordered(self):
-        if self.end < self.start:
-            raise ValueError("end must not be before start")
-        return self
+
+def _ordered(segment: Segment) -> Segment:
+    if segment["end"] < segment["start"]:
+        raise ValueError("end must not be before start")
+    return segment
 
 
 def _metadata_size(value: dict) -> dict:
-    if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+    try:
+        dumped = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # a TypeError, which pydantic would not turn into a 422
+        raise ValueError("must be plain JSON (integers of at most 64 bits)") from None
+    if len(dumped) > MAX_METADATA_BYTES:
         raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
-    if "\\u0000" in orjson.dumps(value).decode():
+    if b"\\u0000" in dumped:
         raise ValueError("must not contain NUL bytes")
+    if orjson.loads(dumped) != value:  # NaN and Infinity, which orjson writes as null
+        raise ValueError("must be plain JSON (no NaN or Infinity)")
     return value
 
 
@@ -87,7 +96,7 @@ class CallIn(Strict):
     direction: Literal["inbound", "outbound"] | None = None
     agent: AgentRef | None = None
     customer: Customer | None = None
-    transcript: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] = []
+    transcript: Annotated[list[Annotated[Segment, AfterValidator(_ordered)]], Field(max_length=MAX_SEGMENTS)] = []
     recording_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
                              AfterValidator(_no_nul)] | None = None
     tags: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]],

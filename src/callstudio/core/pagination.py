@@ -82,6 +82,6 @@ def paginate(
 def _key_value(row, key: str):
     value = row
     for part in key.split("__"):
-        value = getattr(value, part)
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
     # Datetimes travel as RFC 3339 text; the database compares them back as datetimes.
     return value.isoformat() if isinstance(value, datetime) else value
