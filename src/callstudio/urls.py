@@ -6,3 +6,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("callstudio.web.urls")),
 ]
+
+# allauth's rate limits answer through this (429 with Retry-After).
+handler429 = "callstudio.web.views.auth.too_many_requests"

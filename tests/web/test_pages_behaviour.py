@@ -200,9 +200,10 @@ def test_failed_logins_are_throttled(db):
              for _ in range(6)]
     assert "Too many failed login attempts" not in pages[0]
     assert "Too many failed login attempts" in pages[-1]
-    # Even the right password is refused until the window passes.
+    # Even the right password is refused until the window passes: 429 with Retry-After.
     response = client.post("/accounts/login/", {"login": "ann@example.test", "password": PASSWORD})
-    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
 
 
 @override_settings(CALLSTUDIO_OPEN_SIGNUP=False)
@@ -254,3 +255,15 @@ def test_role_changes_through_the_selects(world, browser_as):
     page = admin.post(org_url(world, f"members/{world['admin'].account_id}/role"), {"role": "member"}, follow=True)
     assert "your own role" in page.content.decode()
     assert fingerprint() == before
+
+
+@override_settings(ACCOUNT_RATE_LIMITS={"signup": "2/h/ip", "login_failed": "10/m/ip,5/5m/key"})
+def test_repeated_sign_ups_from_one_address_get_429(db):
+    client = Client()
+    for i in range(2):
+        client.post("/accounts/signup/", {"email": f"s{i}@example.test", "name": "S", "password1": "a long passphrase 9",
+                                          "password2": "a long passphrase 9"})
+        client.logout()
+    response = client.post("/accounts/signup/", {"email": "s9@example.test", "name": "S",
+                                                 "password1": "a long passphrase 9", "password2": "a long passphrase 9"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0

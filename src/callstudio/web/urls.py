@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import calls, health, home, keys, org, profile, roles, teams
+from .views import auth, calls, health, home, keys, org, profile, roles, teams
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -40,6 +40,7 @@ urlpatterns = [
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
+    path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("o/<str:org_id>/", include(org_urls)),
 ]
