@@ -2,6 +2,7 @@
 longest monologue."""
 
 from datetime import timedelta
+from operator import itemgetter
 
 AGENT = "agent"
 CUSTOMER = "customer"
@@ -19,35 +20,47 @@ def timing(call) -> tuple:
 
 
 def talk_figures(segments, duration: float) -> dict:
-    talk = {AGENT: 0.0, CUSTOMER: 0.0, "other": 0.0}
+    # On the ingest hot path: plain locals and one pass over the sorted segments.
+    agent = customer = other = 0.0
     spans = []
-    longest = 0.0
-    run_speaker, run_start, run_end = None, 0.0, 0.0
-    for seg in sorted(segments, key=lambda s: (s["start"], s["end"])):
-        length = seg["end"] - seg["start"]
-        talk[seg["speaker"] if seg["speaker"] in (AGENT, CUSTOMER) else "other"] += length
-        spans.append((seg["start"], seg["end"]))
-        # A monologue: consecutive segments of one speaker, whatever the pauses between them.
-        if seg["speaker"] == run_speaker:
-            run_end = max(run_end, seg["end"])
+    longest = run_start = run_end = 0.0
+    run_speaker = None
+    for seg in sorted(segments, key=_by_time):
+        speaker, start, end = seg["speaker"], seg["start"], seg["end"]
+        length = end - start
+        if speaker == AGENT:
+            agent += length
+        elif speaker == CUSTOMER:
+            customer += length
         else:
-            run_speaker, run_start, run_end = seg["speaker"], seg["start"], seg["end"]
-        longest = max(longest, run_end - run_start)
-    spoken = _union_length(spans)
-    both = talk[AGENT] + talk[CUSTOMER]
+            other += length
+        spans.append((start, end))
+        # A monologue: consecutive segments of one speaker, whatever the pauses between them.
+        if speaker == run_speaker:
+            if end > run_end:
+                run_end = end
+        else:
+            run_speaker, run_start, run_end = speaker, start, end
+        if run_end - run_start > longest:
+            longest = run_end - run_start
+    both = agent + customer
     return {
-        "agent_talk_seconds": round(talk[AGENT], 3),
-        "customer_talk_seconds": round(talk[CUSTOMER], 3),
-        "other_talk_seconds": round(talk["other"], 3),
-        "talk_ratio": round(talk[AGENT] / both, 4) if both else None,
-        "silence_share": round(max(0.0, 1 - spoken / duration), 4) if duration > 0 and segments else None,
+        "agent_talk_seconds": round(agent, 3),
+        "customer_talk_seconds": round(customer, 3),
+        "other_talk_seconds": round(other, 3),
+        "talk_ratio": round(agent / both, 4) if both else None,
+        "silence_share": round(max(0.0, 1 - _union_length(spans) / duration), 4) if duration > 0 and spans else None,
         "longest_monologue_seconds": round(longest, 3),
     }
 
 
+_by_time = itemgetter("start", "end")
+
+
 def _union_length(spans) -> float:
+    """Spans arrive sorted by start."""
     total, cur_start, cur_end = 0.0, None, None
-    for start, end in sorted(spans):
+    for start, end in spans:
         if cur_end is None or start > cur_end:
             if cur_end is not None:
                 total += cur_end - cur_start

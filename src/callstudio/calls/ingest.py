@@ -3,7 +3,7 @@
 exactly the ones counted as accepted."""
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import orjson
 from django.conf import settings
@@ -67,16 +67,36 @@ _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
 _JSON = {"customer", "transcript", "tags", "metadata"}
 
 
+def _sqlite_datetime(value):
+    # What Django stores on SQLite: naive UTC text.
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _sqlite_json(value):
+    return str(orjson.dumps(value), "utf-8")
+
+
+def _same(value):
+    return value
+
+
+_SQLITE_PARAMS = [
+    (f.column, _sqlite_json if f.name in _JSON else _sqlite_datetime if f.get_internal_type() == "DateTimeField" else _same)
+    for f in _FIELDS
+]
+
+
 def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
     ended_at, duration = timing(call)
     ref = call.agent.ref if call.agent else ""
-    dumped = call.model_dump(include={"customer", "transcript"}, exclude_none=True)
+    customer = call.customer.model_dump(exclude_none=True) if call.customer else {}
     return {
         "organization_id": team.organization_id, "team_id": team.id, "external_id": call.external_id,
         "started_at": call.started_at, "ended_at": ended_at, "duration_seconds": duration,
         "direction": call.direction or "", "agent_id": directory.get(ref), "agent_ref": ref,
-        "customer": orjson.Fragment(orjson.dumps(dumped.get("customer") or {})),
-        "transcript": orjson.Fragment(orjson.dumps(dumped["transcript"])),
+        "customer": orjson.Fragment(orjson.dumps(customer)),
+        # Segments are validated TypedDicts: plain dicts, serialised as they are.
+        "transcript": orjson.Fragment(orjson.dumps(call.transcript)),
         "recording_url": call.recording_url or "", "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
         "metadata": orjson.Fragment(orjson.dumps(call.metadata)), "archived": False, "created_at": now,
         **talk_figures(call.transcript, duration),
@@ -102,19 +122,10 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     if connection.vendor == "postgresql":
         sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
     else:
-        adapt = connection.ops.adapt_datetimefield_value
         placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
         sql = (f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES " + ", ".join([placeholders] * len(rows))
                + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id")
-        params = []
-        for row in rows:
-            for f in _FIELDS:
-                v = row[f.column]
-                if f.name in _JSON:
-                    v = str(orjson.dumps(v), "utf-8")
-                elif f.column in ("started_at", "ended_at", "created_at"):
-                    v = adapt(v)
-                params.append(v)
+        params = [convert(row[column]) for row in rows for column, convert in _SQLITE_PARAMS]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
