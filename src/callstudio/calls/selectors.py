@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import orjson
+from django.db import connection
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast
 
@@ -63,17 +65,41 @@ def calls_page(*, access: TeamAccess, agent: str | None = None, start=None, end=
         if len(q) > 200 or "\x00" in q:
             raise Invalid("At most 200 characters, without NUL.", field="q")
         qs = qs.annotate(transcript_text=Cast("transcript", CharField())).filter(transcript_text__icontains=q)
-    page = paginate(qs.values(*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id"),
-                    keys=("started_at", "id"), cursor=cursor, limit=limit, descending=True)
-    page.items = [_list_row(r) for r in page.items]
-    return page
+    return paginate(qs, keys=("started_at", "id"), cursor=cursor, limit=limit, descending=True, fetch=_fetch_list)
 
 
-def _list_row(row: dict) -> SimpleNamespace:
-    """A list row read like a Call (render.call): no model instances for a page of 50."""
-    agent = SimpleNamespace(name=row.pop("agent__name"), email=row.pop("agent__email"),
-                            account_id=row.pop("agent__account_id"))
-    return SimpleNamespace(**row, agent=agent if row["agent_id"] is not None else None)
+LIST_COLUMNS = (*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id")
+
+
+def _fetch_list(qs: QuerySet) -> list[SimpleNamespace]:
+    """Run the restricted queryset's own SQL and read the rows as light objects that render like
+    a Call: the WHERE clause is still the access layer's, but a page of 50 skips the ORM's
+    per-row model building and field converters, its largest fixed cost."""
+    sql, params = qs.values_list(*LIST_COLUMNS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_list_row(row) for row in cursor.fetchall()]
+
+
+def _aware(value):
+    if isinstance(value, str):  # SQLite without declared-type parsing
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _json(value):
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _list_row(row: tuple) -> SimpleNamespace:
+    (id_, team_id, external_id, started_at, ended_at, duration, direction, agent_id, agent_ref, customer, tags,
+     archived, talk_ratio, silence_share, agent_name, agent_email, agent_account_id) = row
+    agent = SimpleNamespace(name=agent_name, email=agent_email, account_id=agent_account_id) if agent_id else None
+    return SimpleNamespace(
+        id=id_, team_id=team_id, external_id=external_id, started_at=_aware(started_at), ended_at=_aware(ended_at),
+        duration_seconds=duration, direction=direction, agent_id=agent_id, agent_ref=agent_ref,
+        customer=_json(customer), tags=_json(tags), archived=bool(archived), talk_ratio=talk_ratio,
+        silence_share=silence_share, agent=agent)
 
 
 def org_ingest_keys(*, access: OrgAccess) -> list[IngestKey]:

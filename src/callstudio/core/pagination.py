@@ -55,8 +55,10 @@ def paginate(
     cursor: str | None,
     limit: int | None,
     descending: bool = False,
+    fetch=list,
 ) -> Page:
-    """`keys` are unique together and name the sort order, e.g. ("id",) or ("name_key", "id")."""
+    """`keys` are unique together and name the sort order, e.g. ("id",) or ("name_key", "id").
+    `fetch` runs the final queryset (default: `list`)."""
     limit = clean_limit(limit)
     op = "lt" if descending else "gt"
     if cursor:
@@ -70,7 +72,7 @@ def paginate(
             )
         qs = qs.filter(condition)
     order = [f"-{k}" if descending else k for k in keys]
-    rows = list(qs.order_by(*order)[: limit + 1])
+    rows = fetch(qs.order_by(*order)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
