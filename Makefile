@@ -43,8 +43,8 @@ test: install-dev
 	fi
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 bench: install-dev
 	$(BIN)/python bench/management_scale.py

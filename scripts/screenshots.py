@@ -1,6 +1,6 @@
 """Screenshots of the main pages for docs/, taken from a real server with the demo data.
 
-    .venv/bin/python scripts/screenshots.py        # writes docs/screenshots/*.png
+.venv/bin/python scripts/screenshots.py        # writes docs/screenshots/*.png
 """
 
 import os
@@ -17,8 +17,15 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 BIN = Path(sys.executable).with_name("callstudio")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -29,14 +36,20 @@ def free_port() -> int:
 
 def main() -> None:
     data = tempfile.mkdtemp(prefix="callstudio-shots-")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env["CALLSTUDIO_DATA_DIR"] = data
     for args in (["migrate", "-v", "0"], ["demo"]):
         print("callstudio", *args, flush=True)
         subprocess.run([str(BIN), *args], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(BIN), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -79,7 +92,9 @@ def main() -> None:
             page.locator("table tbody a").first.click()
             shot("call")
             page.get_by_role("link", name="Organization").click()
-            page.get_by_role("navigation", name="Organization").get_by_role("link", name="Members").click()
+            page.get_by_role("navigation", name="Organization").get_by_role(
+                "link", name="Members"
+            ).click()
             shot("org-members")
             page.get_by_role("link", name="Add Member").click()
             shot("org-add-member")

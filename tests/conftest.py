@@ -45,8 +45,9 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    def request(self, method: str, path: str, body=None, *, raw: bytes | None = None, headers=None,
-                **query):
+    def request(
+        self, method: str, path: str, body=None, *, raw: bytes | None = None, headers=None, **query
+    ):
         data = raw if raw is not None else (orjson.dumps(body) if body is not None else None)
         kwargs = {"headers": self._headers(headers)}
         if query:
@@ -75,7 +76,9 @@ def api():
 
 
 def make_account(email: str, name: str | None = None) -> Account:
-    return Account.objects.create_user(email=email, password=PASSWORD, name=name or email.split("@")[0].title())
+    return Account.objects.create_user(
+        email=email, password=PASSWORD, name=name or email.split("@")[0].title()
+    )
 
 
 @dataclass
@@ -128,8 +131,12 @@ def world(db) -> World:
     access = org_access(admin.account, org.id)
     team = team_create(access=access, name="Billing", description="Invoices")
     other_team = team_create(access=access, name="Retention")
-    qa_role = role_create(access=access, name="QA Reviewer", scope="team",
-                          permissions=["team.read", "team.members.read", "calls.read.all"])
+    qa_role = role_create(
+        access=access,
+        name="QA Reviewer",
+        scope="team",
+        permissions=["team.read", "team.members.read", "calls.read.all"],
+    )
     w = World(org=org, team=team, other_team=other_team, custom_role=qa_role)
     w.people["admin"] = admin
     for key, org_role, team_role in [
@@ -142,11 +149,15 @@ def world(db) -> World:
         p = person(f"{key}@acme.test")
         org_member_add(access=access, account_id=p.account_id, role=org_role)
         if team_role:
-            team_member_add(access=team_access(access, team.id), account_id=p.account_id, role=team_role)
+            team_member_add(
+                access=team_access(access, team.id), account_id=p.account_id, role=team_role
+            )
         w.people[key] = p
     w.people["outsider"] = person("outsider@elsewhere.test")
     foreign = person("admin@globex.test")
     w.foreign_org = organization_create(actor=foreign.account, name="Globex")
-    w.foreign_team = team_create(access=org_access(foreign.account, w.foreign_org.id), name="Globex Billing")
+    w.foreign_team = team_create(
+        access=org_access(foreign.account, w.foreign_org.id), name="Globex Billing"
+    )
     w.people["foreign_admin"] = foreign
     return w

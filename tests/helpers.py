@@ -9,15 +9,27 @@ from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMember
 def fingerprint() -> dict:
     """Every row of every domain table: a denial must leave this exactly as it was."""
     return {
-        "accounts": list(Account.objects.order_by("id").values_list("id", "email", "name", "is_active")),
+        "accounts": list(
+            Account.objects.order_by("id").values_list("id", "email", "name", "is_active")
+        ),
         "tokens": list(PersonalToken.objects.order_by("id").values_list("id", "revoked_at")),
         "orgs": list(Organization.objects.order_by("id").values_list("id", "name")),
-        "teams": list(Team.objects.order_by("id").values_list("id", "name", "description", "workflow_id")),
-        "org_members": list(OrgMembership.objects.order_by("id").values_list(
-            "id", "account_id", "role", "custom_role_id", "status")),
-        "team_members": list(TeamMembership.objects.order_by("id").values_list(
-            "id", "account_id", "team_id", "role", "custom_role_id", "revoked_at")),
-        "roles": list(Role.objects.order_by("id").values_list("id", "name", "scope", "permissions")),
+        "teams": list(
+            Team.objects.order_by("id").values_list("id", "name", "description", "workflow_id")
+        ),
+        "org_members": list(
+            OrgMembership.objects.order_by("id").values_list(
+                "id", "account_id", "role", "custom_role_id", "status"
+            )
+        ),
+        "team_members": list(
+            TeamMembership.objects.order_by("id").values_list(
+                "id", "account_id", "team_id", "role", "custom_role_id", "revoked_at"
+            )
+        ),
+        "roles": list(
+            Role.objects.order_by("id").values_list("id", "name", "scope", "permissions")
+        ),
         "audit": AuditLogEntry.objects.count(),
     }
 

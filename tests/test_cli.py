@@ -17,9 +17,15 @@ BIN = Path(sys.executable).with_name("callstudio")
 
 
 def run(data_dir: Path, *args, env=None, check=True):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+    }
     environment.update({"CALLSTUDIO_DATA_DIR": str(data_dir), **(env or {})})
-    result = subprocess.run([str(BIN), *args], env=environment, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(BIN), *args], env=environment, capture_output=True, text=True, timeout=300
+    )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -45,8 +51,14 @@ def test_demo_is_idempotent_and_prints_the_logins(data_dir):
     second = run(data_dir, "demo").stdout
     assert "Loaded demo organization" in first and "Already loaded" in second
     for text in (first, second):
-        for email in ["admin@acme.example", "manager@acme.example", "member@acme.example",
-                      "supervisor@acme.example", "agent@acme.example", "qa@acme.example"]:
+        for email in [
+            "admin@acme.example",
+            "manager@acme.example",
+            "member@acme.example",
+            "supervisor@acme.example",
+            "agent@acme.example",
+            "qa@acme.example",
+        ]:
             assert email in text
         assert "callstudio-demo" in text
     db = sqlite3.connect(data_dir / "callstudio.sqlite3")
@@ -54,7 +66,8 @@ def test_demo_is_idempotent_and_prints_the_logins(data_dir):
     assert db.execute("select count(*) from orgs_team").fetchone()[0] == 3
     assert db.execute("select count(*) from access_role").fetchone()[0] == 1
     roles = {r for (r,) in db.execute("select role from orgs_orgmembership")} | {
-        r for (r,) in db.execute("select role from orgs_teammembership")}
+        r for (r,) in db.execute("select role from orgs_teammembership")
+    }
     assert {"admin", "manager", "member", "supervisor", "agent"} <= roles
 
 
@@ -64,11 +77,20 @@ def test_django_commands_pass_through(data_dir):
 
 
 def test_production_settings_require_a_secret_key_and_pass_deploy_checks(data_dir):
-    env = {"DJANGO_SETTINGS_MODULE": "callstudio.settings.production", "ALLOWED_HOSTS": "calls.example.com"}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "callstudio.settings.production",
+        "ALLOWED_HOSTS": "calls.example.com",
+    }
     refused = run(data_dir, "check", env=env, check=False)
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
-    ok = run(data_dir, "check", "--deploy", "--fail-level", "WARNING",
-             env={**env, "SECRET_KEY": "k" * 30 + "-Production-Secret-Key-0123456789"})
+    ok = run(
+        data_dir,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**env, "SECRET_KEY": "k" * 30 + "-Production-Secret-Key-0123456789"},
+    )
     assert "no issues" in ok.stdout
 
 
@@ -80,10 +102,19 @@ def free_port() -> int:
 
 def start_server(data_dir: Path, **env_overrides) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+    }
     env.update({"CALLSTUDIO_DATA_DIR": str(data_dir), **env_overrides})
-    server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(BIN), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -101,8 +132,10 @@ def test_serve_answers_real_http(data_dir):
     port = base.rsplit(":", 1)[1]
     try:
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-        token = httpx.post(f"{base}/api/v1/auth/tokens",
-                           json={"email": "admin@acme.example", "password": "callstudio-demo"}).json()["token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/tokens",
+            json={"email": "admin@acme.example", "password": "callstudio-demo"},
+        ).json()["token"]
         me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["orgs"][0]["name"] == "Acme Support"
         home = httpx.get(f"{base}/")
@@ -117,8 +150,9 @@ def test_serve_answers_real_http(data_dir):
 def test_unreachable_database_is_a_503_with_retry_after_not_a_500(data_dir):
     server, base = start_server(data_dir, DATABASE_URL="postgresql://postgres@127.0.0.1:9/nowhere")
     try:
-        response = httpx.get(f"{base}/api/v1/me", headers={"Authorization": "Bearer cs_pat_" + "x" * 43},
-                             timeout=60)
+        response = httpx.get(
+            f"{base}/api/v1/me", headers={"Authorization": "Bearer cs_pat_" + "x" * 43}, timeout=60
+        )
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert int(response.headers["retry-after"]) > 0

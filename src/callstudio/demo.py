@@ -97,6 +97,9 @@ CALLS_PER_TEAM = 1200
 def _load_calls(org, progress) -> None:
     """A few thousand calls across the teams, by their agents (idempotent by external_id)."""
     for seed, team in enumerate(Team.objects.filter(organization=org).order_by("name")):
-        agents = list(TeamMembership.objects.filter(team=team, revoked_at__isnull=True, role="agent")
-                      .values_list("account__email", flat=True))
+        agents = list(
+            TeamMembership.objects.filter(
+                team=team, revoked_at__isnull=True, role="agent"
+            ).values_list("account__email", flat=True)
+        )
         load_demo_calls(team, agents, count=CALLS_PER_TEAM, seed=seed, progress=progress)

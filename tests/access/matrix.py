@@ -10,7 +10,9 @@ def load() -> dict[str, frozenset[str]]:
     with PATH.open() as fh:
         rows = list(csv.DictReader(fh))
     roles = [c for c in rows[0] if c != "permission"]
-    return {role: frozenset(r["permission"] for r in rows if r[role].strip() == "x") for role in roles}
+    return {
+        role: frozenset(r["permission"] for r in rows if r[role].strip() == "x") for role in roles
+    }
 
 
 MATRIX = load()

@@ -41,15 +41,33 @@ PROBES = {
     "org.members.read": (None, "GET", "{org}/members", None, 200),
     "org.members.add": (None, "POST", "{org}/members", {"account_id": "{outsider}"}, 201),
     "org.members.revoke": (None, "DELETE", "{org}/members/{member}", None, 200),
-    "org.members.restore": (_archive_outsider, "POST", "{org}/members/{outsider}/restore", None, 200),
+    "org.members.restore": (
+        _archive_outsider,
+        "POST",
+        "{org}/members/{outsider}/restore",
+        None,
+        200,
+    ),
     "org.members.roles": (None, "PATCH", "{org}/members/{member}", {"role": "member"}, 200),
-    "org.roles.manage": (None, "POST", "{org}/roles", {"name": "Listener", "scope": "team", "permissions": ["team.read"]}, 201),
+    "org.roles.manage": (
+        None,
+        "POST",
+        "{org}/roles",
+        {"name": "Listener", "scope": "team", "permissions": ["team.read"]},
+        201,
+    ),
     "org.audit.read": (None, "GET", "{org}/audit-log", None, 200),
     "teams.create": (None, "POST", "{org}/teams", {"name": "Escalations"}, 201),
     "team.read": (None, "GET", "{team}", None, 200),
     "team.manage": (None, "PATCH", "{team}", {"description": "Changed"}, 200),
     "team.members.read": (None, "GET", "{team}/members", None, 200),
-    "team.members.manage": (None, "POST", "{team}/members", {"account_id": "{member}", "role": "agent"}, 201),
+    "team.members.manage": (
+        None,
+        "POST",
+        "{team}/members",
+        {"account_id": "{member}", "role": "agent"},
+        201,
+    ),
 }
 CASES = [(who, perm) for who in PEOPLE for perm in PROBES]
 
@@ -58,8 +76,12 @@ def _fill(value, w):
     if isinstance(value, dict):
         return {k: _fill(v, w) for k, v in value.items()}
     if isinstance(value, str):
-        return value.format(org=w.org_url, team=w.team_url, member=w["member"].account_id,
-                            outsider=w["outsider"].account_id)
+        return value.format(
+            org=w.org_url,
+            team=w.team_url,
+            member=w["member"].account_id,
+            outsider=w["outsider"].account_id,
+        )
     return value
 
 

@@ -25,9 +25,12 @@ def test_a_member_without_a_team_role_holds_nothing_in_the_team(world):
 
 def test_row_filter_gives_all_own_or_nothing(world):
     """`restrict` over team-membership rows, owned by their account, read as if they were calls."""
+
     def visible(who):
         access = team_access(org_access(world[who].account, world.org.id), world.team.id)
-        rows = access.restrict(TeamMembership.objects.all(), resource="calls", owner_field="account_id")
+        rows = access.restrict(
+            TeamMembership.objects.all(), resource="calls", owner_field="account_id"
+        )
         return sorted(rows.values_list("account__email", flat=True))
 
     everyone = ["agent@acme.test", "qa@acme.test", "supervisor@acme.test"]

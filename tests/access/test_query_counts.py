@@ -20,17 +20,30 @@ def build_org(teams: int, members: int):
     Team.objects.bulk_create(Team(organization=org, name=f"Team {i}") for i in range(1, teams))
     team_ids = list(Team.objects.filter(organization=org).values_list("id", flat=True))
     accounts = Account.objects.bulk_create(
-        Account(email=f"m{i}-{teams}@size.test", name=f"Member {i}", password="!") for i in range(members - 1))
-    OrgMembership.objects.bulk_create(OrgMembership(organization=org, account=a, role="member") for a in accounts)
+        Account(email=f"m{i}-{teams}@size.test", name=f"Member {i}", password="!")
+        for i in range(members - 1)
+    )
+    OrgMembership.objects.bulk_create(
+        OrgMembership(organization=org, account=a, role="member") for a in accounts
+    )
     TeamMembership.objects.bulk_create(
-        TeamMembership(organization=org, team_id=team_ids[i % len(team_ids)], account=a, role="agent")
-        for i, a in enumerate(accounts))
+        TeamMembership(
+            organization=org, team_id=team_ids[i % len(team_ids)], account=a, role="agent"
+        )
+        for i, a in enumerate(accounts)
+    )
     agent = accounts[0]
     TeamMembership.objects.filter(account=agent).update(team=first)
     _, admin_token = token_create(account=admin)
     _, agent_token = token_create(account=agent)
-    return {"org": org, "team": first, "admin": admin, "agent": agent,
-            "admin_token": admin_token, "agent_token": agent_token}
+    return {
+        "org": org,
+        "team": first,
+        "admin": admin,
+        "agent": agent,
+        "admin_token": admin_token,
+        "agent_token": agent_token,
+    }
 
 
 @pytest.fixture

@@ -19,9 +19,17 @@ def test_builtin_roles_are_exactly_the_matrix():
 def test_seed_semantics_of_the_table():
     assert BUILTIN_ROLES["admin"].permissions == ALL
     assert BUILTIN_ROLES["manager"].permissions >= TEAM_PERMISSIONS
-    assert BUILTIN_ROLES["manager"].permissions & ORG_PERMISSIONS == {"org.read", "org.members.read", "teams.create"}
+    assert BUILTIN_ROLES["manager"].permissions & ORG_PERMISSIONS == {
+        "org.read",
+        "org.members.read",
+        "teams.create",
+    }
     assert BUILTIN_ROLES["member"].permissions == {"org.read"}
-    assert BUILTIN_ROLES["agent"].permissions == {"team.read", "calls.read.own", "analytics.read.own"}
+    assert BUILTIN_ROLES["agent"].permissions == {
+        "team.read",
+        "calls.read.own",
+        "analytics.read.own",
+    }
     assert BUILTIN_ROLES["supervisor"].permissions <= TEAM_PERMISSIONS
     assert "team.manage" not in BUILTIN_ROLES["supervisor"].permissions
     assert {r.scope for r in BUILTIN_ROLES.values()} == {"org", "team"}

@@ -20,8 +20,10 @@ def test_sign_up_creates_an_account_with_a_public_account_id(api, db):
 
 
 def test_account_ids_are_not_sequential(api, db):
-    ids = [api.post("/api/v1/accounts", {**SIGNUP, "email": f"n{i}@example.test"}).json()["account_id"]
-           for i in range(3)]
+    ids = [
+        api.post("/api/v1/accounts", {**SIGNUP, "email": f"n{i}@example.test"}).json()["account_id"]
+        for i in range(3)
+    ]
     # 20 random characters from 36: not derived from a sequence, not guessable.
     assert len(set(ids)) == 3
     assert all(len(i) == 24 and i[4:].isalnum() and i[4:].islower() or i[4:].isdigit() for i in ids)
@@ -31,21 +33,26 @@ def test_account_ids_are_not_sequential(api, db):
 def test_sign_up_twice_with_the_same_email_in_any_case_is_a_conflict(api, db):
     assert api.post("/api/v1/accounts", SIGNUP).status_code == 201
     before = fingerprint()
-    assert_problem(api.post("/api/v1/accounts", {**SIGNUP, "email": "NORA@example.test"}), 409, field="email")
+    assert_problem(
+        api.post("/api/v1/accounts", {**SIGNUP, "email": "NORA@example.test"}), 409, field="email"
+    )
     assert fingerprint() == before
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({**SIGNUP, "email": "not-an-email"}, "email"),
-    ({**SIGNUP, "password": "short"}, "password"),
-    ({**SIGNUP, "password": "12345678901"}, "password"),
-    ({**SIGNUP, "name": ""}, "name"),
-    ({**SIGNUP, "name": "x" * 101}, "name"),
-    ({**SIGNUP, "name": "No\x00ra"}, "name"),
-    ({**SIGNUP, "name": 7}, "name"),
-    ({"email": "a@b.test", "password": "correct horse battery 7"}, "name"),
-    ({**SIGNUP, "account_id": "acc_chosen"}, "account_id"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**SIGNUP, "email": "not-an-email"}, "email"),
+        ({**SIGNUP, "password": "short"}, "password"),
+        ({**SIGNUP, "password": "12345678901"}, "password"),
+        ({**SIGNUP, "name": ""}, "name"),
+        ({**SIGNUP, "name": "x" * 101}, "name"),
+        ({**SIGNUP, "name": "No\x00ra"}, "name"),
+        ({**SIGNUP, "name": 7}, "name"),
+        ({"email": "a@b.test", "password": "correct horse battery 7"}, "name"),
+        ({**SIGNUP, "account_id": "acc_chosen"}, "account_id"),
+    ],
+)
 def test_invalid_sign_up_names_the_field_and_creates_nothing(api, db, body, field):
     before = fingerprint()
     assert_problem(api.post("/api/v1/accounts", body), 422, field=field)
@@ -70,7 +77,9 @@ def test_repeated_failed_sign_ups_are_rate_limited(api, db):
 
 def test_token_creation_returns_the_secret_once_and_stores_a_digest(api, db):
     account = make_account("ann@example.test")
-    response = api.post("/api/v1/auth/tokens", {"email": "ANN@example.test", "password": PASSWORD, "name": "laptop"})
+    response = api.post(
+        "/api/v1/auth/tokens", {"email": "ANN@example.test", "password": PASSWORD, "name": "laptop"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["name"] == "laptop" and body["token"].startswith("cs_pat_")
@@ -82,10 +91,13 @@ def test_token_creation_returns_the_secret_once_and_stores_a_digest(api, db):
     assert "token" not in listed[0]
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "ann@example.test", "password": "wrong"},
-    {"email": "nobody@example.test", "password": PASSWORD},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "ann@example.test", "password": "wrong"},
+        {"email": "nobody@example.test", "password": PASSWORD},
+    ],
+)
 def test_wrong_credentials_get_401_and_no_token(api, db, body):
     make_account("ann@example.test")
     assert_problem(api.post("/api/v1/auth/tokens", body), 401)
@@ -96,7 +108,12 @@ def test_wrong_credentials_get_401_and_no_token(api, db, body):
 def test_repeated_wrong_passwords_lock_token_creation(api, db):
     make_account("ann@example.test")
     for _ in range(3):
-        assert api.post("/api/v1/auth/tokens", {"email": "ann@example.test", "password": "nope"}).status_code == 401
+        assert (
+            api.post(
+                "/api/v1/auth/tokens", {"email": "ann@example.test", "password": "nope"}
+            ).status_code
+            == 401
+        )
     response = api.post("/api/v1/auth/tokens", {"email": "ann@example.test", "password": PASSWORD})
     assert_problem(response, 429)
     assert int(response["Retry-After"]) > 0
@@ -105,11 +122,17 @@ def test_repeated_wrong_passwords_lock_token_creation(api, db):
 
 def test_me_lists_the_active_orgs_with_roles(world):
     body = world.api("supervisor").get("/api/v1/me").json()
-    assert body == {"account_id": world["supervisor"].account_id, "email": "supervisor@acme.test",
-                    "name": "Supervisor", "orgs": [{"id": world.org.id, "name": "Acme", "role": "member"}]}
+    assert body == {
+        "account_id": world["supervisor"].account_id,
+        "email": "supervisor@acme.test",
+        "name": "Supervisor",
+        "orgs": [{"id": world.org.id, "name": "Acme", "role": "member"}],
+    }
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer cs_pat_" + "a" * 43, "Basic abc", "Bearer "])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer nope", "Bearer cs_pat_" + "a" * 43, "Basic abc", "Bearer "]
+)
 def test_missing_or_bad_credentials_get_401(api, db, header):
     headers = {"Authorization": header} if header else {}
     response = api.request("GET", "/api/v1/me", headers=headers)
@@ -152,6 +175,8 @@ def test_browser_session_works_and_needs_csrf_on_unsafe_methods(world):
     browser.force_login(world["admin"].account)
     assert browser.get("/api/v1/me").json()["email"] == "admin@acme.test"
     before = fingerprint()
-    refused = browser.post("/api/v1/orgs", data=b'{"name": "Via browser"}', content_type="application/json")
+    refused = browser.post(
+        "/api/v1/orgs", data=b'{"name": "Via browser"}', content_type="application/json"
+    )
     assert refused.status_code == 403
     assert fingerprint() == before

@@ -18,7 +18,9 @@ def test_audit_log_lists_changes_newest_first_with_before_and_after(world):
 def test_audit_log_filters_by_actor_action_and_team(world):
     admin = world.api("admin")
     world.api("manager").patch(world.team_url, {"description": "by manager"})
-    by_manager = admin.get(f"{world.org_url}/audit-log", actor=world["manager"].account_id).json()["items"]
+    by_manager = admin.get(f"{world.org_url}/audit-log", actor=world["manager"].account_id).json()[
+        "items"
+    ]
     assert [e["action"] for e in by_manager] == ["team.update"]
     adds = admin.get(f"{world.org_url}/audit-log", action="team.member.add").json()["items"]
     assert len(adds) == 3 and all(e["team"]["id"] == world.team.id for e in adds)
@@ -30,7 +32,9 @@ def test_audit_log_paginates_and_holds_no_other_orgs_entries(world):
     admin = world.api("admin")
     seen, cursor = [], None
     while True:
-        page = admin.get(f"{world.org_url}/audit-log", limit=3, **({"cursor": cursor} if cursor else {})).json()
+        page = admin.get(
+            f"{world.org_url}/audit-log", limit=3, **({"cursor": cursor} if cursor else {})
+        ).json()
         seen += page["items"]
         cursor = page["next_cursor"]
         if not cursor:

@@ -16,7 +16,17 @@ def test_creating_an_org_makes_the_caller_its_admin(world):
     assert AuditLogEntry.objects.filter(organization_id=org_id, action="org.create").count() == 1
 
 
-@pytest.mark.parametrize("body", [{"name": ""}, {"name": "  "}, {"name": "a" * 101}, {"name": None}, {}, {"name": "x", "id": "org_mine"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": ""},
+        {"name": "  "},
+        {"name": "a" * 101},
+        {"name": None},
+        {},
+        {"name": "x", "id": "org_mine"},
+    ],
+)
 def test_invalid_org_creates_nothing(world, body):
     before = fingerprint()
     assert_problem(world.api("outsider").post("/api/v1/orgs", body), 422)
@@ -25,9 +35,17 @@ def test_invalid_org_creates_nothing(world, body):
 
 def test_org_list_and_detail_show_only_the_callers_orgs(world):
     body = world.api("manager").get("/api/v1/orgs").json()
-    assert body == {"items": [{"id": world.org.id, "name": "Acme", "role": "manager"}], "next_cursor": None}
+    assert body == {
+        "items": [{"id": world.org.id, "name": "Acme", "role": "manager"}],
+        "next_cursor": None,
+    }
     detail = world.api("member").get(world.org_url).json()
-    assert detail == {"id": world.org.id, "name": "Acme", "role": "member", "permissions": ["org.read"]}
+    assert detail == {
+        "id": world.org.id,
+        "name": "Acme",
+        "role": "member",
+        "permissions": ["org.read"],
+    }
 
 
 @pytest.mark.parametrize("who", ["outsider", "foreign_admin"])
@@ -68,7 +86,9 @@ def test_anonymous_gets_401_everywhere(world, api):
 
 
 def test_create_team_returns_it_with_a_unique_workflow_id(world):
-    response = world.api("manager").post(f"{world.org_url}/teams", {"name": "Escalations", "description": "Hard ones"})
+    response = world.api("manager").post(
+        f"{world.org_url}/teams", {"name": "Escalations", "description": "Hard ones"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["name"] == "Escalations" and body["description"] == "Hard ones"
@@ -80,21 +100,24 @@ def test_create_team_returns_it_with_a_unique_workflow_id(world):
     assert entry.actor == world["manager"].account and entry.after["name"] == "Escalations"
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"name": ""}, 422, "name"),
-    ({"name": "   "}, 422, "name"),
-    ({"name": "a" * 101}, 422, "name"),
-    ({"name": "Bad\x00Name"}, 422, "name"),
-    ({"name": "Two\nlines"}, 422, "name"),
-    ({"name": 12}, 422, "name"),
-    ({"name": ["x"]}, 422, "name"),
-    ({"name": "ok", "description": "d" * 2001}, 422, "description"),
-    ({"name": "billing"}, 409, "name"),
-    ({"name": " BILLING "}, 409, "name"),
-    ({"name": "New", "workflow_id": "wf_mine"}, 422, "workflow_id"),
-    ({"name": "New", "organization": "org_x"}, 422, "organization"),
-    ({"name": "New", "id": "team_x"}, 422, "id"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"name": ""}, 422, "name"),
+        ({"name": "   "}, 422, "name"),
+        ({"name": "a" * 101}, 422, "name"),
+        ({"name": "Bad\x00Name"}, 422, "name"),
+        ({"name": "Two\nlines"}, 422, "name"),
+        ({"name": 12}, 422, "name"),
+        ({"name": ["x"]}, 422, "name"),
+        ({"name": "ok", "description": "d" * 2001}, 422, "description"),
+        ({"name": "billing"}, 409, "name"),
+        ({"name": " BILLING "}, 409, "name"),
+        ({"name": "New", "workflow_id": "wf_mine"}, 422, "workflow_id"),
+        ({"name": "New", "organization": "org_x"}, 422, "organization"),
+        ({"name": "New", "id": "team_x"}, 422, "id"),
+    ],
+)
 def test_invalid_team_input_creates_nothing(world, body, status, field):
     before = fingerprint()
     assert_problem(world.api("admin").post(f"{world.org_url}/teams", body), status, field=field)
@@ -106,7 +129,9 @@ def test_a_100_character_name_is_accepted(world):
 
 
 def test_same_team_name_in_another_org_is_fine(world):
-    response = world.api("foreign_admin").post(f"/api/v1/orgs/{world.foreign_org.id}/teams", {"name": "Billing"})
+    response = world.api("foreign_admin").post(
+        f"/api/v1/orgs/{world.foreign_org.id}/teams", {"name": "Billing"}
+    )
     assert response.status_code == 201
 
 
@@ -117,7 +142,9 @@ def test_malformed_json_is_a_400_problem(world):
 
 
 def test_rename_and_describe_a_team(world):
-    response = world.api("admin").patch(world.team_url, {"name": "Billing EU", "description": "Europe"})
+    response = world.api("admin").patch(
+        world.team_url, {"name": "Billing EU", "description": "Europe"}
+    )
     assert response.status_code == 200
     assert response.json()["name"] == "Billing EU" and response.json()["description"] == "Europe"
     entry = AuditLogEntry.objects.get(action="team.update")
@@ -127,7 +154,9 @@ def test_rename_and_describe_a_team(world):
 
 def test_renaming_onto_another_teams_name_is_a_conflict(world):
     before = fingerprint()
-    assert_problem(world.api("admin").patch(world.team_url, {"name": "retention"}), 409, field="name")
+    assert_problem(
+        world.api("admin").patch(world.team_url, {"name": "retention"}), 409, field="name"
+    )
     assert fingerprint() == before
 
 
@@ -144,7 +173,9 @@ def test_rotating_the_workflow_id_retires_the_old_one_and_is_audited(world):
 
 
 def test_team_list_shows_what_the_caller_may_read(world):
-    names = lambda who: [t["name"] for t in world.api(who).get(f"{world.org_url}/teams").json()["items"]]  # noqa: E731
+    def names(who):
+        return [t["name"] for t in world.api(who).get(f"{world.org_url}/teams").json()["items"]]  # noqa: E731
+
     assert names("admin") == ["Billing", "Retention"]
     assert names("manager") == ["Billing", "Retention"]
     assert names("supervisor") == ["Billing"]
@@ -159,7 +190,9 @@ def test_team_list_paginates_by_name_with_a_cursor(world):
         admin.post(f"{world.org_url}/teams", {"name": name})
     seen, cursor = [], None
     while True:
-        page = admin.get(f"{world.org_url}/teams", limit=2, **({"cursor": cursor} if cursor else {})).json()
+        page = admin.get(
+            f"{world.org_url}/teams", limit=2, **({"cursor": cursor} if cursor else {})
+        ).json()
         seen += [t["name"] for t in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -167,7 +200,10 @@ def test_team_list_paginates_by_name_with_a_cursor(world):
     assert seen == ["alpha", "Billing", "Bravo", "charlie", "Delta", "Retention"]
 
 
-@pytest.mark.parametrize("query", [{"cursor": "garbage!"}, {"cursor": "WzFd"}, {"limit": 0}, {"limit": 201}, {"limit": "x"}])
+@pytest.mark.parametrize(
+    "query",
+    [{"cursor": "garbage!"}, {"cursor": "WzFd"}, {"limit": 0}, {"limit": 201}, {"limit": "x"}],
+)
 def test_bad_pagination_parameters_are_422(world, query):
     assert_problem(world.api("admin").get(f"{world.org_url}/teams", **query), 422)
 

@@ -22,7 +22,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, data_dir: Path, database_url: str = ""):
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
+        self.env = {
+            k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+        }
         self.env.update({"CALLSTUDIO_DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -30,8 +32,12 @@ class Server:
         subprocess.run([str(BIN), "migrate", "-v", "0"], env=self.env, check=True, timeout=300)
 
     def start(self):
-        self.process = subprocess.Popen([str(BIN), "serve", "--port", str(self.port)], env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [str(BIN), "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 httpx.get(f"{self.base}/api/v1/openapi.json", timeout=2)
@@ -53,10 +59,27 @@ class Server:
         """Sign up, token, organization, team and ingest key, all over HTTP."""
         email, password = f"drill-{uuid.uuid4().hex[:8]}@drill.test", "drill-password-long-42"
         with httpx.Client(base_url=f"{self.base}/api/v1", timeout=30) as c:
-            assert c.post("/accounts", json={"email": email, "password": password, "name": "Drill"}).status_code == 201
-            token = c.post("/auth/tokens", json={"email": email, "password": password}).json()["token"]
+            assert (
+                c.post(
+                    "/accounts", json={"email": email, "password": password, "name": "Drill"}
+                ).status_code
+                == 201
+            )
+            token = c.post("/auth/tokens", json={"email": email, "password": password}).json()[
+                "token"
+            ]
             auth = {"Authorization": f"Bearer {token}"}
             org = c.post("/orgs", json={"name": "Drill"}, headers=auth).json()
-            team = c.post(f"/orgs/{org['id']}/teams", json={"name": "Drill team"}, headers=auth).json()
-            key = c.post(f"/orgs/{org['id']}/api-keys", json={"name": "drill"}, headers=auth).json()["key"]
-        return {"org": org["id"], "team": team["id"], "workflow": team["workflow_id"], "key": key, "auth": auth}
+            team = c.post(
+                f"/orgs/{org['id']}/teams", json={"name": "Drill team"}, headers=auth
+            ).json()
+            key = c.post(
+                f"/orgs/{org['id']}/api-keys", json={"name": "drill"}, headers=auth
+            ).json()["key"]
+        return {
+            "org": org["id"],
+            "team": team["id"],
+            "workflow": team["workflow_id"],
+            "key": key,
+            "auth": auth,
+        }

@@ -56,7 +56,9 @@ def test_kill_9_mid_stream_then_resend_stores_each_call_once(tmp_path, database_
         t = server.setup_team()
         url = f"{server.base}/api/v1/workflows/{t['workflow']}/calls/stream"
         headers = {"Authorization": f"Bearer {t['key']}", "Content-Type": "application/x-ndjson"}
-        first = httpx.post(url, content=b"".join(lines(0, 1000)), headers=headers, timeout=120).json()
+        first = httpx.post(
+            url, content=b"".join(lines(0, 1000)), headers=headers, timeout=120
+        ).json()
         assert first == {"accepted": 1000, "duplicates": 0, "rejected": []}
 
         def slow_stream():
@@ -69,7 +71,9 @@ def test_kill_9_mid_stream_then_resend_stores_each_call_once(tmp_path, database_
         with pytest.raises(httpx.TransportError):
             httpx.post(url, content=slow_stream(), headers=headers, timeout=120)
         server.start()
-        again = httpx.post(url, content=b"".join(lines(0, 3000)), headers=headers, timeout=300).json()
+        again = httpx.post(
+            url, content=b"".join(lines(0, 3000)), headers=headers, timeout=300
+        ).json()
         assert again["rejected"] == [] and again["accepted"] + again["duplicates"] == 3000
         assert again["duplicates"] >= 1000
         assert count_calls(server, database_url, tmp_path) == (3000, 3000)
@@ -132,7 +136,9 @@ class Proxy:
         self.sockets.clear()
 
 
-@pytest.mark.skipif(not PG, reason="needs PostgreSQL (DATABASE_URL): the drill cuts the network path to it")
+@pytest.mark.skipif(
+    not PG, reason="needs PostgreSQL (DATABASE_URL): the drill cuts the network path to it"
+)
 def test_database_down_is_503_with_retry_after_and_recovers_without_restart(tmp_path, database_url):
     db = settings.DATABASES["default"]
     proxy = Proxy(int(db["PORT"] or 5432)).start()
@@ -145,7 +151,11 @@ def test_database_down_is_503_with_retry_after_and_recovers_without_restart(tmp_
         assert httpx.post(url, json=call_body("up-1"), headers=headers).status_code == 201
         proxy.cut()
         for path in (url, f"{server.base}/api/v1/me"):
-            response = httpx.post(url, json=call_body("down"), headers=headers) if path == url else httpx.get(path, headers=t["auth"])
+            response = (
+                httpx.post(url, json=call_body("down"), headers=headers)
+                if path == url
+                else httpx.get(path, headers=t["auth"])
+            )
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == "application/problem+json"
             assert int(response.headers["retry-after"]) > 0
@@ -172,7 +182,9 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path, database_url):
         result = {}
 
         def send():
-            result["response"] = httpx.post(url, content=b"".join(lines(0, 6000)), headers=headers, timeout=120)
+            result["response"] = httpx.post(
+                url, content=b"".join(lines(0, 6000)), headers=headers, timeout=120
+            )
 
         sender = threading.Thread(target=send)
         sender.start()

@@ -4,7 +4,9 @@ from tests.helpers import assert_problem, fingerprint
 
 def test_admin_creates_lists_and_revokes_keys(world):
     admin = world.api("admin")
-    created = admin.post(f"{world.org_url}/api-keys", {"name": "Phone system", "teams": [world.team.id]})
+    created = admin.post(
+        f"{world.org_url}/api-keys", {"name": "Phone system", "teams": [world.team.id]}
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["key"].startswith("cs_ik_") and body["teams"] == [world.team.id]
@@ -27,13 +29,24 @@ def test_keys_need_org_keys_manage(world):
 
 def test_key_teams_must_be_the_orgs(world):
     before = fingerprint()
-    body = assert_problem(world.api("admin").post(f"{world.org_url}/api-keys", {"name": "x", "teams": [world.foreign_team.id]}), 422)
+    body = assert_problem(
+        world.api("admin").post(
+            f"{world.org_url}/api-keys", {"name": "x", "teams": [world.foreign_team.id]}
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "teams"
-    assert_problem(world.api("admin").post(f"{world.org_url}/api-keys", {"name": "x", "teams": []}), 422)
+    assert_problem(
+        world.api("admin").post(f"{world.org_url}/api-keys", {"name": "x", "teams": []}), 422
+    )
     assert fingerprint() == before
 
 
 def test_another_orgs_key_cannot_be_revoked(world):
-    foreign = world.api("foreign_admin").post(f"/api/v1/orgs/{world.foreign_org.id}/api-keys", {"name": "g"}).json()
+    foreign = (
+        world.api("foreign_admin")
+        .post(f"/api/v1/orgs/{world.foreign_org.id}/api-keys", {"name": "g"})
+        .json()
+    )
     assert_problem(world.api("admin").delete(f"{world.org_url}/api-keys/{foreign['id']}"), 404)
     assert IngestKey.objects.get(id=foreign["id"]).revoked_at is None

@@ -109,8 +109,7 @@ def test_agent_management_posts_with_valid_csrf_are_refused(world, page: Page, l
         (f"{team}/settings/rotate-workflow-id", {}),
     ]
     for url, form in attempts:
-        response = page.request.post(url, form=form, headers={"X-CSRFToken": csrf},
-                                     max_redirects=0)
+        response = page.request.post(url, form=form, headers={"X-CSRFToken": csrf}, max_redirects=0)
         assert response.status == 403, (url, response.status)
         # Refused by the access policy, not by the CSRF check: the token was good.
         assert "does not allow this" in response.text(), url

@@ -80,7 +80,9 @@ def test_seed_walkthrough(page: Page, login):
     click_link(page, "Create Team")
     page.get_by_label("Team name", exact=True).fill("sUPPORT")
     click_button(page, "Create")
-    expect_field_error(page, "Team name", "A team with this name already exists in the organization.")
+    expect_field_error(
+        page, "Team name", "A team with this name already exists in the organization."
+    )
     expect(page.get_by_label("Team name", exact=True)).to_have_value("sUPPORT")
     assert Team.objects.count() == 1
 
@@ -161,7 +163,9 @@ def test_seed_walkthrough(page: Page, login):
 
     open_org_members(page)
     expect(row(page, dana.email)).to_contain_text("Active")
-    expect(row(page, dana.email).get_by_label(f"Organization role of {dana.name}")).to_have_value("member")
+    expect(row(page, dana.email).get_by_label(f"Organization role of {dana.name}")).to_have_value(
+        "member"
+    )
     expect(row(page, dana.email).get_by_role("link", name="Support", exact=True)).to_be_visible()
 
 
@@ -181,4 +185,5 @@ def test_field_errors_and_help_are_the_fields_description(page: Page, login):
     expect(account_id).to_have_accessible_description("Found on the member's profile page.")
     click_button(page, "Add")
     expect(account_id).to_have_accessible_description(
-        re.compile(r"Found on the member's profile page\. +This field is required\."))
+        re.compile(r"Found on the member's profile page\. +This field is required\.")
+    )

@@ -34,8 +34,13 @@ def _ndjson(ctx, value):
     return value.encode() if isinstance(value, str) else orjson.dumps(value) + b"\n"
 
 
-CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance, negative_data_rejection,
-          ignored_auth]
+CHECKS = [
+    not_a_server_error,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    ignored_auth,
+]
 EXAMPLES = 40
 
 
@@ -44,10 +49,18 @@ def fuzz_world(world):
     access = org_access(world["admin"].account, world.org.id)
     key, raw = ingest_key_create(access=access, name="fuzz")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("fuzz-call")))
-    paths = {"org": world.org.id, "team": world.team.id, "account_id": world["agent"].account_id,
-             "role": world.custom_role.id, "key_id": key.id, "call": str(call_id),
-             "workflow_id": world.team.workflow_id,
-             "token_id": PersonalToken.objects.filter(account=world["admin"].account).values_list("id", flat=True)[0]}
+    paths = {
+        "org": world.org.id,
+        "team": world.team.id,
+        "account_id": world["agent"].account_id,
+        "role": world.custom_role.id,
+        "key_id": key.id,
+        "call": str(call_id),
+        "workflow_id": world.team.workflow_id,
+        "token_id": PersonalToken.objects.filter(account=world["admin"].account).values_list(
+            "id", flat=True
+        )[0],
+    }
     return {"paths": paths, "token": world["admin"].token, "key": raw}
 
 
@@ -75,10 +88,17 @@ def test_api_holds_up_under_generated_requests(api_schema, fuzz_world, label):
     secret = fuzz_world["key"] if path.startswith("/api/v1/workflows/") else fuzz_world["token"]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def fuzz(case):
-        case.path_parameters = {k: fuzz_world["paths"].get(k, v) for k, v in (case.path_parameters or {}).items()}
+        case.path_parameters = {
+            k: fuzz_world["paths"].get(k, v) for k, v in (case.path_parameters or {}).items()
+        }
         case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
 
     fuzz()

@@ -45,14 +45,19 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(attempt):
     a, b = make_account(f"a{attempt}@race.test"), make_account(f"b{attempt}@race.test")
     org = organization_create(actor=a, name="Race")
     org_member_add(access=org_access(a, org.id), account_id=b.account_id, role="admin")
-    access_a, access_b = org_access(a, org.id), org_access(b, org.id)  # both computed before either acts
+    access_a, access_b = (
+        org_access(a, org.id),
+        org_access(b, org.id),
+    )  # both computed before either acts
     results = run_together(
         lambda: org_member_change_role(access=access_a, account_id=b.account_id, role="member"),
         lambda: org_member_change_role(access=access_b, account_id=a.account_id, role="member"),
     )
     assert sorted(r[0] for r in results if r[0] != "ok") in ([403], [409]), results
     assert [r[0] for r in results].count("ok") == 1
-    assert OrgMembership.objects.filter(organization=org, role="admin", status="active").count() == 1
+    assert (
+        OrgMembership.objects.filter(organization=org, role="admin", status="active").count() == 1
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +65,9 @@ def test_two_teams_created_with_one_name_at_once_make_one_team():
     admin = make_account("admin@race.test")
     org = organization_create(actor=admin, name="Race")
     access = org_access(admin, org.id)
-    results = run_together(*[lambda n=n: team_create(access=access, name=n) for n in ("Sales", "SALES", "sales")])
+    results = run_together(
+        *[lambda n=n: team_create(access=access, name=n) for n in ("Sales", "SALES", "sales")]
+    )
     assert [r[0] for r in results].count("ok") == 1
     assert sorted(r[0] for r in results if r[0] != "ok") == [409, 409]
     assert Team.objects.filter(organization=org).count() == 1

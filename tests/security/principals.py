@@ -43,7 +43,13 @@ def targets(world):
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
-    return {"former": former.account_id, "spare_role": spare.id, "key": key.id, "raw_key": raw, "call": call_id}
+    return {
+        "former": former.account_id,
+        "spare_role": spare.id,
+        "key": key.id,
+        "raw_key": raw,
+        "call": call_id,
+    }
 
 
 def client_for(world, targets, who: str, *, ui: bool):
@@ -63,4 +69,8 @@ def client_for(world, targets, who: str, *, ui: bool):
 def own_token_id(world, who: str) -> str:
     if who in ("anonymous", "ingest_key"):
         return "tok_none"
-    return PersonalToken.objects.filter(account=world[who].account).values_list("id", flat=True).first()
+    return (
+        PersonalToken.objects.filter(account=world[who].account)
+        .values_list("id", flat=True)
+        .first()
+    )

@@ -44,7 +44,9 @@ def account(ok, **body):
 
 
 def org(perm, ok, team_page=False, **body):
-    return Rule("org", ok, perm=(perm,) if isinstance(perm, str) else perm, body=body, team_page=team_page)
+    return Rule(
+        "org", ok, perm=(perm,) if isinstance(perm, str) else perm, body=body, team_page=team_page
+    )
 
 
 def ingest(ok, **body):
@@ -56,8 +58,12 @@ CALL = {"external_id": "new-call", "started_at": "2026-11-20T10:00:00Z", "durati
 CALLS_READ = ("calls.read.all", "calls.read.own")
 
 API = {
-    "POST /api/v1/accounts": public(201, email="new@acme.test", password="a long passphrase 7", name="New"),
-    "POST /api/v1/auth/tokens": public(201, email="member@acme.test", password="a-long-test-password-91"),
+    "POST /api/v1/accounts": public(
+        201, email="new@acme.test", password="a long passphrase 7", name="New"
+    ),
+    "POST /api/v1/auth/tokens": public(
+        201, email="member@acme.test", password="a-long-test-password-91"
+    ),
     "GET /api/v1/auth/tokens": account(200),
     "DELETE /api/v1/auth/tokens/{token_id}": account(204),
     "GET /api/v1/me": account(200),
@@ -78,11 +84,17 @@ API = {
     "POST /api/v1/orgs/{org}/teams/{team}/archive": org("team.manage", 200),
     "POST /api/v1/orgs/{org}/teams/{team}/unarchive": org("team.manage", 200),
     "GET /api/v1/orgs/{org}/teams/{team}/members": org("team.members.read", 200),
-    "POST /api/v1/orgs/{org}/teams/{team}/members": org("team.members.manage", 201, account_id="{member}", role="agent"),
-    "PATCH /api/v1/orgs/{org}/teams/{team}/members/{account_id}": org("team.members.manage", 200, role="agent"),
+    "POST /api/v1/orgs/{org}/teams/{team}/members": org(
+        "team.members.manage", 201, account_id="{member}", role="agent"
+    ),
+    "PATCH /api/v1/orgs/{org}/teams/{team}/members/{account_id}": org(
+        "team.members.manage", 200, role="agent"
+    ),
     "DELETE /api/v1/orgs/{org}/teams/{team}/members/{account_id}": org("team.members.manage", 204),
     "GET /api/v1/orgs/{org}/roles": org(ANY_MEMBER, 200),
-    "POST /api/v1/orgs/{org}/roles": org("org.roles.manage", 201, name="Listener", scope="team", permissions=["team.read"]),
+    "POST /api/v1/orgs/{org}/roles": org(
+        "org.roles.manage", 201, name="Listener", scope="team", permissions=["team.read"]
+    ),
     "PATCH /api/v1/orgs/{org}/roles/{role}": org("org.roles.manage", 200, description="spare"),
     "DELETE /api/v1/orgs/{org}/roles/{role}": org("org.roles.manage", 204),
     "GET /api/v1/orgs/{org}/audit-log": org("org.audit.read", 200),
@@ -91,8 +103,12 @@ API = {
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
     "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(CALLS_READ, 200, team_page=True),
-    "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/archive": org("calls.archive", 200, team_page=True),
-    "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/unarchive": org("calls.archive", 200, team_page=True),
+    "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/archive": org(
+        "calls.archive", 200, team_page=True
+    ),
+    "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/unarchive": org(
+        "calls.archive", 200, team_page=True
+    ),
     "POST /api/v1/workflows/{workflow_id}/calls": ingest(201, **CALL),
     "POST /api/v1/workflows/{workflow_id}/calls/stream": ingest(200),
 }
@@ -113,19 +129,35 @@ UI = {
     "GET o/<str:org_id>/organization": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/members": org("org.members.read", 200),
     "GET o/<str:org_id>/members/add": org("org.members.add", 200),
-    "POST o/<str:org_id>/members/add": org("org.members.add", 302, account_id="{outsider}", role="member"),
-    "POST o/<str:org_id>/members/<str:account_id>/role": org("org.members.roles", 302, role="member"),
+    "POST o/<str:org_id>/members/add": org(
+        "org.members.add", 302, account_id="{outsider}", role="member"
+    ),
+    "POST o/<str:org_id>/members/<str:account_id>/role": org(
+        "org.members.roles", 302, role="member"
+    ),
     "GET o/<str:org_id>/members/<str:account_id>/revoke": org("org.members.revoke", 200),
     "POST o/<str:org_id>/members/<str:account_id>/revoke": org("org.members.revoke", 302),
     "GET o/<str:org_id>/members/<str:account_id>/restore": org("org.members.restore", 200),
     "POST o/<str:org_id>/members/<str:account_id>/restore": org("org.members.restore", 200),
     "GET o/<str:org_id>/roles": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/roles/new": org("org.roles.manage", 200),
-    "POST o/<str:org_id>/roles/new": org("org.roles.manage", 302, name="Listener", scope="team", description="",
-                                         permissions=["team.read"]),
+    "POST o/<str:org_id>/roles/new": org(
+        "org.roles.manage",
+        302,
+        name="Listener",
+        scope="team",
+        description="",
+        permissions=["team.read"],
+    ),
     "GET o/<str:org_id>/roles/<str:role_id>/edit": org("org.roles.manage", 200),
-    "POST o/<str:org_id>/roles/<str:role_id>/edit": org("org.roles.manage", 302, name="Spare 2", scope="team",
-                                                        description="", permissions=["team.read"]),
+    "POST o/<str:org_id>/roles/<str:role_id>/edit": org(
+        "org.roles.manage",
+        302,
+        name="Spare 2",
+        scope="team",
+        description="",
+        permissions=["team.read"],
+    ),
     "GET o/<str:org_id>/roles/<str:role_id>/delete": org("org.roles.manage", 200),
     "POST o/<str:org_id>/roles/<str:role_id>/delete": org("org.roles.manage", 302),
     "GET o/<str:org_id>/audit-log": org("org.audit.read", 200),
@@ -136,20 +168,29 @@ UI = {
     f"GET {TEAM}": org("team.read", 200),
     f"GET {TEAM}calls": org(CALLS_READ, 200, team_page=True),
     f"GET {TEAM}calls/<str:call_id>": org(CALLS_READ, 200, team_page=True),
-    f"POST {TEAM}calls/<str:call_id>/archive": org("calls.archive", 302, team_page=True, archived="1"),
+    f"POST {TEAM}calls/<str:call_id>/archive": org(
+        "calls.archive", 302, team_page=True, archived="1"
+    ),
     f"GET {TEAM}analytics": org(("analytics.read.all", "analytics.read.own"), 200, team_page=True),
     f"GET {TEAM}members": org("team.members.read", 200, team_page=True),
     f"GET {TEAM}members/add": org("team.members.manage", 200, team_page=True),
-    f"POST {TEAM}members/add": org("team.members.manage", 302, team_page=True, account_id="{member}", role="agent"),
-    f"POST {TEAM}members/<str:account_id>/role": org("team.members.manage", 302, team_page=True, role="agent"),
-    f"POST {TEAM}members/<str:account_id>/agent-id": org("team.members.manage", 302, team_page=True,
-                                                         agent_external_id="A-1"),
+    f"POST {TEAM}members/add": org(
+        "team.members.manage", 302, team_page=True, account_id="{member}", role="agent"
+    ),
+    f"POST {TEAM}members/<str:account_id>/role": org(
+        "team.members.manage", 302, team_page=True, role="agent"
+    ),
+    f"POST {TEAM}members/<str:account_id>/agent-id": org(
+        "team.members.manage", 302, team_page=True, agent_external_id="A-1"
+    ),
     f"GET {TEAM}members/<str:account_id>/revoke": org("team.members.manage", 200, team_page=True),
     f"POST {TEAM}members/<str:account_id>/revoke": org("team.members.manage", 302, team_page=True),
     f"GET {TEAM}alerts": org("alerts.read", 200, team_page=True),
     f"GET {TEAM}automations": org("automations.read", 200, team_page=True),
     f"GET {TEAM}settings": org("team.settings", 200, team_page=True),
-    f"POST {TEAM}settings": org("team.manage", 302, team_page=True, name="Billing", description="x"),
+    f"POST {TEAM}settings": org(
+        "team.manage", 302, team_page=True, name="Billing", description="x"
+    ),
     f"GET {TEAM}settings/rotate-workflow-id": org("team.manage", 200, team_page=True),
     f"POST {TEAM}settings/rotate-workflow-id": org("team.manage", 302, team_page=True),
 }

@@ -24,7 +24,9 @@ def test_deeply_nested_json_is_a_4xx_everywhere(world, ingest):  # noqa: F811
     deep = b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     before = fingerprint()
     assert world.api("admin").post(f"{world.org_url}/teams", raw=deep).status_code == 400
-    deep_call = orjson.dumps(call_body("deep"))[:-1] + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    deep_call = (
+        orjson.dumps(call_body("deep"))[:-1] + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
     assert ingest.post(ingest.url, raw=deep_call).status_code == 422
     nested_meta = call_body("meta", metadata={"a": {"b": {"c": {"d": {"e": [[[[[[1]]]]]]}}}}})
     assert ingest.post(ingest.url, nested_meta).status_code == 201  # reasonable nesting is fine
@@ -34,7 +36,9 @@ def test_deeply_nested_json_is_a_4xx_everywhere(world, ingest):  # noqa: F811
 def test_secrets_never_reach_the_logs(world, caplog, api):
     caplog.set_level(logging.DEBUG)
     password = "a-long-test-password-91"
-    token = api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": password}).json()["token"]
+    token = api.post(
+        "/api/v1/auth/tokens", {"email": "member@acme.test", "password": password}
+    ).json()["token"]
     api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": "wrong-secret-xyz"})
     world.api(None).as_(token + "x").get("/api/v1/me")
     world.api(None).as_(token).get(f"{world.org_url}/audit-log")

@@ -13,7 +13,11 @@ from .routes import API, UI
 
 
 def api_routes() -> set[str]:
-    return {f"{m.upper()} {path}" for path, ops in api.get_openapi_schema()["paths"].items() for m in ops}
+    return {
+        f"{m.upper()} {path}"
+        for path, ops in api.get_openapi_schema()["paths"].items()
+        for m in ops
+    }
 
 
 def ui_routes() -> set[str]:
@@ -37,14 +41,30 @@ def test_every_page_is_in_the_table():
 
 
 def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
-    account = targets["former"] if "restore" in route else (
-        world["agent"].account_id if "/teams/" in route or "teams/<str:team_id>/members" in route else world["member"].account_id)
+    account = (
+        targets["former"]
+        if "restore" in route
+        else (
+            world["agent"].account_id
+            if "/teams/" in route or "teams/<str:team_id>/members" in route
+            else world["member"].account_id
+        )
+    )
     values = {
-        "{org}": world.org.id, "<str:org_id>": world.org.id, "{team}": world.team.id, "<str:team_id>": world.team.id,
-        "{account_id}": account, "<str:account_id>": account, "{role}": targets["spare_role"],
-        "<str:role_id>": targets["spare_role"], "{key_id}": targets["key"], "<str:key_id>": targets["key"],
-        "{call}": str(targets["call"]), "<str:call_id>": str(targets["call"]),
-        "{token_id}": own_token_id(world, who), "<str:token_id>": own_token_id(world, who),
+        "{org}": world.org.id,
+        "<str:org_id>": world.org.id,
+        "{team}": world.team.id,
+        "<str:team_id>": world.team.id,
+        "{account_id}": account,
+        "<str:account_id>": account,
+        "{role}": targets["spare_role"],
+        "<str:role_id>": targets["spare_role"],
+        "{key_id}": targets["key"],
+        "<str:key_id>": targets["key"],
+        "{call}": str(targets["call"]),
+        "<str:call_id>": str(targets["call"]),
+        "{token_id}": own_token_id(world, who),
+        "<str:token_id>": own_token_id(world, who),
         "{workflow_id}": world.team.workflow_id,
     }
     for placeholder, value in values.items():
@@ -67,13 +87,24 @@ def _send(world, targets, key: str, who: str, *, ui: bool):  # noqa: F811
     if method == "GET":
         return client.get(path, headers=headers), rule
     if ui:
-        return client.generic(method, path, data=_form(body), content_type="application/x-www-form-urlencoded",
-                              headers=headers), rule
+        return client.generic(
+            method,
+            path,
+            data=_form(body),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        ), rule
     if route.endswith("/stream"):
-        line = orjson.dumps({"external_id": "s1", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 5})
-        return client.post(path, data=line + b"\n", content_type="application/x-ndjson", headers=headers), rule
+        line = orjson.dumps(
+            {"external_id": "s1", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 5}
+        )
+        return client.post(
+            path, data=line + b"\n", content_type="application/x-ndjson", headers=headers
+        ), rule
     data = orjson.dumps(body) if body else None
-    return client.generic(method, path, data=data or b"", content_type="application/json", headers=headers), rule
+    return client.generic(
+        method, path, data=data or b"", content_type="application/json", headers=headers
+    ), rule
 
 
 def _form(body: dict) -> str:
@@ -87,7 +118,12 @@ def _form(body: dict) -> str:
 def test_api_route_by_principal(world, targets, key, who):  # noqa: F811
     response, rule = _send(world, targets, key, who, ui=False)
     expected = rule.expected(who, ui=False)
-    assert response.status_code == expected, (key, who, response.status_code, response.content[:300])
+    assert response.status_code == expected, (
+        key,
+        who,
+        response.status_code,
+        response.content[:300],
+    )
 
 
 @pytest.mark.parametrize("who", PRINCIPALS)

@@ -42,7 +42,9 @@ class Membership(RuleBasedStateMachine):
         self.org = services.organization_create(actor=self.admin, name=f"State {tag}")
         root = org_access(self.admin, self.org.id)
         self.teams = [services.team_create(access=root, name=f"T{i}") for i in range(2)]
-        self.everything = role_create(access=root, name="Everything", scope="org", permissions=sorted(ALL)).id
+        self.everything = role_create(
+            access=root, name="Everything", scope="org", permissions=sorted(ALL)
+        ).id
         self.people = [make_account(f"p{i}-{tag}@state.test") for i in range(PEOPLE)]
         self.status = {ROOT: "active"}  # person index -> "active" | "archived"
         self.role = {ROOT: "admin"}  # person index -> org role
@@ -57,13 +59,17 @@ class Membership(RuleBasedStateMachine):
 
     def root(self):
         """Acting as an active Admin (the founder while they are one)."""
-        admins = [p for p, r in self.role.items() if r == "admin" and self.status.get(p) == "active"]
+        admins = [
+            p for p, r in self.role.items() if r == "admin" and self.status.get(p) == "active"
+        ]
         return org_access(self.account(admins[0]), self.org.id)
 
     @rule(p=st.integers(0, PEOPLE - 1), role=st.sampled_from(ORG_ROLES))
     def add_member(self, p, role):
         try:
-            services.org_member_add(access=self.root(), account_id=self.people[p].account_id, role=self.ref(role))
+            services.org_member_add(
+                access=self.root(), account_id=self.people[p].account_id, role=self.ref(role)
+            )
         except Conflict:
             assert p in self.status
             return
@@ -81,15 +87,27 @@ class Membership(RuleBasedStateMachine):
         assert self.status.get(p) == "active" and (p, t) not in self.in_team
         self.in_team[(p, t)] = role
 
-    @rule(actor=st.integers(ROOT, PEOPLE - 1), p=st.integers(ROOT, PEOPLE - 1), role=st.sampled_from(ORG_ROLES))
+    @rule(
+        actor=st.integers(ROOT, PEOPLE - 1),
+        p=st.integers(ROOT, PEOPLE - 1),
+        role=st.sampled_from(ORG_ROLES),
+    )
     def change_role(self, actor, p, role):
         """Anyone may try; only an active Admin other than the target succeeds, and never by
         leaving the organization without an active Admin."""
-        admins = {q for q, r in self.role.items() if r == "admin" and self.status.get(q) == "active"}
-        powerful = {q for q, r in self.role.items() if r in ("admin", "everything") and self.status.get(q) == "active"}
+        admins = {
+            q for q, r in self.role.items() if r == "admin" and self.status.get(q) == "active"
+        }
+        powerful = {
+            q
+            for q, r in self.role.items()
+            if r in ("admin", "everything") and self.status.get(q) == "active"
+        }
         try:
             access = org_access(self.account(actor), self.org.id)
-            services.org_member_change_role(access=access, account_id=self.account(p).account_id, role=self.ref(role))
+            services.org_member_change_role(
+                access=access, account_id=self.account(p).account_id, role=self.ref(role)
+            )
         except NotFound:
             assert self.status.get(actor) != "active" or p not in self.status
             return
@@ -103,22 +121,52 @@ class Membership(RuleBasedStateMachine):
         assert not (admins == {p} and role != "admin"), "the last active Admin was demoted"
         self.role[p] = role
 
-    @precondition(lambda self: any(r == "everything" and self.status.get(q) == "active" for q, r in self.role.items()))
+    @precondition(
+        lambda self: any(
+            r == "everything" and self.status.get(q) == "active" for q, r in self.role.items()
+        )
+    )
     @rule(data=st.data())
     def demote_an_admin_with_the_full_custom_role(self, data):
         """The one way to reach the last Admin in sequence: someone holding every permission
         through a custom role (an Admin cannot change their own role)."""
-        actor = data.draw(st.sampled_from(sorted(q for q, r in self.role.items()
-                                                 if r == "everything" and self.status.get(q) == "active")))
-        target = data.draw(st.sampled_from(sorted(q for q, r in self.role.items()
-                                                  if r == "admin" and self.status.get(q) == "active")))
+        actor = data.draw(
+            st.sampled_from(
+                sorted(
+                    q
+                    for q, r in self.role.items()
+                    if r == "everything" and self.status.get(q) == "active"
+                )
+            )
+        )
+        target = data.draw(
+            st.sampled_from(
+                sorted(
+                    q
+                    for q, r in self.role.items()
+                    if r == "admin" and self.status.get(q) == "active"
+                )
+            )
+        )
         self.change_role(actor, target, "member")
 
-    @rule(t=st.integers(0, 1), p=st.integers(0, PEOPLE - 1), ids=st.lists(st.integers(0, 30), min_size=1, max_size=8))
+    @rule(
+        t=st.integers(0, 1),
+        p=st.integers(0, PEOPLE - 1),
+        ids=st.lists(st.integers(0, 30), min_size=1, max_size=8),
+    )
     def ingest(self, t, p, ids):
-        calls = [CallIn.model_validate({"external_id": f"c{i}", "started_at": "2026-11-20T10:00:00Z",
-                                        "duration_seconds": 30, "agent": {"email": self.people[p].email}})
-                 for i in ids]
+        calls = [
+            CallIn.model_validate(
+                {
+                    "external_id": f"c{i}",
+                    "started_at": "2026-11-20T10:00:00Z",
+                    "duration_seconds": 30,
+                    "agent": {"email": self.people[p].email},
+                }
+            )
+            for i in ids
+        ]
         inserted = store_calls(team=self.teams[t], calls=calls)
         new = {(t, f"c{i}") for i in ids} - self.sent
         assert set(inserted) == {e for _, e in new}
@@ -151,14 +199,18 @@ class Membership(RuleBasedStateMachine):
     @rule(data=st.data())
     def restore(self, data):
         p = data.draw(st.sampled_from(sorted(k for k, s in self.status.items() if s == "archived")))
-        membership = services.org_member_restore(access=self.root(), account_id=self.people[p].account_id)
+        membership = services.org_member_restore(
+            access=self.root(), account_id=self.people[p].account_id
+        )
         assert membership.role_ref == self.ref(self.role[p])  # the same role as before
         self.status[p] = "active"
 
     @invariant()
     def always_an_active_admin(self):
         if hasattr(self, "org"):
-            assert OrgMembership.objects.filter(organization=self.org, role="admin", status="active").exists()
+            assert OrgMembership.objects.filter(
+                organization=self.org, role="admin", status="active"
+            ).exists()
 
     @invariant()
     def archived_members_reach_nothing(self):
@@ -170,13 +222,23 @@ class Membership(RuleBasedStateMachine):
     @invariant()
     def no_call_lost_or_duplicated(self):
         if hasattr(self, "teams"):
-            stored = set(Call.objects.filter(team__in=self.teams).values_list("team_id", "external_id"))
+            stored = set(
+                Call.objects.filter(team__in=self.teams).values_list("team_id", "external_id")
+            )
             assert stored == {(self.teams[t].id, e) for t, e in self.sent}
             assert Call.objects.filter(team__in=self.teams).count() == len(self.sent)
 
 
 @pytest.mark.django_db
 def test_membership_state_machine():
-    run_state_machine_as_test(Membership, settings=settings(
-        max_examples=40, stateful_step_count=25, deadline=None, derandomize=True, database=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        Membership,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

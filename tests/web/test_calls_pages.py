@@ -25,7 +25,9 @@ def test_call_page_shows_the_transcript_by_speaker(world, ingest, browser_as):  
     ingest.post(ingest.url, call_body("c1"))
     call = Call.objects.get()
     page = browser_as("supervisor").get(team_url(world, f"calls/{call.id}")).content.decode()
-    assert page.count('class="turn turn-agent"') == 3 and page.count('class="turn turn-customer"') == 1
+    assert (
+        page.count('class="turn turn-agent"') == 3 and page.count('class="turn turn-customer"') == 1
+    )
     assert "I was charged twice" in page and "queue" in page and ">Archive</button>" in page
     agent_page = browser_as("agent").get(team_url(world, f"calls/{call.id}")).content.decode()
     assert ">Archive</button>" not in agent_page
@@ -35,7 +37,12 @@ def test_archive_from_the_call_page_needs_calls_archive(world, ingest, browser_a
     ingest.post(ingest.url, call_body("c1"))
     call = Call.objects.get()
     before = fingerprint()
-    assert browser_as("agent").post(team_url(world, f"calls/{call.id}/archive"), {"archived": "1"}).status_code == 403
+    assert (
+        browser_as("agent")
+        .post(team_url(world, f"calls/{call.id}/archive"), {"archived": "1"})
+        .status_code
+        == 403
+    )
     assert fingerprint() == before and not Call.objects.get().archived
     browser_as("supervisor").post(team_url(world, f"calls/{call.id}/archive"), {"archived": "1"})
     assert Call.objects.get().archived
@@ -43,11 +50,19 @@ def test_archive_from_the_call_page_needs_calls_archive(world, ingest, browser_a
 
 def test_api_keys_page_creates_shows_once_and_revokes(world, browser_as):
     admin = browser_as("admin")
-    page = admin.post(f"/o/{world.org.id}/api-keys", {"name": "PBX", "scope": "some", "teams": [world.team.id]}).content.decode()
+    page = admin.post(
+        f"/o/{world.org.id}/api-keys", {"name": "PBX", "scope": "some", "teams": [world.team.id]}
+    ).content.decode()
     raw = re.search(r'<code id="new-key"[^>]*>(cs_ik_[^<]+)</code>', page).group(1)
     key = IngestKey.objects.get()
-    assert key.team_ids == [world.team.id] and raw not in admin.get(f"/o/{world.org.id}/api-keys").content.decode()
-    assert ">Confirm</button>" in admin.get(f"/o/{world.org.id}/api-keys/{key.id}/revoke").content.decode()
+    assert (
+        key.team_ids == [world.team.id]
+        and raw not in admin.get(f"/o/{world.org.id}/api-keys").content.decode()
+    )
+    assert (
+        ">Confirm</button>"
+        in admin.get(f"/o/{world.org.id}/api-keys/{key.id}/revoke").content.decode()
+    )
     admin.post(f"/o/{world.org.id}/api-keys/{key.id}/revoke")
     assert IngestKey.objects.get().revoked_at is not None
 
@@ -61,5 +76,8 @@ def test_api_key_form_errors(world, browser_as):
 
 def test_agent_id_is_editable_and_links_calls(world, ingest, browser_as):  # noqa: F811
     ingest.post(ingest.url, call_body("ext", agent={"external_id": "PBX-7"}))
-    browser_as("admin").post(team_url(world, f"members/{world['qa'].account_id}/agent-id"), {"agent_external_id": "PBX-7"})
+    browser_as("admin").post(
+        team_url(world, f"members/{world['qa'].account_id}/agent-id"),
+        {"agent_external_id": "PBX-7"},
+    )
     assert Call.objects.get().agent_id == world["qa"].account.pk

@@ -30,7 +30,9 @@ PAGES = {
 
 
 def url(world, template: str) -> str:
-    return template.replace("{team}", f"/o/{world.org.id}/teams/{world.team.id}").replace("{org}", f"/o/{world.org.id}")
+    return template.replace("{team}", f"/o/{world.org.id}/teams/{world.team.id}").replace(
+        "{org}", f"/o/{world.org.id}"
+    )
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -55,7 +57,9 @@ def test_archived_member_loses_every_page_at_once(world, browser_as):
     agent = browser_as("agent")
     assert agent.get(url(world, "{team}/")).status_code == 200
     admin = browser_as("admin")
-    admin.post(f"/o/{world.org.id}/teams/{world.team.id}/members/{world['agent'].account_id}/revoke")
+    admin.post(
+        f"/o/{world.org.id}/teams/{world.team.id}/members/{world['agent'].account_id}/revoke"
+    )
     admin.post(f"/o/{world.org.id}/members/{world['agent'].account_id}/revoke")
     assert agent.get(url(world, "{team}/")).status_code == 404
     assert agent.get(url(world, "{org}/")).status_code == 404
@@ -65,22 +69,47 @@ def test_archived_member_loses_every_page_at_once(world, browser_as):
 # Management POSTs by people the UI shows no button to: refused, nothing changed.
 POSTS = [
     ("{org}/teams/new", {"name": "Sneaky"}, {"member", "supervisor", "agent", "qa"}),
-    ("{org}/members/add", {"account_id": "{outsider}", "role": "member"}, {"manager", "member", "supervisor", "agent", "qa"}),
-    ("{org}/members/{member}/role", {"role": "admin"}, {"manager", "member", "supervisor", "agent", "qa"}),
+    (
+        "{org}/members/add",
+        {"account_id": "{outsider}", "role": "member"},
+        {"manager", "member", "supervisor", "agent", "qa"},
+    ),
+    (
+        "{org}/members/{member}/role",
+        {"role": "admin"},
+        {"manager", "member", "supervisor", "agent", "qa"},
+    ),
     ("{org}/members/{member}/revoke", {}, {"manager", "member", "supervisor", "agent", "qa"}),
-    ("{org}/roles/new", {"name": "X", "scope": "team", "permissions": ["team.read"]}, {"manager", "member", "supervisor", "agent", "qa"}),
-    ("{team}/members/add", {"account_id": "{member}", "role": "agent"}, {"member", "supervisor", "agent", "qa"}),
+    (
+        "{org}/roles/new",
+        {"name": "X", "scope": "team", "permissions": ["team.read"]},
+        {"manager", "member", "supervisor", "agent", "qa"},
+    ),
+    (
+        "{team}/members/add",
+        {"account_id": "{member}", "role": "agent"},
+        {"member", "supervisor", "agent", "qa"},
+    ),
     ("{team}/members/{agent}/role", {"role": "supervisor"}, {"member", "supervisor", "qa"}),
     ("{team}/members/{agent}/revoke", {}, {"member", "supervisor", "qa"}),
-    ("{team}/settings", {"name": "Renamed", "description": ""}, {"member", "supervisor", "agent", "qa"}),
+    (
+        "{team}/settings",
+        {"name": "Renamed", "description": ""},
+        {"member", "supervisor", "agent", "qa"},
+    ),
     ("{team}/settings/rotate-workflow-id", {}, {"member", "supervisor", "agent", "qa"}),
 ]
 
 
 @pytest.mark.parametrize(("page", "data", "refused"), POSTS)
-def test_management_posts_are_refused_without_the_permission(world, browser_as, page, data, refused):
-    fill = {"outsider": world["outsider"].account_id, "member": world["member"].account_id,
-            "agent": world["agent"].account_id}
+def test_management_posts_are_refused_without_the_permission(
+    world, browser_as, page, data, refused
+):
+    fill = {
+        "outsider": world["outsider"].account_id,
+        "member": world["member"].account_id,
+        "agent": world["agent"].account_id,
+    }
     path = url(world, page).replace("{member}", fill["member"]).replace("{agent}", fill["agent"])
     data = {k: v.format(**fill) if isinstance(v, str) else v for k, v in data.items()}
     for who in sorted(refused) + ["foreign_admin"]:

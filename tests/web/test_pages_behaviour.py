@@ -50,22 +50,31 @@ def test_create_team_button_only_for_teams_create(world, browser_as):
 
 def test_create_team_redirects_to_the_empty_team_page(world, browser_as):
     manager = browser_as("manager")
-    response = manager.post(org_url(world, "teams/new"), {"name": "Escalations", "description": "Hard"})
+    response = manager.post(
+        org_url(world, "teams/new"), {"name": "Escalations", "description": "Hard"}
+    )
     team = Team.objects.get(organization=world.org, name="Escalations")
     assert response["Location"] == f"/o/{world.org.id}/teams/{team.id}/"
     page = manager.get(response["Location"]).content.decode()
     assert "No calls yet" in page and team.workflow_id in page
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("", "This field is required."),
-    ("x" * 101, "at most 100 characters"),
-    ("bILLING", "already exists"),
-    ("Bad\x00name", "Null characters"),
-])
-def test_invalid_team_name_shows_the_form_with_the_error_next_to_the_field(world, browser_as, name, message):
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "This field is required."),
+        ("x" * 101, "at most 100 characters"),
+        ("bILLING", "already exists"),
+        ("Bad\x00name", "Null characters"),
+    ],
+)
+def test_invalid_team_name_shows_the_form_with_the_error_next_to_the_field(
+    world, browser_as, name, message
+):
     before = fingerprint()
-    response = browser_as("admin").post(org_url(world, "teams/new"), {"name": name, "description": ""})
+    response = browser_as("admin").post(
+        org_url(world, "teams/new"), {"name": name, "description": ""}
+    )
     assert response.status_code == 422
     page = response.content.decode()
     field = re.search(r'<div class="field field-invalid">.*?</div>', page, re.S).group(0)
@@ -79,26 +88,43 @@ def test_add_member_by_account_id_and_the_clear_messages(world, browser_as):
     page = admin.get(path).content.decode()
     assert '<label for="id_account_id">Account ID</label>' in page
     unknown = admin.post(path, {"account_id": "acc_nobody", "role": "member"})
-    assert unknown.status_code == 422 and "No account has this account ID" in unknown.content.decode()
+    assert (
+        unknown.status_code == 422 and "No account has this account ID" in unknown.content.decode()
+    )
     existing = admin.post(path, {"account_id": world["member"].account_id, "role": "member"})
     assert "already a member" in existing.content.decode()
     added = admin.post(path, {"account_id": world["outsider"].account_id, "role": "member"})
     assert added.status_code == 302
-    assert OrgMembership.objects.get(organization=world.org, account=world["outsider"].account).role == "member"
+    assert (
+        OrgMembership.objects.get(organization=world.org, account=world["outsider"].account).role
+        == "member"
+    )
 
 
 def test_adding_an_archived_member_offers_restore(world, browser_as):
     admin = browser_as("admin")
     admin.post(org_url(world, f"members/{world['member'].account_id}/revoke"))
     before = fingerprint()
-    page = admin.post(org_url(world, "members/add"), {"account_id": world["member"].account_id, "role": "member"}).content.decode()
-    assert "archived member" in page and f'members/{world["member"].account_id}/restore">Restore</a>' in page
+    page = admin.post(
+        org_url(world, "members/add"), {"account_id": world["member"].account_id, "role": "member"}
+    ).content.decode()
+    assert (
+        "archived member" in page
+        and f'members/{world["member"].account_id}/restore">Restore</a>' in page
+    )
     assert fingerprint() == before
 
 
 def test_role_select_offers_only_roles_the_actor_may_grant(world, browser_as):
     admin = world.api("admin")
-    keeper = admin.post(f"{world.org_url}/roles", {"name": "Keeper", "scope": "org", "permissions": ["org.read", "org.members.read", "org.members.roles", "org.members.add"]}).json()
+    keeper = admin.post(
+        f"{world.org_url}/roles",
+        {
+            "name": "Keeper",
+            "scope": "org",
+            "permissions": ["org.read", "org.members.read", "org.members.roles", "org.members.add"],
+        },
+    ).json()
     admin.patch(f"{world.org_url}/members/{world['manager'].account_id}", {"role": keeper["id"]})
     page = browser_as("manager").get(org_url(world, "members/add")).content.decode()
     options = re.findall(r'<option value="([^"]+)"', page)
@@ -113,12 +139,17 @@ def test_revoke_asks_for_confirmation_first(world, browser_as):
     assert ">Confirm</button>" in page
     assert fingerprint() == before
     admin.post(path)
-    assert TeamMembership.objects.get(team=world.team, account=world["agent"].account).revoked_at is not None
+    assert (
+        TeamMembership.objects.get(team=world.team, account=world["agent"].account).revoked_at
+        is not None
+    )
 
 
 def test_org_revoke_refused_while_in_teams_names_each_team_with_links(world, browser_as):
     before = fingerprint()
-    response = browser_as("admin").post(org_url(world, f"members/{world['agent'].account_id}/revoke"))
+    response = browser_as("admin").post(
+        org_url(world, f"members/{world['agent'].account_id}/revoke")
+    )
     assert response.status_code == 409
     page = response.content.decode()
     assert f'href="/o/{world.org.id}/teams/{world.team.id}/members">Billing</a>' in page
@@ -136,7 +167,9 @@ def test_restore_lists_former_teams_for_one_click_re_add(world, browser_as):
     assert "Re-add to Billing" in page
     response = admin.post(team_url(world, "members/add"), {"account_id": agent_id, "role": "agent"})
     assert response.status_code == 302
-    assert TeamMembership.objects.filter(team=world.team, account=world["agent"].account, revoked_at=None).exists()
+    assert TeamMembership.objects.filter(
+        team=world.team, account=world["agent"].account, revoked_at=None
+    ).exists()
 
 
 def test_settings_show_the_workflow_id_copy_button_and_example(world, browser_as):
@@ -149,7 +182,10 @@ def test_settings_show_the_workflow_id_copy_button_and_example(world, browser_as
 def test_rotate_workflow_id_needs_confirmation(world, browser_as):
     admin = browser_as("admin")
     old = world.team.workflow_id
-    assert ">Confirm</button>" in admin.get(team_url(world, "settings/rotate-workflow-id")).content.decode()
+    assert (
+        ">Confirm</button>"
+        in admin.get(team_url(world, "settings/rotate-workflow-id")).content.decode()
+    )
     assert Team.objects.get(id=world.team.id).workflow_id == old
     admin.post(team_url(world, "settings/rotate-workflow-id"))
     assert Team.objects.get(id=world.team.id).workflow_id != old
@@ -161,8 +197,24 @@ def test_tabs_are_those_the_role_may_see(world, browser_as):
         nav = re.search(r'<nav class="tabs" aria-label="Team">(.*?)</nav>', page, re.S).group(1)
         return re.findall(r">([A-Za-z]+)</a>", nav)
 
-    assert tabs("admin") == ["Overview", "Calls", "Analytics", "Members", "Alerts", "Automations", "Settings"]
-    assert tabs("supervisor") == ["Overview", "Calls", "Analytics", "Members", "Alerts", "Automations", "Settings"]
+    assert tabs("admin") == [
+        "Overview",
+        "Calls",
+        "Analytics",
+        "Members",
+        "Alerts",
+        "Automations",
+        "Settings",
+    ]
+    assert tabs("supervisor") == [
+        "Overview",
+        "Calls",
+        "Analytics",
+        "Members",
+        "Alerts",
+        "Automations",
+        "Settings",
+    ]
     assert tabs("agent") == ["Overview", "Calls", "Analytics"]
     assert tabs("qa") == ["Overview", "Calls", "Members"]
 
@@ -170,7 +222,9 @@ def test_tabs_are_those_the_role_may_see(world, browser_as):
 def test_every_page_sends_security_headers(world, browser_as):
     for response in [browser_as("admin").get(team_url(world)), Client().get("/accounts/login/")]:
         csp = response["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+        assert (
+            "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+        )
         assert "frame-ancestors 'none'" in csp
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
@@ -196,8 +250,12 @@ def test_login_rotates_the_session_and_sets_safe_cookies(db):
 def test_failed_logins_are_throttled(db):
     make_account("ann@example.test")
     client = Client()
-    pages = [client.post("/accounts/login/", {"login": "ann@example.test", "password": "wrong"}).content.decode()
-             for _ in range(6)]
+    pages = [
+        client.post(
+            "/accounts/login/", {"login": "ann@example.test", "password": "wrong"}
+        ).content.decode()
+        for _ in range(6)
+    ]
     assert "Too many failed login attempts" not in pages[0]
     assert "Too many failed login attempts" in pages[-1]
     # Even the right password is refused until the window passes: 429 with Retry-After.
@@ -213,10 +271,18 @@ def test_signup_page_closed_with_the_setting(db):
 
 def test_signup_through_the_page_asks_for_a_name(db):
     client = Client()
-    response = client.post("/accounts/signup/", {"email": "neo@example.test", "name": "Neo",
-                                                 "password1": "a long passphrase 9", "password2": "a long passphrase 9"})
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "neo@example.test",
+            "name": "Neo",
+            "password1": "a long passphrase 9",
+            "password2": "a long passphrase 9",
+        },
+    )
     assert response.status_code == 302
     from callstudio.accounts.models import Account
+
     assert Account.objects.get(email="neo@example.test").name == "Neo"
 
 
@@ -231,14 +297,20 @@ def test_profile_shows_account_id_and_token_once(world, browser_as):
 
 
 def test_members_of_another_org_are_never_listed(world, browser_as):
-    org_member_add(access=org_access(world["foreign_admin"].account, world.foreign_org.id),
-                   account_id=world["outsider"].account_id)
+    org_member_add(
+        access=org_access(world["foreign_admin"].account, world.foreign_org.id),
+        account_id=world["outsider"].account_id,
+    )
     page = browser_as("admin").get(org_url(world, "members")).content.decode()
     assert "admin@globex.test" not in page and "outsider@elsewhere.test" not in page
 
 
 def test_org_revoke_page_says_up_front_that_teams_come_first(world, browser_as):
-    page = browser_as("admin").get(org_url(world, f"members/{world['agent'].account_id}/revoke")).content.decode()
+    page = (
+        browser_as("admin")
+        .get(org_url(world, f"members/{world['agent'].account_id}/revoke"))
+        .content.decode()
+    )
     assert "still in teams" in page and ">Confirm</button>" not in page
     assert f'href="/o/{world.org.id}/teams/{world.team.id}/members">Billing</a>' in page
 
@@ -246,13 +318,25 @@ def test_org_revoke_page_says_up_front_that_teams_come_first(world, browser_as):
 def test_role_changes_through_the_selects(world, browser_as):
     admin = browser_as("admin")
     admin.post(org_url(world, f"members/{world['member'].account_id}/role"), {"role": "manager"})
-    assert OrgMembership.objects.get(organization=world.org, account=world["member"].account).role == "manager"
+    assert (
+        OrgMembership.objects.get(organization=world.org, account=world["member"].account).role
+        == "manager"
+    )
     admin.post(team_url(world, f"members/{world['agent'].account_id}/role"), {"role": "supervisor"})
-    assert TeamMembership.objects.get(team=world.team, account=world["agent"].account, revoked_at=None).role == "supervisor"
+    assert (
+        TeamMembership.objects.get(
+            team=world.team, account=world["agent"].account, revoked_at=None
+        ).role
+        == "supervisor"
+    )
     before = fingerprint()
-    page = admin.post(org_url(world, f"members/{world['member'].account_id}/role"), {"role": "owner"}, follow=True)
+    page = admin.post(
+        org_url(world, f"members/{world['member'].account_id}/role"), {"role": "owner"}, follow=True
+    )
     assert "Choose one of the offered roles." in page.content.decode()
-    page = admin.post(org_url(world, f"members/{world['admin'].account_id}/role"), {"role": "member"}, follow=True)
+    page = admin.post(
+        org_url(world, f"members/{world['admin'].account_id}/role"), {"role": "member"}, follow=True
+    )
     assert "your own role" in page.content.decode()
     assert fingerprint() == before
 
@@ -261,9 +345,23 @@ def test_role_changes_through_the_selects(world, browser_as):
 def test_repeated_sign_ups_from_one_address_get_429(db):
     client = Client()
     for i in range(2):
-        client.post("/accounts/signup/", {"email": f"s{i}@example.test", "name": "S", "password1": "a long passphrase 9",
-                                          "password2": "a long passphrase 9"})
+        client.post(
+            "/accounts/signup/",
+            {
+                "email": f"s{i}@example.test",
+                "name": "S",
+                "password1": "a long passphrase 9",
+                "password2": "a long passphrase 9",
+            },
+        )
         client.logout()
-    response = client.post("/accounts/signup/", {"email": "s9@example.test", "name": "S",
-                                                 "password1": "a long passphrase 9", "password2": "a long passphrase 9"})
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "s9@example.test",
+            "name": "S",
+            "password1": "a long passphrase 9",
+            "password2": "a long passphrase 9",
+        },
+    )
     assert response.status_code == 429 and int(response["Retry-After"]) > 0

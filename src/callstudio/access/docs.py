@@ -14,7 +14,8 @@ def permissions_matrix_markdown() -> str:
     rule = "|---|---|---|" + "---|" * len(roles)
     rows = [
         f"| `{p.name}` | {p.scope} | {p.description} | "
-        + " | ".join("✓" if p.name in r.permissions else "" for r in roles) + " |"
+        + " | ".join("✓" if p.name in r.permissions else "" for r in roles)
+        + " |"
         for p in CATALOG
     ]
     return "\n".join([header, rule, *rows])

@@ -14,17 +14,25 @@ def org_custom_roles(*, organization) -> list[Role]:
 def _assignable(held: frozenset[str], scope: str, custom: list[Role]) -> list[tuple[str, str]]:
     """(reference, display name) of every role of `scope` whose permissions the actor holds:
     the only choices a role select offers."""
-    choices = [(r.key, r.name) for r in BUILTIN_ROLES.values() if r.scope == scope and r.permissions <= held]
+    choices = [
+        (r.key, r.name)
+        for r in BUILTIN_ROLES.values()
+        if r.scope == scope and r.permissions <= held
+    ]
     choices += [(r.id, r.name) for r in custom if r.scope == scope and r.permission_set <= held]
     return choices
 
 
 def assignable_org_roles(*, access: OrgAccess) -> list[tuple[str, str]]:
-    return _assignable(access.permissions, "org", org_custom_roles(organization=access.organization))
+    return _assignable(
+        access.permissions, "org", org_custom_roles(organization=access.organization)
+    )
 
 
 def assignable_team_roles(*, access: TeamAccess) -> list[tuple[str, str]]:
-    return _assignable(access.permissions, "team", org_custom_roles(organization=access.org.organization))
+    return _assignable(
+        access.permissions, "team", org_custom_roles(organization=access.org.organization)
+    )
 
 
 def role_usage_counts(*, organization) -> dict[str, int]:
@@ -32,7 +40,9 @@ def role_usage_counts(*, organization) -> dict[str, int]:
     counts: dict[str, int] = {}
     for qs in (
         OrgMembership.objects.filter(organization=organization, custom_role__isnull=False),
-        TeamMembership.objects.filter(organization=organization, custom_role__isnull=False, revoked_at__isnull=True),
+        TeamMembership.objects.filter(
+            organization=organization, custom_role__isnull=False, revoked_at__isnull=True
+        ),
     ):
         for row in qs.values("custom_role_id").annotate(n=Count("id")).order_by():
             counts[row["custom_role_id"]] = counts.get(row["custom_role_id"], 0) + row["n"]

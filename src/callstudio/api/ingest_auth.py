@@ -13,5 +13,7 @@ class IngestKeyAuth(HttpBearer):
     def authenticate(self, request, token):
         key = ingest_key_authenticate(token)
         if key is not None:
-            ratelimit.hit("ingest", key.id, limit=settings.CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE, window=60)
+            ratelimit.hit(
+                "ingest", key.id, limit=settings.CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE, window=60
+            )
         return key

@@ -82,8 +82,14 @@ def audit_entry(e) -> dict:
 
 
 def ingest_key(k, raw: str | None = None) -> dict:
-    out = {"id": k.id, "name": k.name, "hint": k.hint, "teams": k.team_ids, "created_at": k.created_at,
-           "last_used_at": k.last_used_at}
+    out = {
+        "id": k.id,
+        "name": k.name,
+        "hint": k.hint,
+        "teams": k.team_ids,
+        "created_at": k.created_at,
+        "last_used_at": k.last_used_at,
+    }
     if raw is not None:
         out["key"] = raw
     return out
@@ -92,15 +98,36 @@ def ingest_key(k, raw: str | None = None) -> dict:
 def call(c, *, detail: bool = False) -> dict:
     agent = None
     if c.agent_id or c.agent_ref:
-        agent = {"account_id": c.agent.account_id if c.agent_id else None,
-                 "name": c.agent.name if c.agent_id else None, "ref": c.agent_ref}
-    out = {"id": c.id, "external_id": c.external_id, "team_id": c.team_id, "started_at": c.started_at,
-           "ended_at": c.ended_at, "duration_seconds": c.duration_seconds, "direction": c.direction or None,
-           "agent": agent, "customer": c.customer, "tags": c.tags, "archived": c.archived,
-           "talk_ratio": c.talk_ratio, "silence_share": c.silence_share}
+        agent = {
+            "account_id": c.agent.account_id if c.agent_id else None,
+            "name": c.agent.name if c.agent_id else None,
+            "ref": c.agent_ref,
+        }
+    out = {
+        "id": c.id,
+        "external_id": c.external_id,
+        "team_id": c.team_id,
+        "started_at": c.started_at,
+        "ended_at": c.ended_at,
+        "duration_seconds": c.duration_seconds,
+        "direction": c.direction or None,
+        "agent": agent,
+        "customer": c.customer,
+        "tags": c.tags,
+        "archived": c.archived,
+        "talk_ratio": c.talk_ratio,
+        "silence_share": c.silence_share,
+    }
     if detail:
-        out.update({"transcript": c.transcript, "recording_url": c.recording_url or None, "metadata": c.metadata,
-                    "agent_talk_seconds": c.agent_talk_seconds, "customer_talk_seconds": c.customer_talk_seconds,
-                    "other_talk_seconds": c.other_talk_seconds,
-                    "longest_monologue_seconds": c.longest_monologue_seconds})
+        out.update(
+            {
+                "transcript": c.transcript,
+                "recording_url": c.recording_url or None,
+                "metadata": c.metadata,
+                "agent_talk_seconds": c.agent_talk_seconds,
+                "customer_talk_seconds": c.customer_talk_seconds,
+                "other_talk_seconds": c.other_talk_seconds,
+                "longest_monologue_seconds": c.longest_monologue_seconds,
+            }
+        )
     return out

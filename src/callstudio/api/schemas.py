@@ -268,6 +268,7 @@ class AuditPage(Schema):
 
 # Ingest keys and calls
 
+
 class IngestKeyIn(In):
     name: str
     teams: list[str] | None = None

@@ -49,7 +49,9 @@ def talk_figures(segments, duration: float) -> dict:
         "customer_talk_seconds": round(customer, 3),
         "other_talk_seconds": round(other, 3),
         "talk_ratio": round(agent / both, 4) if both else None,
-        "silence_share": round(max(0.0, 1 - _union_length(spans) / duration), 4) if duration > 0 and spans else None,
+        "silence_share": round(max(0.0, 1 - _union_length(spans) / duration), 4)
+        if duration > 0 and spans
+        else None,
         "longest_monologue_seconds": round(longest, 3),
     }
 

@@ -32,7 +32,9 @@ def ingest_key_authenticate(raw: str | None) -> IngestKey | None:
     if key is None:
         return None
     now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=settings.CALLSTUDIO_TOKEN_TOUCH_SECONDS):
+    if key.last_used_at is None or now - key.last_used_at > timedelta(
+        seconds=settings.CALLSTUDIO_TOKEN_TOUCH_SECONDS
+    ):
         IngestKey.objects.filter(id=key.id).update(last_used_at=now)
     return key
 
@@ -81,7 +83,14 @@ def _same(value):
 
 
 _SQLITE_PARAMS = [
-    (f.column, _sqlite_json if f.name in _JSON else _sqlite_datetime if f.get_internal_type() == "DateTimeField" else _same)
+    (
+        f.column,
+        _sqlite_json
+        if f.name in _JSON
+        else _sqlite_datetime
+        if f.get_internal_type() == "DateTimeField"
+        else _same,
+    )
     for f in _FIELDS
 ]
 
@@ -91,14 +100,23 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
     ref = call.agent.ref if call.agent else ""
     customer = call.customer.model_dump(exclude_none=True) if call.customer else {}
     return {
-        "organization_id": team.organization_id, "team_id": team.id, "external_id": call.external_id,
-        "started_at": call.started_at, "ended_at": ended_at, "duration_seconds": duration,
-        "direction": call.direction or "", "agent_id": directory.get(ref), "agent_ref": ref,
+        "organization_id": team.organization_id,
+        "team_id": team.id,
+        "external_id": call.external_id,
+        "started_at": call.started_at,
+        "ended_at": ended_at,
+        "duration_seconds": duration,
+        "direction": call.direction or "",
+        "agent_id": directory.get(ref),
+        "agent_ref": ref,
         "customer": orjson.Fragment(orjson.dumps(customer)),
         # Segments are validated TypedDicts: plain dicts, serialised as they are.
         "transcript": orjson.Fragment(orjson.dumps(call.transcript)),
-        "recording_url": call.recording_url or "", "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
-        "metadata": orjson.Fragment(orjson.dumps(call.metadata)), "archived": False, "created_at": now,
+        "recording_url": call.recording_url or "",
+        "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
+        "metadata": orjson.Fragment(orjson.dumps(call.metadata)),
+        "archived": False,
+        "created_at": now,
         **talk_figures(call.transcript, duration),
     }
 
@@ -106,8 +124,10 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
 def _insert_sql_pg() -> str:
     types = {f.column: f.db_type(connection) for f in _FIELDS}
     spec = ", ".join(f"{c} {t}" for c, t in types.items())
-    return (f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) SELECT {_COLUMNS} FROM jsonb_to_recordset(%s::jsonb) "
-            f"AS r({spec}) ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id")
+    return (
+        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) SELECT {_COLUMNS} FROM jsonb_to_recordset(%s::jsonb) "
+        f"AS r({spec}) ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
+    )
 
 
 def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
@@ -123,8 +143,11 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
         sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
     else:
         placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-        sql = (f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES " + ", ".join([placeholders] * len(rows))
-               + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id")
+        sql = (
+            f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
+            + ", ".join([placeholders] * len(rows))
+            + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
+        )
         params = [convert(row[column]) for row in rows for column, convert in _SQLITE_PARAMS]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -137,13 +160,19 @@ def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
     inserted = store_calls(team=team, calls=[call])
     if call.external_id in inserted:
         return inserted[call.external_id], True
-    existing = Call.objects.filter(team_id=team.id, external_id=call.external_id).values_list("id", flat=True).first()
+    existing = (
+        Call.objects.filter(team_id=team.id, external_id=call.external_id)
+        .values_list("id", flat=True)
+        .first()
+    )
     return existing, False
 
 
 def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
     """Calls that named this member before they joined become theirs."""
-    return Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs).update(agent_id=account_pk)
+    return Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs).update(
+        agent_id=account_pk
+    )
 
 
 def dumps(value) -> bytes:

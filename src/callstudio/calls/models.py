@@ -13,13 +13,17 @@ class IngestKey(models.Model):
     """An organization's key for sending calls. Only a SHA-256 digest is stored: shown once."""
 
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_key_id)
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=100)
     hint = models.CharField(max_length=16)
     digest = models.CharField(max_length=64, unique=True)
     # None: every team of the organization, present and future; otherwise these team ids.
     team_ids = models.JSONField(null=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True)
     revoked_at = models.DateTimeField(null=True)
@@ -32,15 +36,24 @@ class IngestKey(models.Model):
 
 
 class Call(models.Model):
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", db_index=False)
-    team = models.ForeignKey("orgs.Team", on_delete=models.CASCADE, related_name="calls", db_index=False)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        "orgs.Team", on_delete=models.CASCADE, related_name="calls", db_index=False
+    )
     external_id = models.CharField(max_length=200)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     duration_seconds = models.FloatField()
     direction = models.CharField(max_length=8, blank=True)
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     # The agent as the sender named it ("email:ann@x", "external_id:A-17", "account_id:acc_..."):
     # kept when no team member matched, so the call is linked when that member joins.
     agent_ref = models.CharField(max_length=330, blank=True)
@@ -61,12 +74,20 @@ class Call(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["team", "external_id"], name="call_external_id_unique_in_team"),
+            models.UniqueConstraint(
+                fields=["team", "external_id"], name="call_external_id_unique_in_team"
+            ),
         ]
         indexes = [
             # The team's list, newest first; and an agent's own list.
             models.Index(fields=["team", "archived", "-started_at", "-id"], name="call_team_list"),
-            models.Index(fields=["team", "agent", "archived", "-started_at", "-id"], name="call_agent_list"),
-            models.Index(fields=["team", "agent_ref"], condition=Q(agent__isnull=True), name="call_unlinked_agent"),
+            models.Index(
+                fields=["team", "agent", "archived", "-started_at", "-id"], name="call_agent_list"
+            ),
+            models.Index(
+                fields=["team", "agent_ref"],
+                condition=Q(agent__isnull=True),
+                name="call_unlinked_agent",
+            ),
             models.Index(fields=["organization", "id"], name="call_org"),
         ]

@@ -62,7 +62,9 @@ class Customer(Strict):
 class Segment(TypedDict):
     # A TypedDict, not a model: a call carries many segments, and dicts validate ~4x faster.
     __pydantic_config__ = ConfigDict(extra="forbid")
-    speaker: Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)]
+    speaker: Annotated[
+        str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)
+    ]
     start: Annotated[float, Field(ge=0, le=7 * 86400)]
     end: Annotated[float, Field(ge=0, le=7 * 86400)]
     text: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
@@ -89,18 +91,32 @@ def _metadata_size(value: dict) -> dict:
 
 
 class CallIn(Strict):
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+    external_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)
+    ]
     started_at: datetime
     ended_at: datetime | None = None
     duration_seconds: Annotated[float, Field(ge=0, le=7 * 86400)] | None = None
     direction: Literal["inbound", "outbound"] | None = None
     agent: AgentRef | None = None
     customer: Customer | None = None
-    transcript: Annotated[list[Annotated[Segment, AfterValidator(_ordered)]], Field(max_length=MAX_SEGMENTS)] = []
-    recording_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
-                             AfterValidator(_no_nul)] | None = None
-    tags: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]],
-                    Field(max_length=50)] = []
+    transcript: Annotated[
+        list[Annotated[Segment, AfterValidator(_ordered)]], Field(max_length=MAX_SEGMENTS)
+    ] = []
+    recording_url: (
+        Annotated[
+            str,
+            StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
+            AfterValidator(_no_nul),
+        ]
+        | None
+    ) = None
+    tags: Annotated[
+        list[
+            Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]
+        ],
+        Field(max_length=50),
+    ] = []
     metadata: Annotated[dict, AfterValidator(_metadata_size)] = {}
 
     @model_validator(mode="after")

@@ -14,8 +14,22 @@ from callstudio.core.pagination import Page, paginate
 
 from .models import Call, IngestKey
 
-LIST_FIELDS = ("id", "team_id", "external_id", "started_at", "ended_at", "duration_seconds", "direction",
-               "agent_id", "agent_ref", "customer", "tags", "archived", "talk_ratio", "silence_share")
+LIST_FIELDS = (
+    "id",
+    "team_id",
+    "external_id",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "direction",
+    "agent_id",
+    "agent_ref",
+    "customer",
+    "tags",
+    "archived",
+    "talk_ratio",
+    "silence_share",
+)
 
 
 def readable_calls(access: TeamAccess) -> QuerySet:
@@ -44,14 +58,25 @@ def _parse_time(value, field: str):
         try:
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
-            raise Invalid("Use RFC 3339, e.g. 2026-11-28T09:30:00Z or 2026-11-28.", field=field) from None
+            raise Invalid(
+                "Use RFC 3339, e.g. 2026-11-28T09:30:00Z or 2026-11-28.", field=field
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
-def calls_page(*, access: TeamAccess, agent: str | None = None, start=None, end=None, q: str | None = None,
-               archived: bool = False, cursor: str | None = None, limit: int | None = None) -> Page:
+def calls_page(
+    *,
+    access: TeamAccess,
+    agent: str | None = None,
+    start=None,
+    end=None,
+    q: str | None = None,
+    archived: bool = False,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
     """Newest first. `agent` is an account ID; `q` searches the transcript text."""
     qs = readable_calls(access).filter(archived=Value(archived))
     if agent:
@@ -64,8 +89,17 @@ def calls_page(*, access: TeamAccess, agent: str | None = None, start=None, end=
     if q:
         if len(q) > 200 or "\x00" in q:
             raise Invalid("At most 200 characters, without NUL.", field="q")
-        qs = qs.annotate(transcript_text=Cast("transcript", CharField())).filter(transcript_text__icontains=q)
-    return paginate(qs, keys=("started_at", "id"), cursor=cursor, limit=limit, descending=True, fetch=_fetch_list)
+        qs = qs.annotate(transcript_text=Cast("transcript", CharField())).filter(
+            transcript_text__icontains=q
+        )
+    return paginate(
+        qs,
+        keys=("started_at", "id"),
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+        fetch=_fetch_list,
+    )
 
 
 LIST_COLUMNS = (*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id")
@@ -92,19 +126,53 @@ def _json(value):
 
 
 def _list_row(row: tuple) -> SimpleNamespace:
-    (id_, team_id, external_id, started_at, ended_at, duration, direction, agent_id, agent_ref, customer, tags,
-     archived, talk_ratio, silence_share, agent_name, agent_email, agent_account_id) = row
-    agent = SimpleNamespace(name=agent_name, email=agent_email, account_id=agent_account_id) if agent_id else None
+    (
+        id_,
+        team_id,
+        external_id,
+        started_at,
+        ended_at,
+        duration,
+        direction,
+        agent_id,
+        agent_ref,
+        customer,
+        tags,
+        archived,
+        talk_ratio,
+        silence_share,
+        agent_name,
+        agent_email,
+        agent_account_id,
+    ) = row
+    agent = (
+        SimpleNamespace(name=agent_name, email=agent_email, account_id=agent_account_id)
+        if agent_id
+        else None
+    )
     return SimpleNamespace(
-        id=id_, team_id=team_id, external_id=external_id, started_at=_aware(started_at), ended_at=_aware(ended_at),
-        duration_seconds=duration, direction=direction, agent_id=agent_id, agent_ref=agent_ref,
-        customer=_json(customer), tags=_json(tags), archived=bool(archived), talk_ratio=talk_ratio,
-        silence_share=silence_share, agent=agent)
+        id=id_,
+        team_id=team_id,
+        external_id=external_id,
+        started_at=_aware(started_at),
+        ended_at=_aware(ended_at),
+        duration_seconds=duration,
+        direction=direction,
+        agent_id=agent_id,
+        agent_ref=agent_ref,
+        customer=_json(customer),
+        tags=_json(tags),
+        archived=bool(archived),
+        talk_ratio=talk_ratio,
+        silence_share=silence_share,
+        agent=agent,
+    )
 
 
 def org_ingest_keys(*, access: OrgAccess) -> list[IngestKey]:
     access.require("org.keys.manage")
-    return list(IngestKey.objects.filter(organization_id=access.organization.id, revoked_at__isnull=True)
-                .order_by("-created_at"))
-
-
+    return list(
+        IngestKey.objects.filter(
+            organization_id=access.organization.id, revoked_at__isnull=True
+        ).order_by("-created_at")
+    )

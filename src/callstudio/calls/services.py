@@ -25,29 +25,50 @@ def ingest_key_create(*, access: OrgAccess, name, team_ids=None) -> tuple[Ingest
         if not isinstance(team_ids, list) or not all(isinstance(t, str) for t in team_ids):
             raise Invalid("Must be a list of team ids, or null for every team.", field="teams")
         team_ids = sorted(set(team_ids))
-        found = set(Team.objects.filter(organization_id=access.organization.id, id__in=team_ids).values_list("id", flat=True))
+        found = set(
+            Team.objects.filter(
+                organization_id=access.organization.id, id__in=team_ids
+            ).values_list("id", flat=True)
+        )
         unknown = [t for t in team_ids if t not in found]
         if unknown:
-            raise Invalid("No such team in this organization: " + ", ".join(unknown[:10]) + ".", field="teams")
+            raise Invalid(
+                "No such team in this organization: " + ", ".join(unknown[:10]) + ".", field="teams"
+            )
         if not team_ids:
             raise Invalid("Name at least one team, or null for every team.", field="teams")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = IngestKey.objects.create(organization=access.organization, name=name, hint=raw[: len(KEY_PREFIX) + 4],
-                                   digest=key_digest(raw), team_ids=team_ids, created_by=access.account)
-    audit_record(actor=access.account, action="key.create", target=key, organization=access.organization,
-                 after={"name": name, "teams": team_ids})
+    key = IngestKey.objects.create(
+        organization=access.organization,
+        name=name,
+        hint=raw[: len(KEY_PREFIX) + 4],
+        digest=key_digest(raw),
+        team_ids=team_ids,
+        created_by=access.account,
+    )
+    audit_record(
+        actor=access.account,
+        action="key.create",
+        target=key,
+        organization=access.organization,
+        after={"name": name, "teams": team_ids},
+    )
     return key, raw
 
 
 @transaction.atomic
 def ingest_key_revoke(*, access: OrgAccess, key_id: str) -> IngestKey:
     access.require("org.keys.manage")
-    key = IngestKey.objects.filter(organization_id=access.organization.id, id=key_id, revoked_at__isnull=True).first()
+    key = IngestKey.objects.filter(
+        organization_id=access.organization.id, id=key_id, revoked_at__isnull=True
+    ).first()
     if key is None:
         raise NotFound("API key not found.")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
-    audit_record(actor=access.account, action="key.revoke", target=key, organization=access.organization)
+    audit_record(
+        actor=access.account, action="key.revoke", target=key, organization=access.organization
+    )
     return key
 
 

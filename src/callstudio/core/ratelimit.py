@@ -48,5 +48,7 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> None:
             cache.add(name, 1, timeout=window)
             count = 1
     if count > limit:
-        raise TooManyRequests("Too many requests. Slow down and retry after the given time.",
-                              retry_after=max(1, reset - int(time.time())))
+        raise TooManyRequests(
+            "Too many requests. Slow down and retry after the given time.",
+            retry_after=max(1, reset - int(time.time())),
+        )

@@ -34,8 +34,15 @@ def org_members_page(
         OrgMembership.objects.select_related("account", "custom_role")
         .filter(organization_id=access.organization.id, status=status)
         .only(
-            "id", "role", "status", "account_id", "custom_role_id",
-            "account__account_id", "account__name", "account__email", "custom_role__name",
+            "id",
+            "role",
+            "status",
+            "account_id",
+            "custom_role_id",
+            "account__account_id",
+            "account__name",
+            "account__email",
+            "custom_role__name",
         )
     )
     page = paginate(qs, keys=("id",), cursor=cursor, limit=limit)
@@ -85,7 +92,9 @@ def team_members_page(
 
 def team_member_candidates(*, access: TeamAccess) -> list[OrgMembership]:
     """Active org members not yet in the team: the choices of the team's Add Member select."""
-    in_team = TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True).values("account_id")
+    in_team = TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True).values(
+        "account_id"
+    )
     return list(
         OrgMembership.objects.select_related("account")
         .filter(organization_id=access.org.organization.id, status=OrgMembership.ACTIVE)
@@ -97,9 +106,13 @@ def team_member_candidates(*, access: TeamAccess) -> list[OrgMembership]:
 def member_active_teams(*, organization, account) -> list[dict]:
     """The teams a member is still in: an org revoke must wait until this is empty."""
     return list(
-        Team.objects.filter(organization=organization, memberships__account=account,
-                            memberships__revoked_at__isnull=True)
-        .order_by("name").values("id", "name")
+        Team.objects.filter(
+            organization=organization,
+            memberships__account=account,
+            memberships__revoked_at__isnull=True,
+        )
+        .order_by("name")
+        .values("id", "name")
     )
 
 

@@ -331,7 +331,9 @@ def _clean_external_id(value) -> str:
     return clean_text(value or "", field="agent_external_id", max_length=200, required=False)
 
 
-def team_member_add(*, access: TeamAccess, account_id, role, agent_external_id="") -> TeamMembership:
+def team_member_add(
+    *, access: TeamAccess, account_id, role, agent_external_id=""
+) -> TeamMembership:
     access.require("team.members.manage")
     organization = access.org.organization
     role_key, custom_role = resolve_role(organization, role, scope="team")
@@ -417,22 +419,36 @@ def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
 
 
 @transaction.atomic
-def team_member_set_agent_external_id(*, access: TeamAccess, account_id, agent_external_id) -> TeamMembership:
+def team_member_set_agent_external_id(
+    *, access: TeamAccess, account_id, agent_external_id
+) -> TeamMembership:
     """The member's agent ID in the sender's systems; calls already naming it become theirs."""
     access.require("team.members.manage")
     membership = _team_membership(access, account_id)
     value = _clean_external_id(agent_external_id)
-    if value and TeamMembership.objects.filter(team_id=access.team.id, agent_external_id=value,
-                                               revoked_at__isnull=True).exclude(id=membership.id).exists():
+    if (
+        value
+        and TeamMembership.objects.filter(
+            team_id=access.team.id, agent_external_id=value, revoked_at__isnull=True
+        )
+        .exclude(id=membership.id)
+        .exists()
+    ):
         raise Conflict("Another member of this team has this agent ID.", field="agent_external_id")
     before = membership.agent_external_id
     if value != before:
         membership.agent_external_id = value
         membership.save(update_fields=["agent_external_id"])
         _link_calls(membership)
-        audit_record(actor=access.account, action="team.member.agent_id.change", target=membership.account,
-                     organization=access.org.organization, team=access.team,
-                     before={"agent_external_id": before}, after={"agent_external_id": value})
+        audit_record(
+            actor=access.account,
+            action="team.member.agent_id.change",
+            target=membership.account,
+            organization=access.org.organization,
+            team=access.team,
+            before={"agent_external_id": before},
+            after={"agent_external_id": value},
+        )
     return membership
 
 
@@ -444,7 +460,13 @@ def team_set_archived(*, access: TeamAccess, archived: bool) -> Team:
     if (team.archived_at is not None) != archived:
         team.archived_at = timezone.now() if archived else None
         Team.objects.filter(id=team.id).update(archived_at=team.archived_at)
-        audit_record(actor=access.account, action="team.archive" if archived else "team.unarchive", target=team,
-                     organization=access.org.organization, team=team,
-                     before={"archived": not archived}, after={"archived": archived})
+        audit_record(
+            actor=access.account,
+            action="team.archive" if archived else "team.unarchive",
+            target=team,
+            organization=access.org.organization,
+            team=team,
+            before={"archived": not archived},
+            after={"archived": archived},
+        )
     return team

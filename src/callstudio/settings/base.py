@@ -104,8 +104,9 @@ def database_from_url(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # A connection pool per process (persistent connections are not safe under ASGI). A
         # request waits at most 3 s for a connection, then gets a 503 with Retry-After.
-        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env_int("CALLSTUDIO_DB_POOL_SIZE", 8),
-                                      "timeout": 3}}
+        config["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": env_int("CALLSTUDIO_DB_POOL_SIZE", 8), "timeout": 3}
+        }
     return config
 
 

@@ -4,7 +4,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
-os.environ["CALLSTUDIO_DATA_DIR"] = os.path.join(os.environ.get("CALLSTUDIO_DATA_DIR", "var"), "test")
+os.environ["CALLSTUDIO_DATA_DIR"] = os.path.join(
+    os.environ.get("CALLSTUDIO_DATA_DIR", "var"), "test"
+)
 
 from .default import *  # noqa: E402, F403
 from .default import DATA_DIR, DATABASES  # noqa: E402

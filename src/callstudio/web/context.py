@@ -63,7 +63,12 @@ def team_page(tab: str):
 
 def _org_tab(request) -> str:
     name = request.resolver_match.url_name if request.resolver_match else ""
-    for prefix, tab in (("org_member", "org_members"), ("role", "roles"), ("audit", "audit_log"), ("api_key", "api_keys")):
+    for prefix, tab in (
+        ("org_member", "org_members"),
+        ("role", "roles"),
+        ("audit", "audit_log"),
+        ("api_key", "api_keys"),
+    ):
         if name.startswith(prefix):
             return tab
     return ""
@@ -87,15 +92,27 @@ def team_nav(request, access: TeamAccess, tab: str) -> dict:
         "team_access": access,
         "team_perms": access.permissions,
         "tab": tab,
-        "team_tabs": [(name, label) for name, label, perms in TEAM_TABS if any(access.has(p) for p in perms)],
+        "team_tabs": [
+            (name, label) for name, label, perms in TEAM_TABS if any(access.has(p) for p in perms)
+        ],
     }
 
 
-def render_org(request, access: OrgAccess, template: str, context=None, *, section: str, status=200):
-    return render(request, template, {**org_nav(request, access), "section": section, **(context or {})},
-                  status=status)
+def render_org(
+    request, access: OrgAccess, template: str, context=None, *, section: str, status=200
+):
+    return render(
+        request,
+        template,
+        {**org_nav(request, access), "section": section, **(context or {})},
+        status=status,
+    )
 
 
 def render_team(request, access: TeamAccess, template: str, context=None, *, tab: str, status=200):
-    return render(request, template, {**team_nav(request, access, tab), "section": "teams", **(context or {})},
-                  status=status)
+    return render(
+        request,
+        template,
+        {**team_nav(request, access, tab), "section": "teams", **(context or {})},
+        status=status,
+    )

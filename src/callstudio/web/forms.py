@@ -18,7 +18,9 @@ def mark_role_editable(rows, *, roles: list[tuple[str, str]], actor, allowed: bo
         row.role_editable = allowed and row.account_id != actor.pk and row.role_ref in refs
 
 
-def change_role_from_post(request, *, roles: list[tuple[str, str]], change, where: str = "") -> None:
+def change_role_from_post(
+    request, *, roles: list[tuple[str, str]], change, where: str = ""
+) -> None:
     """Apply a role select's POST through `change(role)` and say what happened."""
     names = dict(roles)
     role = request.POST.get("role", "")
@@ -63,13 +65,18 @@ class OrganizationForm(forms.Form):
 class TeamForm(forms.Form):
     # Lengths are checked by the service too; the attributes only help the browser.
     name = forms.CharField(label="Team name", max_length=TEAM_NAME_MAX, strip=False)
-    description = forms.CharField(label="Description", required=False, max_length=TEAM_DESCRIPTION_MAX,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=TEAM_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class MemberAddForm(forms.Form):
-    account_id = forms.CharField(label="Account ID", max_length=64,
-                                 help_text="Found on the member's profile page.")
+    account_id = forms.CharField(
+        label="Account ID", max_length=64, help_text="Found on the member's profile page."
+    )
     role = forms.ChoiceField(label="Organization role")
 
     def __init__(self, *args, roles, **kwargs):
@@ -78,13 +85,15 @@ class MemberAddForm(forms.Form):
         self.fields["role"].initial = "member"
 
 
-
-
 class TeamMemberAddForm(forms.Form):
     account_id = forms.ChoiceField(label="Member")
     role = forms.ChoiceField(label="Role")
-    agent_external_id = forms.CharField(label="Agent ID (optional)", required=False, max_length=200,
-                                        help_text="The member's ID in your call system, if calls name agents by it.")
+    agent_external_id = forms.CharField(
+        label="Agent ID (optional)",
+        required=False,
+        max_length=200,
+        help_text="The member's ID in your call system, if calls name agents by it.",
+    )
 
     def __init__(self, *args, candidates, roles, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,11 +106,19 @@ class TeamMemberAddForm(forms.Form):
 class RoleForm(forms.Form):
     name = forms.CharField(label="Role name", max_length=100)
     description = forms.CharField(label="Description", required=False, max_length=500)
-    scope = forms.ChoiceField(label="Scope", choices=[("team", "Team role: held in one team"),
-                                                      ("org", "Organization role: held in the organization")])
-    permissions = forms.MultipleChoiceField(label="Permissions", required=False,
-                                            widget=forms.CheckboxSelectMultiple,
-                                            choices=[(p.name, p.name) for p in CATALOG])
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=[
+            ("team", "Team role: held in one team"),
+            ("org", "Organization role: held in the organization"),
+        ],
+    )
+    permissions = forms.MultipleChoiceField(
+        label="Permissions",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(p.name, p.name) for p in CATALOG],
+    )
 
 
 class TokenForm(forms.Form):
@@ -113,17 +130,31 @@ def permission_groups(selected=()) -> list[dict]:
     groups: dict[str, list] = {}
     for p in CATALOG:
         groups.setdefault(f"{p.scope}:{p.group}", []).append(
-            {"name": p.name, "description": p.description, "scope": p.scope, "checked": p.name in selected,
-             "id": "perm-" + p.name.replace(".", "-")})
-    return [{"scope": key.split(":")[0], "group": key.split(":")[1], "permissions": perms}
-            for key, perms in groups.items()]
+            {
+                "name": p.name,
+                "description": p.description,
+                "scope": p.scope,
+                "checked": p.name in selected,
+                "id": "perm-" + p.name.replace(".", "-"),
+            }
+        )
+    return [
+        {"scope": key.split(":")[0], "group": key.split(":")[1], "permissions": perms}
+        for key, perms in groups.items()
+    ]
 
 
 class IngestKeyForm(forms.Form):
     name = forms.CharField(label="Key name", max_length=100)
-    scope = forms.ChoiceField(label="Teams it may send to", widget=forms.RadioSelect, initial="all",
-                              choices=[("all", "Every team, present and future"), ("some", "Only these teams:")])
-    teams = forms.MultipleChoiceField(label="Teams", required=False, widget=forms.CheckboxSelectMultiple)
+    scope = forms.ChoiceField(
+        label="Teams it may send to",
+        widget=forms.RadioSelect,
+        initial="all",
+        choices=[("all", "Every team, present and future"), ("some", "Only these teams:")],
+    )
+    teams = forms.MultipleChoiceField(
+        label="Teams", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,18 +3,20 @@ from django.shortcuts import render
 from callstudio.core.errors import DomainError, NotFound
 
 # No inline scripts or styles anywhere: everything comes from our own static files.
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class SecurityHeadersMiddleware:
@@ -44,6 +46,14 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
             return None
-        detail = "This page does not exist, or you have no access to it." if isinstance(exception, NotFound) else exception.detail
-        return render(request, "web/error.html", {"status": exception.status, "title": exception.title,
-                                                  "detail": detail}, status=exception.status)
+        detail = (
+            "This page does not exist, or you have no access to it."
+            if isinstance(exception, NotFound)
+            else exception.detail
+        )
+        return render(
+            request,
+            "web/error.html",
+            {"status": exception.status, "title": exception.title, "detail": detail},
+            status=exception.status,
+        )

@@ -21,17 +21,35 @@ org_urls = [
     path("teams/<str:team_id>/", teams.overview, name="team"),
     path("teams/<str:team_id>/calls", calls.calls, name="team_calls"),
     path("teams/<str:team_id>/calls/<str:call_id>", calls.call_detail, name="call_detail"),
-    path("teams/<str:team_id>/calls/<str:call_id>/archive", calls.call_archive, name="call_archive"),
+    path(
+        "teams/<str:team_id>/calls/<str:call_id>/archive", calls.call_archive, name="call_archive"
+    ),
     path("teams/<str:team_id>/analytics", teams.analytics, name="team_analytics"),
     path("teams/<str:team_id>/members", teams.members, name="team_members"),
     path("teams/<str:team_id>/members/add", teams.member_add, name="team_member_add"),
-    path("teams/<str:team_id>/members/<str:account_id>/role", teams.member_role, name="team_member_role"),
-    path("teams/<str:team_id>/members/<str:account_id>/agent-id", teams.member_agent_id, name="team_member_agent_id"),
-    path("teams/<str:team_id>/members/<str:account_id>/revoke", teams.member_revoke, name="team_member_revoke"),
+    path(
+        "teams/<str:team_id>/members/<str:account_id>/role",
+        teams.member_role,
+        name="team_member_role",
+    ),
+    path(
+        "teams/<str:team_id>/members/<str:account_id>/agent-id",
+        teams.member_agent_id,
+        name="team_member_agent_id",
+    ),
+    path(
+        "teams/<str:team_id>/members/<str:account_id>/revoke",
+        teams.member_revoke,
+        name="team_member_revoke",
+    ),
     path("teams/<str:team_id>/alerts", teams.alerts, name="team_alerts"),
     path("teams/<str:team_id>/automations", teams.automations, name="team_automations"),
     path("teams/<str:team_id>/settings", teams.settings, name="team_settings"),
-    path("teams/<str:team_id>/settings/rotate-workflow-id", teams.rotate_workflow_id, name="team_rotate"),
+    path(
+        "teams/<str:team_id>/settings/rotate-workflow-id",
+        teams.rotate_workflow_id,
+        name="team_rotate",
+    ),
 ]
 
 urlpatterns = [

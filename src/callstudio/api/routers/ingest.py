@@ -11,10 +11,20 @@ from callstudio.calls.schemas import CallIn, errors_of
 from callstudio.core.errors import Invalid, PayloadTooLarge
 
 router = Router(tags=["ingestion"], auth=IngestKeyAuth())
-ERRORS = {401: Problem, 403: Problem, 404: Problem, 410: Problem, 413: Problem, 422: Problem, 503: Problem}
+ERRORS = {
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    410: Problem,
+    413: Problem,
+    422: Problem,
+    503: Problem,
+}
 
 
-@router.post("/workflows/{workflow_id}/calls", response={200: CallCreatedOut, 201: CallCreatedOut, **ERRORS})
+@router.post(
+    "/workflows/{workflow_id}/calls", response={200: CallCreatedOut, 201: CallCreatedOut, **ERRORS}
+)
 def ingest_call(request, workflow_id: str):
     """One call. The same `external_id` again answers 200 with `created: false`, storing nothing."""
     team = ingest_team(request.auth, workflow_id)
@@ -25,23 +35,42 @@ def ingest_call(request, workflow_id: str):
         call = CallIn.model_validate_json(body)
     except ValidationError as exc:
         errors = errors_of(exc)
-        raise Invalid("Invalid call: " + ", ".join(sorted({e["field"] for e in errors})) + ".", errors=errors) from None
+        raise Invalid(
+            "Invalid call: " + ", ".join(sorted({e["field"] for e in errors})) + ".", errors=errors
+        ) from None
     call_id, created = ingest_one(team=team, call=call)
-    return Status(201 if created else 200,
-                  {"id": call_id, "external_id": call.external_id, "team_id": team.id, "created": created})
+    return Status(
+        201 if created else 200,
+        {"id": call_id, "external_id": call.external_id, "team_id": team.id, "created": created},
+    )
 
 
-@router.post("/workflows/{workflow_id}/calls/stream", response={200: StreamResultOut, **ERRORS},
-             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                                            "description": "One call per line (NDJSON)."}})
+@router.post(
+    "/workflows/{workflow_id}/calls/stream",
+    response={200: StreamResultOut, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "description": "One call per line (NDJSON).",
+        }
+    },
+)
 def ingest_stream(request, workflow_id: str):
     """Any number of calls, one JSON object per line, read as a stream and stored in batches of
     500. A call counts as accepted once its batch is committed; bad lines are reported by their
     1-based number and the fields at fault, and do not stop the good ones."""
     team = ingest_team(request.auth, workflow_id)
     content_type = request.content_type or ""
-    if content_type not in ("application/x-ndjson", "application/jsonl", "application/json-seq", "text/plain", ""):
-        raise Invalid("Send Content-Type: application/x-ndjson, one call per line.", field="Content-Type")
+    if content_type not in (
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/json-seq",
+        "text/plain",
+        "",
+    ):
+        raise Invalid(
+            "Send Content-Type: application/x-ndjson, one call per line.", field="Content-Type"
+        )
     max_line = settings.CALLSTUDIO_MAX_BODY_BYTES
     accepted = duplicates = 0
     rejected, batch = [], []
@@ -62,9 +91,15 @@ def ingest_stream(request, workflow_id: str):
         if len(line) > max_line and not line.endswith(b"\n"):
             if batch:
                 flush()
-            raise PayloadTooLarge(f"Line {number} is over {max_line} bytes.",
-                                  extra={"line": number, "accepted": accepted, "duplicates": duplicates,
-                                         "rejected": rejected})
+            raise PayloadTooLarge(
+                f"Line {number} is over {max_line} bytes.",
+                extra={
+                    "line": number,
+                    "accepted": accepted,
+                    "duplicates": duplicates,
+                    "rejected": rejected,
+                },
+            )
         if not line.strip():
             continue
         try:
@@ -77,5 +112,3 @@ def ingest_stream(request, workflow_id: str):
     if batch:
         flush()
     return Status(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected})
-
-

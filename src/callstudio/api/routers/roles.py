@@ -86,7 +86,10 @@ def audit_log(
         organization=access.organization, actor_account_id=actor, action=action, team_id=team
     )
     page = paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)
-    return Status(200, {
-        "items": [render.audit_entry(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-    })
+    return Status(
+        200,
+        {
+            "items": [render.audit_entry(e) for e in page.items],
+            "next_cursor": page.next_cursor,
+        },
+    )

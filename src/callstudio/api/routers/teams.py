@@ -76,10 +76,13 @@ def list_team_members(
     page = selectors.team_members_page(
         access=request_team(request, org, team, require=None), cursor=cursor, limit=limit
     )
-    return Status(200, {
-        "items": [render.team_member(tm) for tm in page.items],
-        "next_cursor": page.next_cursor,
-    })
+    return Status(
+        200,
+        {
+            "items": [render.team_member(tm) for tm in page.items],
+            "next_cursor": page.next_cursor,
+        },
+    )
 
 
 @router.post("/orgs/{org}/teams/{team}/members", response={201: TeamMemberOut, **ERRORS})
@@ -93,17 +96,22 @@ def add_team_member(request, org: str, team: str, payload: TeamMemberAddIn):
     return Status(201, render.team_member(membership))
 
 
-@router.patch("/orgs/{org}/teams/{team}/members/{account_id}", response={200: TeamMemberOut, **ERRORS})
+@router.patch(
+    "/orgs/{org}/teams/{team}/members/{account_id}", response={200: TeamMemberOut, **ERRORS}
+)
 @transaction.atomic
 def update_team_member(request, org: str, team: str, account_id: str, payload: TeamMemberPatchIn):
     """Change the member's team role and/or their agent ID in the sender's systems."""
     access = request_team(request, org, team, require=None)
     membership = None
     if payload.role is not None:
-        membership = services.team_member_change_role(access=access, account_id=account_id, role=payload.role)
+        membership = services.team_member_change_role(
+            access=access, account_id=account_id, role=payload.role
+        )
     if payload.agent_external_id is not None:
         membership = services.team_member_set_agent_external_id(
-            access=access, account_id=account_id, agent_external_id=payload.agent_external_id)
+            access=access, account_id=account_id, agent_external_id=payload.agent_external_id
+        )
     if membership is None:
         raise Invalid("Give role and/or agent_external_id.", field="role")
     return Status(200, render.team_member(membership))

@@ -7,63 +7,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0002_team_archived_at_teammembership_agent_external_id'),
+        ("orgs", "0002_team_archived_at_teammembership_agent_external_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=200)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField()),
-                ('duration_seconds', models.FloatField()),
-                ('direction', models.CharField(blank=True, max_length=8)),
-                ('agent_ref', models.CharField(blank=True, max_length=330)),
-                ('customer', models.JSONField(default=dict)),
-                ('transcript', models.JSONField(default=list)),
-                ('recording_url', models.CharField(blank=True, max_length=2000)),
-                ('tags', models.JSONField(default=list)),
-                ('metadata', models.JSONField(default=dict)),
-                ('archived', models.BooleanField(default=False)),
-                ('agent_talk_seconds', models.FloatField(default=0)),
-                ('customer_talk_seconds', models.FloatField(default=0)),
-                ('other_talk_seconds', models.FloatField(default=0)),
-                ('talk_ratio', models.FloatField(null=True)),
-                ('silence_share', models.FloatField(null=True)),
-                ('longest_monologue_seconds', models.FloatField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
-                ('team', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='orgs.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=200)),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField()),
+                ("duration_seconds", models.FloatField()),
+                ("direction", models.CharField(blank=True, max_length=8)),
+                ("agent_ref", models.CharField(blank=True, max_length=330)),
+                ("customer", models.JSONField(default=dict)),
+                ("transcript", models.JSONField(default=list)),
+                ("recording_url", models.CharField(blank=True, max_length=2000)),
+                ("tags", models.JSONField(default=list)),
+                ("metadata", models.JSONField(default=dict)),
+                ("archived", models.BooleanField(default=False)),
+                ("agent_talk_seconds", models.FloatField(default=0)),
+                ("customer_talk_seconds", models.FloatField(default=0)),
+                ("other_talk_seconds", models.FloatField(default=0)),
+                ("talk_ratio", models.FloatField(null=True)),
+                ("silence_share", models.FloatField(null=True)),
+                ("longest_monologue_seconds", models.FloatField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="orgs.team",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['team', 'archived', '-started_at', '-id'], name='call_team_list'), models.Index(fields=['team', 'agent', 'archived', '-started_at', '-id'], name='call_agent_list'), models.Index(condition=models.Q(('agent__isnull', True)), fields=['team', 'agent_ref'], name='call_unlinked_agent'), models.Index(fields=['organization', 'id'], name='call_org')],
-                'constraints': [models.UniqueConstraint(fields=('team', 'external_id'), name='call_external_id_unique_in_team')],
+                "indexes": [
+                    models.Index(
+                        fields=["team", "archived", "-started_at", "-id"], name="call_team_list"
+                    ),
+                    models.Index(
+                        fields=["team", "agent", "archived", "-started_at", "-id"],
+                        name="call_agent_list",
+                    ),
+                    models.Index(
+                        condition=models.Q(("agent__isnull", True)),
+                        fields=["team", "agent_ref"],
+                        name="call_unlinked_agent",
+                    ),
+                    models.Index(fields=["organization", "id"], name="call_org"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "external_id"), name="call_external_id_unique_in_team"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IngestKey',
+            name="IngestKey",
             fields=[
-                ('id', models.CharField(default=callstudio.calls.models.new_key_id, max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100)),
-                ('hint', models.CharField(max_length=16)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('team_ids', models.JSONField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(null=True)),
-                ('revoked_at', models.DateTimeField(null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.CharField(
+                        default=callstudio.calls.models.new_key_id,
+                        max_length=32,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("hint", models.CharField(max_length=16)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("team_ids", models.JSONField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(null=True)),
+                ("revoked_at", models.DateTimeField(null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'created_at'], name='calls_inges_organiz_e7ee67_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "created_at"], name="calls_inges_organiz_e7ee67_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='archived_at',
+            model_name="team",
+            name="archived_at",
             field=models.DateTimeField(null=True),
         ),
         migrations.AddField(
-            model_name='teammembership',
-            name='agent_external_id',
+            model_name="teammembership",
+            name="agent_external_id",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]

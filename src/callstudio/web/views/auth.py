@@ -17,8 +17,15 @@ class ThrottledLoginView(LoginView):
 
 def too_many_requests(request, exception=None):
     """allauth's other rate limits (sign-up, password reset, ...) end here."""
-    response = render(request, "web/error.html", {
-        "status": 429, "title": "Too many requests", "detail": "Too many attempts. Wait a minute and try again.",
-    }, status=429)
+    response = render(
+        request,
+        "web/error.html",
+        {
+            "status": 429,
+            "title": "Too many requests",
+            "detail": "Too many attempts. Wait a minute and try again.",
+        },
+        status=429,
+    )
     response["Retry-After"] = "60"
     return response

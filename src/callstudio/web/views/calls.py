@@ -13,27 +13,52 @@ from ..context import render_team, team_page
 @require_safe
 def calls(request, access):
     params = request.GET
-    filters = {"agent": params.get("agent") or "", "from": params.get("from") or "", "to": params.get("to") or "",
-               "q": params.get("q") or "", "archived": params.get("archived") == "1"}
+    filters = {
+        "agent": params.get("agent") or "",
+        "from": params.get("from") or "",
+        "to": params.get("to") or "",
+        "q": params.get("q") or "",
+        "archived": params.get("archived") == "1",
+    }
     error = None
     try:
-        page = selectors.calls_page(access=access, agent=filters["agent"] or None, start=filters["from"] or None,
-                                    end=filters["to"] or None, q=filters["q"] or None, archived=filters["archived"],
-                                    cursor=params.get("cursor"))
+        page = selectors.calls_page(
+            access=access,
+            agent=filters["agent"] or None,
+            start=filters["from"] or None,
+            end=filters["to"] or None,
+            q=filters["q"] or None,
+            archived=filters["archived"],
+            cursor=params.get("cursor"),
+        )
     except DomainError as exc:
         if exc.status == 403:
             raise
         error, page = exc, None
     agents = []
     if access.has("calls.read.all"):
-        agents = list(TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True)
-                      .order_by("account__name").values_list("account__account_id", "account__name"))
+        agents = list(
+            TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True)
+            .order_by("account__name")
+            .values_list("account__account_id", "account__name")
+        )
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v and k != "archived")
     if filters["archived"]:
         query += "&archived=1"
-    return render_team(request, access, "web/team_calls.html", {
-        "page": page, "filters": filters, "agents": agents, "error": error, "query": query,
-    }, tab="team_calls", status=422 if error else 200)
+    return render_team(
+        request,
+        access,
+        "web/team_calls.html",
+        {
+            "page": page,
+            "filters": filters,
+            "agents": agents,
+            "error": error,
+            "query": query,
+        },
+        tab="team_calls",
+        status=422 if error else 200,
+    )
 
 
 @team_page("team_calls")
@@ -48,5 +73,12 @@ def call_detail(request, access, call_id):
 def call_archive(request, access, call_id):
     archive = request.POST.get("archived") == "1"
     services.call_set_archived(access=access, call_id=call_id, archived=archive)
-    messages.success(request, "Call archived: it left the list and analytics." if archive else "Call restored to the list.")
-    return redirect("call_detail", org_id=access.org.organization.id, team_id=access.team.id, call_id=call_id)
+    messages.success(
+        request,
+        "Call archived: it left the list and analytics."
+        if archive
+        else "Call restored to the list.",
+    )
+    return redirect(
+        "call_detail", org_id=access.org.organization.id, team_id=access.team.id, call_id=call_id
+    )

@@ -36,7 +36,9 @@ def onboarding(request):
             messages.success(request, f"Organization {org.name} created. You are its Admin.")
             return redirect("org_home", org_id=org.id)
     orgs = [m.organization for m in account_orgs(account=request.user)]
-    return render(request, "web/onboarding.html", {"form": form, "orgs": orgs, "section": "onboarding"})
+    return render(
+        request, "web/onboarding.html", {"form": form, "orgs": orgs, "section": "onboarding"}
+    )
 
 
 @org_page
@@ -54,12 +56,21 @@ def team_create(request, access):
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            team = services.team_create(access=access, name=form.cleaned_data["name"],
-                                        description=form.cleaned_data["description"])
+            team = services.team_create(
+                access=access,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
         except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Team {team.name} created.")
             return redirect("team", org_id=access.organization.id, team_id=team.id)
-    return render_org(request, access, "web/team_create.html", {"form": form}, section="teams",
-                      status=422 if form.errors else 200)
+    return render_org(
+        request,
+        access,
+        "web/team_create.html",
+        {"form": form},
+        section="teams",
+        status=422 if form.errors else 200,
+    )

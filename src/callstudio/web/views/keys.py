@@ -15,22 +15,36 @@ from ..forms import IngestKeyForm, apply_error
 @require_http_methods(["GET", "POST"])
 def api_keys(request, access):
     access.require("org.keys.manage")
-    teams = list(Team.objects.filter(organization_id=access.organization.id).order_by("name").values_list("id", "name"))
+    teams = list(
+        Team.objects.filter(organization_id=access.organization.id)
+        .order_by("name")
+        .values_list("id", "name")
+    )
     form = IngestKeyForm(request.POST or None, teams=teams)
     new_key = None
     if request.method == "POST" and form.is_valid():
         team_ids = None if form.cleaned_data["scope"] == "all" else form.cleaned_data["teams"]
         try:
-            key, new_key = services.ingest_key_create(access=access, name=form.cleaned_data["name"], team_ids=team_ids)
+            key, new_key = services.ingest_key_create(
+                access=access, name=form.cleaned_data["name"], team_ids=team_ids
+            )
         except DomainError as exc:
             apply_error(form, exc)
         else:
             form = IngestKeyForm(teams=teams)
     names = dict(teams)
-    keys = [(k, [names.get(t, t) for t in k.team_ids] if k.team_ids is not None else None)
-            for k in selectors.org_ingest_keys(access=access)]
-    return render_org(request, access, "web/api_keys.html", {"form": form, "keys": keys, "new_key": new_key},
-                      section="organization", status=422 if form.errors else 200)
+    keys = [
+        (k, [names.get(t, t) for t in k.team_ids] if k.team_ids is not None else None)
+        for k in selectors.org_ingest_keys(access=access)
+    ]
+    return render_org(
+        request,
+        access,
+        "web/api_keys.html",
+        {"form": form, "keys": keys, "new_key": new_key},
+        section="organization",
+        status=422 if form.errors else 200,
+    )
 
 
 @org_page
@@ -44,12 +58,22 @@ def api_key_revoke(request, access, key_id):
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "API key revoked. Calls sent with it are refused from now on.")
+            messages.success(
+                request, "API key revoked. Calls sent with it are refused from now on."
+            )
         return redirect("api_keys", org_id=access.organization.id)
     if key is None:
         raise NotFound("API key not found.")
-    return render_org(request, access, "web/confirm.html", {
-        "title": f"Revoke the API key {key.name}?",
-        "text": "Senders using it are refused at once. This cannot be undone.",
-        "confirm_label": "Confirm", "danger": True, "cancel_url": reverse("api_keys", args=[access.organization.id]),
-    }, section="organization")
+    return render_org(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": f"Revoke the API key {key.name}?",
+            "text": "Senders using it are refused at once. This cannot be undone.",
+            "confirm_label": "Confirm",
+            "danger": True,
+            "cancel_url": reverse("api_keys", args=[access.organization.id]),
+        },
+        section="organization",
+    )

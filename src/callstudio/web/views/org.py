@@ -24,8 +24,11 @@ def _members_url(access, archived=False):
 
 
 def _membership(access, account_id) -> OrgMembership:
-    membership = (OrgMembership.objects.select_related("account")
-                  .filter(organization_id=access.organization.id, account__account_id=account_id).first())
+    membership = (
+        OrgMembership.objects.select_related("account")
+        .filter(organization_id=access.organization.id, account__account_id=account_id)
+        .first()
+    )
     if membership is None:
         raise NotFound("Member not found.")
     return membership
@@ -45,8 +48,13 @@ def members(request, access):
     page = org_members_page(access=access, status=status, cursor=request.GET.get("cursor"))
     roles = assignable_org_roles(access=access) if access.has("org.members.roles") else []
     mark_role_editable(page.items, roles=roles, actor=request.user, allowed=status == "active")
-    return render_org(request, access, "web/org_members.html",
-                      {"page": page, "status": status, "roles": roles}, section="organization")
+    return render_org(
+        request,
+        access,
+        "web/org_members.html",
+        {"page": page, "status": status, "roles": roles},
+        section="organization",
+    )
 
 
 @org_page
@@ -57,8 +65,11 @@ def member_add(request, access):
     restore_account = None
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.org_member_add(access=access, account_id=form.cleaned_data["account_id"],
-                                                 role=form.cleaned_data["role"])
+            membership = services.org_member_add(
+                access=access,
+                account_id=form.cleaned_data["account_id"],
+                role=form.cleaned_data["role"],
+            )
         except Conflict as exc:
             if "restore" in exc.extra:
                 restore_account = form.cleaned_data["account_id"].strip()
@@ -66,20 +77,33 @@ def member_add(request, access):
         except DomainError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"{membership.account.name} ({membership.account.email}) added to "
-                                      f"{access.organization.name}.")
+            messages.success(
+                request,
+                f"{membership.account.name} ({membership.account.email}) added to "
+                f"{access.organization.name}.",
+            )
             return _members_url(access)
-    return render_org(request, access, "web/org_member_add.html",
-                      {"form": form, "restore_account": restore_account}, section="organization",
-                      status=422 if form.errors else 200)
+    return render_org(
+        request,
+        access,
+        "web/org_member_add.html",
+        {"form": form, "restore_account": restore_account},
+        section="organization",
+        status=422 if form.errors else 200,
+    )
 
 
 @org_page
 @require_POST
 def member_role(request, access, account_id):
     access.require("org.members.roles")
-    change_role_from_post(request, roles=assignable_org_roles(access=access), change=lambda role: (
-        services.org_member_change_role(access=access, account_id=account_id, role=role)))
+    change_role_from_post(
+        request,
+        roles=assignable_org_roles(access=access),
+        change=lambda role: services.org_member_change_role(
+            access=access, account_id=account_id, role=role
+        ),
+    )
     return _members_url(access)
 
 
@@ -104,12 +128,24 @@ def member_revoke(request, access, account_id):
             messages.error(request, exc.detail)
             return _members_url(access)
         else:
-            messages.success(request, f"{target.account.name} was revoked from the organization and is now "
-                                      "archived. Their data is kept and can be restored.")
+            messages.success(
+                request,
+                f"{target.account.name} was revoked from the organization and is now "
+                "archived. Their data is kept and can be restored.",
+            )
             return _members_url(access, archived=True)
-    return render_org(request, access, "web/org_member_revoke.html", {
-        "target": target, "blocked": blocked, "teams": (blocked.extra.get("teams", []) if blocked else []),
-    }, section="organization", status=409 if blocked and request.method == "POST" else 200)
+    return render_org(
+        request,
+        access,
+        "web/org_member_revoke.html",
+        {
+            "target": target,
+            "blocked": blocked,
+            "teams": (blocked.extra.get("teams", []) if blocked else []),
+        },
+        section="organization",
+        status=409 if blocked and request.method == "POST" else 200,
+    )
 
 
 @org_page
@@ -124,13 +160,28 @@ def member_restore(request, access, account_id):
             messages.error(request, exc.detail)
             return _members_url(access, archived=True)
         former = former_team_memberships(access=access, account=target.account)
-        messages.success(request, f"{target.account.name} is active again with their previous role.")
-        return render_org(request, access, "web/org_member_restored.html",
-                          {"target": target, "former": former}, section="organization")
-    return render_org(request, access, "web/confirm.html", {
-        "title": f"Restore {target.account.name}?",
-        "text": "They become an active member again with the organization role they had. "
-                "Their former teams are offered for re-adding next.",
-        "confirm_label": "Restore", "danger": False,
-        "cancel_url": reverse("org_members", args=[access.organization.id]) + "?status=archived",
-    }, section="organization")
+        messages.success(
+            request, f"{target.account.name} is active again with their previous role."
+        )
+        return render_org(
+            request,
+            access,
+            "web/org_member_restored.html",
+            {"target": target, "former": former},
+            section="organization",
+        )
+    return render_org(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": f"Restore {target.account.name}?",
+            "text": "They become an active member again with the organization role they had. "
+            "Their former teams are offered for re-adding next.",
+            "confirm_label": "Restore",
+            "danger": False,
+            "cancel_url": reverse("org_members", args=[access.organization.id])
+            + "?status=archived",
+        },
+        section="organization",
+    )

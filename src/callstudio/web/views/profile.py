@@ -19,15 +19,24 @@ def profile(request):
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_token = services.token_create(account=request.user, name=form.cleaned_data["name"])
+            _, new_token = services.token_create(
+                account=request.user, name=form.cleaned_data["name"]
+            )
         except DomainError as exc:
             apply_error(form, exc)
         else:
             form = TokenForm()
-    return render(request, "web/profile.html", {
-        "form": form, "new_token": new_token, "tokens": account_tokens(account=request.user),
-        "orgs": [m.organization for m in account_orgs(account=request.user)], "section": "profile",
-    })
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": account_tokens(account=request.user),
+            "orgs": [m.organization for m in account_orgs(account=request.user)],
+            "section": "profile",
+        },
+    )
 
 
 @login_required
@@ -37,11 +46,18 @@ def token_revoke(request, token_id):
         token = next((t for t in account_tokens(account=request.user) if t.id == token_id), None)
         if token is None:
             raise NotFound("Token not found.")
-        return render(request, "web/confirm.html", {
-            "title": f"Revoke the token {token.name}?",
-            "text": "Programs using it lose access at once. This cannot be undone.",
-            "confirm_label": "Confirm", "danger": True, "cancel_url": reverse("profile"), "section": "profile",
-        })
+        return render(
+            request,
+            "web/confirm.html",
+            {
+                "title": f"Revoke the token {token.name}?",
+                "text": "Programs using it lose access at once. This cannot be undone.",
+                "confirm_label": "Confirm",
+                "danger": True,
+                "cancel_url": reverse("profile"),
+                "section": "profile",
+            },
+        )
     try:
         token = services.token_revoke(account=request.user, token_id=token_id)
     except DomainError as exc:

@@ -22,10 +22,17 @@ def roles(request, access):
     access.require("org.read")
     custom = org_custom_roles(organization=access.organization)
     usage = role_usage_counts(organization=access.organization) if custom else {}
-    return render_org(request, access, "web/roles.html", {
-        "builtin": list(BUILTIN_ROLES.values()), "custom": [(r, usage.get(r.id, 0)) for r in custom],
-        "can_manage": access.has("org.roles.manage"),
-    }, section="organization")
+    return render_org(
+        request,
+        access,
+        "web/roles.html",
+        {
+            "builtin": list(BUILTIN_ROLES.values()),
+            "custom": [(r, usage.get(r.id, 0)) for r in custom],
+            "can_manage": access.has("org.roles.manage"),
+        },
+        section="organization",
+    )
 
 
 def _role(access, role_id) -> Role:
@@ -40,27 +47,55 @@ def _role(access, role_id) -> Role:
 def role_edit(request, access, role_id=None):
     access.require("org.roles.manage")
     role = _role(access, role_id) if role_id else None
-    initial = ({"name": role.name, "description": role.description, "scope": role.scope,
-                "permissions": role.permissions} if role else {"scope": "team"})
+    initial = (
+        {
+            "name": role.name,
+            "description": role.description,
+            "scope": role.scope,
+            "permissions": role.permissions,
+        }
+        if role
+        else {"scope": "team"}
+    )
     form = RoleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if role:
-                services.role_update(access=access, role_id=role.id, name=data["name"], scope=data["scope"],
-                                     description=data["description"], permissions=data["permissions"])
+                services.role_update(
+                    access=access,
+                    role_id=role.id,
+                    name=data["name"],
+                    scope=data["scope"],
+                    description=data["description"],
+                    permissions=data["permissions"],
+                )
             else:
-                role = services.role_create(access=access, name=data["name"], scope=data["scope"],
-                                            description=data["description"], permissions=data["permissions"])
+                role = services.role_create(
+                    access=access,
+                    name=data["name"],
+                    scope=data["scope"],
+                    description=data["description"],
+                    permissions=data["permissions"],
+                )
         except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Role {data['name']} saved.")
             return redirect("roles", org_id=access.organization.id)
     selected = form.data.getlist("permissions") if form.is_bound else initial.get("permissions", [])
-    return render_org(request, access, "web/role_form.html", {
-        "form": form, "role": role, "groups": permission_groups(selected),
-    }, section="organization", status=422 if form.errors else 200)
+    return render_org(
+        request,
+        access,
+        "web/role_form.html",
+        {
+            "form": form,
+            "role": role,
+            "groups": permission_groups(selected),
+        },
+        section="organization",
+        status=422 if form.errors else 200,
+    )
 
 
 @org_page
@@ -76,12 +111,19 @@ def role_delete(request, access, role_id):
         else:
             messages.success(request, f"Role {role.name} deleted.")
         return redirect("roles", org_id=access.organization.id)
-    return render_org(request, access, "web/confirm.html", {
-        "title": f"Delete the role {role.name}?",
-        "text": "A role still held by a member (active or archived) or in a team cannot be deleted.",
-        "confirm_label": "Confirm", "danger": True,
-        "cancel_url": reverse("roles", args=[access.organization.id]),
-    }, section="organization")
+    return render_org(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": f"Delete the role {role.name}?",
+            "text": "A role still held by a member (active or archived) or in a team cannot be deleted.",
+            "confirm_label": "Confirm",
+            "danger": True,
+            "cancel_url": reverse("roles", args=[access.organization.id]),
+        },
+        section="organization",
+    )
 
 
 @org_page
@@ -89,17 +131,43 @@ def role_delete(request, access, role_id):
 def audit_log(request, access):
     access.require("org.audit.read")
     filters = {k: request.GET.get(k) or None for k in ("actor", "action", "team")}
-    qs = audit_entries(organization=access.organization, actor_account_id=filters["actor"],
-                       action=filters["action"], team_id=filters["team"])
+    qs = audit_entries(
+        organization=access.organization,
+        actor_account_id=filters["actor"],
+        action=filters["action"],
+        team_id=filters["team"],
+    )
     page = paginate(qs, keys=("id",), cursor=request.GET.get("cursor"), limit=50, descending=True)
     org_id = access.organization.id
-    return render_org(request, access, "web/audit_log.html", {
-        "page": page, "filters": filters,
-        "teams": Team.objects.filter(organization_id=org_id).order_by("name").values_list("id", "name")[:500],
-        "actions": ACTIONS,
-    }, section="organization")
+    return render_org(
+        request,
+        access,
+        "web/audit_log.html",
+        {
+            "page": page,
+            "filters": filters,
+            "teams": Team.objects.filter(organization_id=org_id)
+            .order_by("name")
+            .values_list("id", "name")[:500],
+            "actions": ACTIONS,
+        },
+        section="organization",
+    )
 
 
-ACTIONS = ["org.create", "team.create", "team.update", "team.workflow_id.rotate", "member.add",
-           "member.role.change", "member.revoke", "member.restore", "team.member.add",
-           "team.member.role.change", "team.member.revoke", "role.create", "role.update", "role.delete"]
+ACTIONS = [
+    "org.create",
+    "team.create",
+    "team.update",
+    "team.workflow_id.rotate",
+    "member.add",
+    "member.role.change",
+    "member.revoke",
+    "member.restore",
+    "team.member.add",
+    "team.member.role.change",
+    "team.member.revoke",
+    "role.create",
+    "role.update",
+    "role.delete",
+]

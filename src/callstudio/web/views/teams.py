@@ -34,12 +34,21 @@ def overview(request, access):
 
 # Tabs whose features arrive in later releases: an honest empty state, behind their permissions.
 PLACEHOLDERS = {
-    "team_analytics": ("Analytics", "No analytics yet.",
-                       "Figures and charts of this team's calls will appear here once calls arrive."),
-    "team_alerts": ("Alerts", "No alerts yet.",
-                    "Alert rules and the alert inbox of this team will live here."),
-    "team_automations": ("Automations", "No automations yet.",
-                         "Automations that tag, archive or forward this team's calls will live here."),
+    "team_analytics": (
+        "Analytics",
+        "No analytics yet.",
+        "Figures and charts of this team's calls will appear here once calls arrive.",
+    ),
+    "team_alerts": (
+        "Alerts",
+        "No alerts yet.",
+        "Alert rules and the alert inbox of this team will live here.",
+    ),
+    "team_automations": (
+        "Automations",
+        "No automations yet.",
+        "Automations that tag, archive or forward this team's calls will live here.",
+    ),
 }
 
 
@@ -48,8 +57,13 @@ def _placeholder(tab):
     @require_safe
     def view(request, access):
         title, headline, text = PLACEHOLDERS[tab]
-        return render_team(request, access, "web/team_placeholder.html",
-                           {"title": title, "headline": headline, "text": text}, tab=tab)
+        return render_team(
+            request,
+            access,
+            "web/team_placeholder.html",
+            {"title": title, "headline": headline, "text": text},
+            tab=tab,
+        )
 
     view.__name__ = tab
     return view
@@ -66,37 +80,55 @@ def members(request, access):
     page = team_members_page(access=access, cursor=request.GET.get("cursor"))
     roles = assignable_team_roles(access=access) if access.has("team.members.manage") else []
     mark_role_editable(page.items, roles=roles, actor=request.user, allowed=True)
-    return render_team(request, access, "web/team_members.html", {"page": page, "roles": roles},
-                       tab="team_members")
+    return render_team(
+        request, access, "web/team_members.html", {"page": page, "roles": roles}, tab="team_members"
+    )
 
 
 @team_page("team_members")
 @require_http_methods(["GET", "POST"])
 def member_add(request, access):
     access.require("team.members.manage")
-    form = TeamMemberAddForm(request.POST or None, candidates=team_member_candidates(access=access),
-                             roles=assignable_team_roles(access=access))
+    form = TeamMemberAddForm(
+        request.POST or None,
+        candidates=team_member_candidates(access=access),
+        roles=assignable_team_roles(access=access),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.team_member_add(access=access, account_id=form.cleaned_data["account_id"],
-                                                  role=form.cleaned_data["role"],
-                                                  agent_external_id=form.cleaned_data["agent_external_id"])
+            membership = services.team_member_add(
+                access=access,
+                account_id=form.cleaned_data["account_id"],
+                role=form.cleaned_data["role"],
+                agent_external_id=form.cleaned_data["agent_external_id"],
+            )
         except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"{membership.account.name} added to {access.team.name}.")
             return _team_url(access, "team_members")
-    return render_team(request, access, "web/team_member_add.html", {"form": form}, tab="team_members",
-                       status=422 if form.errors else 200)
+    return render_team(
+        request,
+        access,
+        "web/team_member_add.html",
+        {"form": form},
+        tab="team_members",
+        status=422 if form.errors else 200,
+    )
 
 
 @team_page("team_members")
 @require_POST
 def member_role(request, access, account_id):
     access.require("team.members.manage")
-    change_role_from_post(request, roles=assignable_team_roles(access=access), where=f" in {access.team.name}",
-                          change=lambda role: services.team_member_change_role(
-                              access=access, account_id=account_id, role=role))
+    change_role_from_post(
+        request,
+        roles=assignable_team_roles(access=access),
+        where=f" in {access.team.name}",
+        change=lambda role: services.team_member_change_role(
+            access=access, account_id=account_id, role=role
+        ),
+    )
     return _team_url(access, "team_members")
 
 
@@ -105,8 +137,11 @@ def member_role(request, access, account_id):
 def member_revoke(request, access, account_id):
     """Confirmation page on GET; the change only on POST."""
     access.require("team.members.manage")
-    target = (TeamMembership.objects.select_related("account")
-              .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True).first())
+    target = (
+        TeamMembership.objects.select_related("account")
+        .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True)
+        .first()
+    )
     if target is None:
         raise NotFound("Team member not found.")
     if request.method == "POST":
@@ -115,16 +150,28 @@ def member_revoke(request, access, account_id):
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"{target.account.name} was removed from {access.team.name}. "
-                                      "Their access to other teams is unchanged.")
+            messages.success(
+                request,
+                f"{target.account.name} was removed from {access.team.name}. "
+                "Their access to other teams is unchanged.",
+            )
         return _team_url(access, "team_members")
-    return render_team(request, access, "web/confirm.html", {
-        "title": f"Revoke {target.account.name} from {access.team.name}?",
-        "text": "They lose access to this team only; their other teams are not affected. "
-                "Their calls stay with the team.",
-        "confirm_label": "Confirm", "danger": True,
-        "cancel_url": reverse("team_members", args=[access.org.organization.id, access.team.id]),
-    }, tab="team_members")
+    return render_team(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": f"Revoke {target.account.name} from {access.team.name}?",
+            "text": "They lose access to this team only; their other teams are not affected. "
+            "Their calls stay with the team.",
+            "confirm_label": "Confirm",
+            "danger": True,
+            "cancel_url": reverse(
+                "team_members", args=[access.org.organization.id, access.team.id]
+            ),
+        },
+        tab="team_members",
+    )
 
 
 @team_page("team_settings")
@@ -137,8 +184,11 @@ def settings(request, access):
         access.require("team.manage")
         if form.is_valid():
             try:
-                services.team_update(access=access, name=form.cleaned_data["name"],
-                                     description=form.cleaned_data["description"])
+                services.team_update(
+                    access=access,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                )
             except DomainError as exc:
                 apply_error(form, exc)
             else:
@@ -147,12 +197,17 @@ def settings(request, access):
     example = (
         f"curl -X POST {request.scheme}://{request.get_host()}/api/v1/workflows/{access.team.workflow_id}/calls \\\n"
         "  -H 'Authorization: Bearer <ingest key>' -H 'Content-Type: application/json' \\\n"
-        "  -d '{\"external_id\": \"call-0001\", \"started_at\": \"2026-11-28T09:30:00Z\", "
-        "\"duration_seconds\": 312, \"direction\": \"inbound\"}'"
+        '  -d \'{"external_id": "call-0001", "started_at": "2026-11-28T09:30:00Z", '
+        '"duration_seconds": 312, "direction": "inbound"}\''
     )
-    return render_team(request, access, "web/team_settings.html",
-                       {"form": form, "can_manage": can_manage, "example": example}, tab="team_settings",
-                       status=422 if form is not None and form.errors else 200)
+    return render_team(
+        request,
+        access,
+        "web/team_settings.html",
+        {"form": form, "can_manage": can_manage, "example": example},
+        tab="team_settings",
+        status=422 if form is not None and form.errors else 200,
+    )
 
 
 @team_page("team_settings")
@@ -161,15 +216,26 @@ def rotate_workflow_id(request, access):
     access.require("team.manage")
     if request.method == "POST":
         team = services.team_rotate_workflow_id(access=access)
-        messages.success(request, f"New workflow ID: {team.workflow_id}. The old one no longer works.")
+        messages.success(
+            request, f"New workflow ID: {team.workflow_id}. The old one no longer works."
+        )
         return _team_url(access, "team_settings")
-    return render_team(request, access, "web/confirm.html", {
-        "title": f"Rotate the workflow ID of {access.team.name}?",
-        "text": f"The current workflow ID {access.team.workflow_id} stops working at once: every sender "
-                "must switch to the new one.",
-        "confirm_label": "Confirm", "danger": True,
-        "cancel_url": reverse("team_settings", args=[access.org.organization.id, access.team.id]),
-    }, tab="team_settings")
+    return render_team(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": f"Rotate the workflow ID of {access.team.name}?",
+            "text": f"The current workflow ID {access.team.workflow_id} stops working at once: every sender "
+            "must switch to the new one.",
+            "confirm_label": "Confirm",
+            "danger": True,
+            "cancel_url": reverse(
+                "team_settings", args=[access.org.organization.id, access.team.id]
+            ),
+        },
+        tab="team_settings",
+    )
 
 
 @team_page("team_members")
@@ -177,11 +243,16 @@ def rotate_workflow_id(request, access):
 def member_agent_id(request, access, account_id):
     try:
         membership = services.team_member_set_agent_external_id(
-            access=access, account_id=account_id, agent_external_id=request.POST.get("agent_external_id", ""))
+            access=access,
+            account_id=account_id,
+            agent_external_id=request.POST.get("agent_external_id", ""),
+        )
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Agent ID of {membership.account.name} saved; their earlier calls are linked.")
+        messages.success(
+            request, f"Agent ID of {membership.account.name} saved; their earlier calls are linked."
+        )
     return _team_url(access, "team_members")
