@@ -57,18 +57,28 @@ class Membership(RuleBasedStateMachine):
     def account(self, p):
         return self.admin if p == ROOT else self.people[p]
 
-    def root(self):
-        """Acting as an active Admin (the founder while they are one)."""
+    def sole_admin(self, p) -> bool:
+        return {
+            q for q, r in self.role.items() if r == "admin" and self.status.get(q) == "active"
+        } == {p}
+
+    def root(self, target):
+        """Acting as an active Admin other than the target (nobody acts on their own membership;
+        the founder while they are an Admin). The invariant guarantees one exists."""
         admins = [
-            p for p, r in self.role.items() if r == "admin" and self.status.get(p) == "active"
+            q
+            for q, r in self.role.items()
+            if r == "admin" and self.status.get(q) == "active" and q != target
         ]
+        if not admins:  # the target is the only Admin: acting on them is acting on yourself
+            admins = [target]
         return org_access(self.account(admins[0]), self.org.id)
 
     @rule(p=st.integers(0, PEOPLE - 1), role=st.sampled_from(ORG_ROLES))
     def add_member(self, p, role):
         try:
             services.org_member_add(
-                access=self.root(), account_id=self.people[p].account_id, role=self.ref(role)
+                access=self.root(p), account_id=self.people[p].account_id, role=self.ref(role)
             )
         except Conflict:
             assert p in self.status
@@ -78,7 +88,7 @@ class Membership(RuleBasedStateMachine):
 
     @rule(p=st.integers(0, PEOPLE - 1), t=st.integers(0, 1), role=st.sampled_from(TEAM_ROLES))
     def add_to_team(self, p, t, role):
-        access = team_access(self.root(), self.teams[t].id)
+        access = team_access(self.root(p), self.teams[t].id)
         try:
             services.team_member_add(access=access, account_id=self.people[p].account_id, role=role)
         except DomainError:
@@ -174,9 +184,12 @@ class Membership(RuleBasedStateMachine):
 
     @rule(p=st.integers(0, PEOPLE - 1), t=st.integers(0, 1))
     def revoke_from_team(self, p, t):
-        access = team_access(self.root(), self.teams[t].id)
+        access = team_access(self.root(p), self.teams[t].id)
         try:
             services.team_member_revoke(access=access, account_id=self.people[p].account_id)
+        except Forbidden:
+            assert self.sole_admin(p)  # they would be revoking themselves
+            return
         except NotFound:
             assert (p, t) not in self.in_team
             return
@@ -185,7 +198,10 @@ class Membership(RuleBasedStateMachine):
     @rule(p=st.integers(0, PEOPLE - 1))
     def revoke_from_org(self, p):
         try:
-            services.org_member_revoke(access=self.root(), account_id=self.people[p].account_id)
+            services.org_member_revoke(access=self.root(p), account_id=self.people[p].account_id)
+        except Forbidden:
+            assert self.sole_admin(p)
+            return
         except Conflict:
             assert self.status.get(p) == "archived" or any(k[0] == p for k in self.in_team)
             return
@@ -200,7 +216,7 @@ class Membership(RuleBasedStateMachine):
     def restore(self, data):
         p = data.draw(st.sampled_from(sorted(k for k, s in self.status.items() if s == "archived")))
         membership = services.org_member_restore(
-            access=self.root(), account_id=self.people[p].account_id
+            access=self.root(p), account_id=self.people[p].account_id
         )
         assert membership.role_ref == self.ref(self.role[p])  # the same role as before
         self.status[p] = "active"
