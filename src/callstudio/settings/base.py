@@ -162,6 +162,9 @@ CALLSTUDIO_TOKEN_FAILURES = env_int("CALLSTUDIO_TOKEN_FAILURES", 5)
 CALLSTUDIO_RATE_WINDOW_SECONDS = env_int("CALLSTUDIO_RATE_WINDOW_SECONDS", 900)
 # Ingestion requests per key per minute (a stream is one request, whatever its length).
 CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE = env_int("CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE", 6000)
+# "inprocess": `callstudio serve` runs the background worker itself (the embedded default);
+# "external": run `callstudio worker` (one or more, on Redis when REDIS_URL is set).
+CALLSTUDIO_WORKER = os.environ.get("CALLSTUDIO_WORKER", "external" if REDIS_URL else "inprocess")
 # Largest single call body, and largest line of a call stream.
 CALLSTUDIO_MAX_BODY_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = CALLSTUDIO_MAX_BODY_BYTES

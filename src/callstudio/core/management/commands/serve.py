@@ -18,19 +18,37 @@ class Command(BaseCommand):
             help="Web processes (PostgreSQL deployments; SQLite wants one).",
         )
         parser.add_argument("--log-level", default="warning")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not run the background worker in this process (run `callstudio worker`)",
+        )
 
-    def handle(self, *args, host, port, workers, log_level, **options):
+    def handle(self, *args, host, port, workers, log_level, no_worker, **options):
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        in_process = not no_worker and settings.CALLSTUDIO_WORKER == "inprocess"
+        where = "in this process" if in_process else "separate (callstudio worker)"
         self.stdout.write(
-            f"CallStudio on http://{host}:{port}/  (database: {database}; Ctrl+C stops)"
+            f"CallStudio on http://{host}:{port}/  (database: {database}; "
+            f"background worker: {where}; Ctrl+C stops)"
         )
         self.stdout.flush()
-        uvicorn.run(
-            "callstudio.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            lifespan="off",
-            access_log=log_level in ("info", "debug"),
-        )
+        worker = None
+        if in_process:
+            from callstudio.core.tasks import consumer
+
+            worker = consumer(workers=2)
+            worker.start()  # threads; uvicorn takes the signal handlers over when it starts
+        try:
+            uvicorn.run(
+                "callstudio.asgi:application",
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level,
+                lifespan="off",
+                access_log=log_level in ("info", "debug"),
+            )
+        finally:
+            if worker is not None:
+                worker.stop(graceful=True)

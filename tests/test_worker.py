@@ -1,0 +1,115 @@
+"""The background worker for real: in-process in `callstudio serve` on the embedded default (a
+SQLite queue file), and `callstudio worker` on Redis. A task queued while nothing runs is kept
+and executed once a worker starts."""
+
+import os
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import redis
+
+from callstudio.core.maintenance import clear_expired_sessions
+from tests.test_cli import BIN, run, start_server
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def sessions(data_dir) -> set[str]:
+    db = sqlite3.connect(data_dir / "callstudio.sqlite3")
+    return {key for (key,) in db.execute("SELECT session_key FROM django_session")}
+
+
+def add_sessions(data_dir):
+    db = sqlite3.connect(data_dir / "callstudio.sqlite3")
+    db.execute(
+        "INSERT INTO django_session VALUES ('expired', 'x', '2020-01-01 00:00:00'), "
+        "('current', 'x', '2099-01-01 00:00:00')"
+    )
+    db.commit()
+
+
+def enqueue(data_dir, **env):
+    run(
+        data_dir,
+        "shell",
+        "-c",
+        "from callstudio.core.maintenance import clear_expired_sessions as t; t()",
+        env=env,
+    )
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_serve_runs_queued_work_in_process(tmp_path):
+    run(tmp_path, "migrate", "--no-input", "-v", "0")
+    add_sessions(tmp_path)
+    enqueue(tmp_path)  # queued while no server runs: kept in the data dir's queue
+    time.sleep(0.5)
+    assert sessions(tmp_path) == {"expired", "current"}
+    server, _ = start_server(tmp_path)
+    try:
+        assert wait_for(lambda: sessions(tmp_path) == {"current"})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _redis_up() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(
+    not _redis_up(), reason="needs Redis on 127.0.0.1:6379 (the distributed engine)"
+)
+def test_worker_on_redis(tmp_path):
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    run(tmp_path, "migrate", "--no-input", "-v", "0")
+    add_sessions(tmp_path)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+    }
+    env.update({"CALLSTUDIO_DATA_DIR": str(tmp_path), "REDIS_URL": REDIS_URL})
+    enqueue(tmp_path, REDIS_URL=REDIS_URL)
+    assert redis.Redis.from_url(REDIS_URL).dbsize() > 0  # the task waits in Redis
+    worker = subprocess.Popen(
+        [str(BIN), "worker", "--threads", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: sessions(tmp_path) == {"current"})
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert "RedisStorage" in worker.stdout.read()
+
+
+def test_the_task_deletes_only_expired_sessions(db):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    Session.objects.create(
+        session_key="old", session_data="x", expire_date=timezone.now() - timezone.timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="new", session_data="x", expire_date=timezone.now() + timezone.timedelta(days=1)
+    )
+    # The task body itself (the worker wraps it with fresh connections, which a test transaction must not get).
+    assert clear_expired_sessions.func.__wrapped__() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
