@@ -16,7 +16,7 @@ from callstudio.access.policy import (
 from callstudio.accounts.models import Account
 
 # Calls name agents by reference; linking them on join lives with the calls.
-from callstudio.calls.ingest import link_agent_calls  # noqa: E402
+from callstudio.calls.ingest import link_agent_calls
 from callstudio.core.audit import audit_record
 from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.ids import new_workflow_id
