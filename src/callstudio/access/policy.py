@@ -24,10 +24,6 @@ def role_permissions(role_key: str, custom_role: Role | None) -> frozenset[str]:
     return role.permissions if role else frozenset()
 
 
-def role_display_name(role_key: str, custom_role: Role | None) -> str:
-    return custom_role.name if custom_role is not None else BUILTIN_ROLES[role_key].name
-
-
 @dataclass(frozen=True)
 class OrgAccess:
     account: object
@@ -112,12 +108,6 @@ def team_access(access: OrgAccess, team_id: str) -> TeamAccess:
     )
     permissions = (access.permissions & TEAM_PERMISSIONS) | (team_role & TEAM_PERMISSIONS)
     return TeamAccess(org=access, team=team, membership=membership, permissions=permissions)
-
-
-def team_access_require_read(access: OrgAccess, team_id: str) -> TeamAccess:
-    team = team_access(access, team_id)
-    team.require("team.read")
-    return team
 
 
 def readable_teams(access: OrgAccess) -> QuerySet:

@@ -63,5 +63,3 @@ AGENT = BuiltinRole(
 BUILTIN_ROLES: dict[str, BuiltinRole] = {
     r.key: r for r in (ADMIN, MANAGER, MEMBER, SUPERVISOR, AGENT)
 }
-ORG_ROLE_KEYS = tuple(k for k, r in BUILTIN_ROLES.items() if r.scope == ORG)
-TEAM_ROLE_KEYS = tuple(k for k, r in BUILTIN_ROLES.items() if r.scope == TEAM)

@@ -2,6 +2,7 @@
 (team, external_id): a resend never duplicates, and the rows the database reports as inserted are
 exactly the ones counted as accepted."""
 
+import functools
 import hashlib
 from datetime import UTC, timedelta
 
@@ -121,6 +122,7 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
     }
 
 
+@functools.cache
 def _insert_sql_pg() -> str:
     types = {f.column: f.db_type(connection) for f in _FIELDS}
     spec = ", ".join(f"{c} {t}" for c, t in types.items())
@@ -173,7 +175,3 @@ def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
     return Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs).update(
         agent_id=account_pk
     )
-
-
-def dumps(value) -> bytes:
-    return orjson.dumps(value)

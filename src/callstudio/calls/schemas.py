@@ -25,7 +25,6 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
 Short = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
 
 
