@@ -14,7 +14,8 @@ Method, all in one run:
    transactions, no ANALYZE, as the application runs none).
 3. In-process, like with like on one connection: (a) `callstudio.calls.selectors.calls_page`
    with the principal's real TeamAccess (built once by `org_access`/`team_access`, as a request
-   does once), i.e. the ORM query, the 50 Call and Account objects and their JSON fields; (b) the
+   does once): the access layer's queryset, compiled once per shape and bound per call
+   (core/compiled.py), its rows read as light objects with decoded JSON fields; (b) the
    hand-written SQL returning the same columns and rows (`LEFT JOIN accounts_account`, `WHERE
    team_id = %s [AND agent_id = %s] AND archived = false ORDER BY started_at DESC, id DESC LIMIT
    51`), executed by `cursor.execute` + `fetchall` on the same Django connection. Both return the

@@ -60,24 +60,39 @@ def paginate(
     """`keys` are unique together and name the sort order, e.g. ("id",) or ("name_key", "id").
     `fetch` runs the final queryset (default: `list`)."""
     limit = clean_limit(limit)
+    after = decode_cursor(cursor, len(keys)) if cursor else None
+    return page_of(
+        fetch(keyset(qs, keys=keys, after=after, limit=limit, descending=descending)),
+        keys=keys,
+        limit=limit,
+    )
+
+
+def keyset(
+    qs: QuerySet, *, keys: tuple[str, ...], after: list | None, limit: int, descending: bool
+) -> QuerySet:
+    """`qs` ordered by `keys`, from the row after the one whose keys are `after`, `limit` + 1
+    rows (the extra row tells whether there is a next page)."""
     op = "lt" if descending else "gt"
-    if cursor:
-        values = decode_cursor(cursor, len(keys))
+    if after is not None:
         condition = Q()
         # (k1, k2, ...) > (v1, v2, ...) spelled out, so every database can use the index.
         for i in range(len(keys) - 1, -1, -1):
-            step = Q(**{f"{keys[i]}__{op}": values[i]})
+            step = Q(**{f"{keys[i]}__{op}": after[i]})
             condition = (
-                step if i == len(keys) - 1 else step | (Q(**{keys[i]: values[i]}) & condition)
+                step if i == len(keys) - 1 else step | (Q(**{keys[i]: after[i]}) & condition)
             )
         qs = qs.filter(condition)
     order = [f"-{k}" if descending else k for k in keys]
-    rows = fetch(qs.order_by(*order)[: limit + 1])
+    return qs.order_by(*order)[: limit + 1]
+
+
+def page_of(rows: list, *, keys: tuple[str, ...], limit: int) -> Page:
+    """The page out of the `limit` + 1 rows `keyset` selects."""
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor([_key_value(last, k) for k in keys])
+        next_cursor = encode_cursor([_key_value(rows[-1], k) for k in keys])
     return Page(items=rows, next_cursor=next_cursor)
 
 
