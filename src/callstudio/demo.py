@@ -6,6 +6,7 @@ from django.db import transaction
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
+from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.demo_data import load_demo_calls
 from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
 from callstudio.orgs.services import (
@@ -14,6 +15,7 @@ from callstudio.orgs.services import (
     team_create,
     team_member_add,
 )
+from callstudio.rules.services import alert_rule_create, automation_create
 
 DEMO_PASSWORD = "callstudio-demo"
 ORG_NAME = "Acme Support"
@@ -87,8 +89,29 @@ def load_demo(progress=print) -> tuple[Organization, bool, list[tuple[str, str]]
                     account_id=account.account_id,
                     role=ref,
                 )
+        progress("alert rules and automations")
+        for team in teams.values():
+            _demo_rules(team_access(access, team.id))
     _load_calls(org, progress)
     return org, True, logins
+
+
+def _demo_rules(access) -> None:
+    alert_rule_create(
+        access=access,
+        name="Cancellation risk",
+        condition={"type": "keyword", "phrases": ["cancel", "refund"]},
+    )
+    alert_rule_create(
+        access=access, name="Unhappy customer", condition={"type": "sentiment_below", "value": -0.3}
+    )
+    automation_create(
+        access=access,
+        name="Tag long calls",
+        trigger="call.ingested",
+        conditions=[{"type": "duration_above", "seconds": 900}],
+        actions=[{"type": "add_tag", "tag": "long-call"}],
+    )
 
 
 CALLS_PER_TEAM = 1200
@@ -103,3 +126,4 @@ def _load_calls(org, progress) -> None:
             ).values_list("account__email", flat=True)
         )
         load_demo_calls(team, agents, count=CALLS_PER_TEAM, seed=seed, progress=progress)
+    analyze_pending(progress=lambda n: progress(f"analysed {n} calls (sentiment, alerts, rollups)"))

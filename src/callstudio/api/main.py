@@ -7,7 +7,7 @@ from ninja.renderers import BaseRenderer
 
 from . import errors
 from .auth import AUTH
-from .routers import accounts, calls, ingest, members, orgs, roles, teams
+from .routers import accounts, calls, ingest, insights, members, orgs, roles, teams
 
 
 class ORJSONParser(Parser):
@@ -47,7 +47,7 @@ class CallStudioAPI(NinjaAPI):
 api = CallStudioAPI(
     title="CallStudio API",
     version="1",
-    description="Organizations, teams, members, roles and calls. See docs/api.md.",
+    description="Organizations, teams, members, roles, calls, analytics, alerts and automations. See docs/api.md.",
     urls_namespace="api-v1",
     auth=AUTH,
     renderer=ORJSONRenderer(),
@@ -56,5 +56,5 @@ api = CallStudioAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
-for module in (accounts, orgs, members, teams, roles, calls, ingest):
+for module in (accounts, orgs, members, teams, roles, calls, ingest, insights):
     api.add_router("", module.router)

@@ -340,6 +340,9 @@ class CallDetailOut(CallOut):
     customer_talk_seconds: float
     other_talk_seconds: float
     longest_monologue_seconds: float
+    sentiment: float | None  # -1..1, set by the analysis pass shortly after arrival
+    keywords: list[str]  # the team's keyword trackers this call mentions
+    analyzed_at: datetime | None
 
 
 class CallPage(Schema):

@@ -67,12 +67,12 @@ def agent_directory(team_id: str) -> dict[str, int]:
 
 _FIELDS = [f for f in Call._meta.concrete_fields if f.name != "id"]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
-_JSON = {"customer", "transcript", "tags", "metadata"}
+_JSON = {"customer", "transcript", "tags", "metadata", "keywords"}
 
 
 def _sqlite_datetime(value):
     # What Django stores on SQLite: naive UTC text.
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def _sqlite_json(value):
@@ -118,6 +118,9 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "metadata": orjson.Fragment(orjson.dumps(call.metadata)),
         "archived": False,
         "created_at": now,
+        "sentiment": None,
+        "keywords": orjson.Fragment(b"[]"),
+        "analyzed_at": None,
         **talk_figures(call.transcript, duration),
     }
 
@@ -154,7 +157,15 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+        if inserted:
+            transaction.on_commit(_analysis_nudge)
     return inserted
+
+
+def _analysis_nudge() -> None:
+    from callstudio.analytics.tasks import nudge
+
+    nudge()
 
 
 def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
@@ -171,7 +182,19 @@ def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
 
 
 def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
-    """Calls that named this member before they joined become theirs."""
-    return Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs).update(
-        agent_id=account_pk
+    """Calls that named this member before they joined become theirs; the analysed, unarchived
+    ones move from "unlinked" to the member in the team's rollups. Run it in a transaction."""
+    from callstudio.analytics import rollups
+
+    calls = Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs)
+    counted = list(
+        calls.filter(archived=False, analyzed_at__isnull=False)
+        .select_for_update()
+        .only(*rollups.CALL_FIELDS)
     )
+    rollups.apply(counted, -1)
+    linked = calls.update(agent_id=account_pk)
+    for call in counted:
+        call.agent_id = account_pk
+    rollups.apply(counted, 1)
+    return linked

@@ -71,6 +71,11 @@ class Call(models.Model):
     silence_share = models.FloatField(null=True)
     longest_monologue_seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the analysis pass (analytics/pipeline.py), in the transaction that counts the call
+    # into the team's rollups: a call is counted exactly when analyzed_at is set.
+    sentiment = models.FloatField(null=True)
+    keywords = models.JSONField(default=list)  # the team's tracked keywords this call mentions
+    analyzed_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -90,4 +95,5 @@ class Call(models.Model):
                 name="call_unlinked_agent",
             ),
             models.Index(fields=["organization", "id"], name="call_org"),
+            models.Index(fields=["id"], condition=Q(analyzed_at__isnull=True), name="call_pending"),
         ]

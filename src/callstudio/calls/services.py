@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
+from callstudio.analytics import rollups
 from callstudio.core.audit import audit_record
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.validation import clean_name
@@ -72,10 +73,17 @@ def ingest_key_revoke(*, access: OrgAccess, key_id: str) -> IngestKey:
     return key
 
 
+@transaction.atomic
 def call_set_archived(*, access: TeamAccess, call_id, archived: bool) -> Call:
+    """Archived calls leave the list and the analytics; unarchived, they come back. An analysed
+    call moves in or out of the rollups in the same transaction."""
     access.require("calls.archive")
-    call = readable_call(access=access, call_id=call_id)
+    found = readable_call(access=access, call_id=call_id)
+    call = Call.objects.select_for_update().get(id=found.id)
     if call.archived != archived:
         Call.objects.filter(id=call.id).update(archived=archived)
+        if call.analyzed_at is not None:
+            rollups.apply([call], -1 if archived else 1)
         call.archived = archived
+    call.agent = found.agent
     return call

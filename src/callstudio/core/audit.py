@@ -45,6 +45,10 @@ def _describe(target) -> tuple[str, str, str]:
         return "api_key", target.id, target.name
     if kind == "PersonalToken":
         return "token", target.id, target.name
+    if kind == "AlertRule":
+        return "alert_rule", target.id, target.name
+    if kind == "Automation":
+        return "automation", target.id, target.name
     raise TypeError(f"No audit description for {kind}")
 
 

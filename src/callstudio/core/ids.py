@@ -36,3 +36,19 @@ def new_workflow_id() -> str:
 
 
 ID_MAX_LENGTH = 32
+
+
+def new_alert_rule_id() -> str:
+    return new_id("rule")
+
+
+def new_alert_id() -> str:
+    return new_id("alert")
+
+
+def new_automation_id() -> str:
+    return new_id("auto")
+
+
+def new_delivery_id() -> str:
+    return new_id("dlv")

@@ -22,6 +22,7 @@ def _make_huey():
 
 
 huey = _make_huey()
+huey.immediate = settings.CALLSTUDIO_TASKS_IMMEDIATE
 
 
 def _with_connections(fn):

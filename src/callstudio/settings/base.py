@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "callstudio.access",
     "callstudio.orgs",
     "callstudio.calls",
+    "callstudio.analytics",
+    "callstudio.rules",
     "callstudio.web",
     "allauth",
     "allauth.account",
@@ -178,3 +180,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Webhooks (alert rules and automations): per-attempt timeout, attempts before giving up, and
+# the first retry delay, doubled after each failure (10 s, 20 s, 40 s ... about 42 min in all).
+CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = env_int("CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS", 10)
+CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS = env_int("CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS", 9)
+CALLSTUDIO_WEBHOOK_RETRY_SECONDS = env_int("CALLSTUDIO_WEBHOOK_RETRY_SECONDS", 10)
+# Tests run background tasks at once, in the caller (Huey's immediate mode, memory storage).
+CALLSTUDIO_TASKS_IMMEDIATE = env_bool("CALLSTUDIO_TASKS_IMMEDIATE", False)

@@ -14,3 +14,7 @@ from .default import DATA_DIR, DATABASES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# Background tasks run in the caller: tests drive the analysis pass and deliveries directly, and
+# tests/test_worker.py checks the real consumer (in-process and on Redis) in subprocesses.
+CALLSTUDIO_TASKS_IMMEDIATE = True

@@ -1,0 +1,123 @@
+"""The analysis pass: what happens to a call after it is stored.
+
+Ingestion only stores calls (fast, and nothing here can slow or block it). The worker then takes
+pending calls (`analyzed_at IS NULL`) in batches of 500:
+
+1. outside any transaction, scores their sentiment (the costly part, pure computation);
+2. in one short transaction, with the rows locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+   several workers share the work; SQLite: one writer at a time), for the calls still pending:
+   records sentiment and tracked keywords, runs the team's automations and alert rules
+   (rules/engine.py), stores the alerts and webhook deliveries, adds the unarchived calls to
+   the rollups and sets `analyzed_at`.
+
+Either all of step 2 commits or none of it, so a crash or a retry never counts a call twice nor
+loses one: it is simply still pending. Deliveries are handed to the worker after the commit; the
+periodic sweep sends any whose hand-over was lost."""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from callstudio.accounts.models import Account
+from callstudio.calls.models import Call
+from callstudio.orgs.models import Team
+from callstudio.rules.conditions import facts
+from callstudio.rules.engine import process_call, team_rules
+from callstudio.rules.models import Alert, WebhookDelivery
+
+from . import rollups
+from .sentiment import call_sentiment
+
+BATCH = 500
+_FIELDS = (
+    *rollups.CALL_FIELDS,
+    "external_id",
+    "ended_at",
+    "agent_ref",
+    "transcript",
+    "metadata",
+    "archived",
+)
+
+
+def analyze_pending(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
+    """Analyse pending calls until none is left (or `limit` are done). Returns how many."""
+    done = 0
+    while limit is None or done < limit:
+        n = analyze_batch(min(batch, limit - done) if limit else batch)
+        done += n
+        if progress and n:
+            progress(done)
+        if n < batch:
+            break
+    return done
+
+
+def analyze_batch(size: int = BATCH) -> int:
+    pending = list(
+        Call.objects.filter(analyzed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "transcript")[:size]
+    )
+    if not pending:
+        return 0
+    scores = {pk: call_sentiment(transcript) for pk, transcript in pending}
+    with transaction.atomic():
+        calls = Call.objects.filter(id__in=list(scores), analyzed_at__isnull=True).only(*_FIELDS)
+        if connection.features.has_select_for_update_skip_locked:
+            calls = calls.select_for_update(skip_locked=True)
+        calls = list(calls.order_by("id"))
+        if not calls:  # all taken by another worker meanwhile
+            return 0
+        _analyze(calls, scores)
+    return len(pending)
+
+
+def _analyze(calls: list[Call], scores: dict) -> None:
+    now = timezone.now()
+    team_ids = {c.team_id for c in calls}
+    teams = Team.objects.in_bulk(team_ids)
+    rules = team_rules(team_ids)
+    agents = Account.objects.in_bulk({c.agent_id for c in calls if c.agent_id})
+    alerts, deliveries = [], []
+    for call in calls:
+        call.sentiment = scores[call.id]
+        team_rules_ = rules[call.team_id]
+        seen = facts(
+            transcript=call.transcript,
+            sentiment=call.sentiment,
+            duration=call.duration_seconds,
+            agent_id=call.agent_id,
+            metadata=call.metadata,
+        )
+        call.keywords = [p for p in team_rules_.trackers if p.casefold() in seen.text]
+        outcome = process_call(
+            call,
+            team=teams[call.team_id],
+            agent=agents.get(call.agent_id),
+            rules=team_rules_,
+            facts=seen,
+            now=now,
+        )
+        alerts += outcome.alerts
+        deliveries += outcome.deliveries
+        call.analyzed_at = now
+    Call.objects.bulk_update(
+        calls, ["sentiment", "keywords", "tags", "archived", "analyzed_at"], batch_size=250
+    )
+    rollups.apply([c for c in calls if not c.archived], 1)
+    Alert.objects.bulk_create(alerts, batch_size=250)
+    WebhookDelivery.objects.bulk_create(deliveries, batch_size=250)
+    if deliveries:
+        ids = [d.id for d in deliveries]
+        transaction.on_commit(lambda: _hand_over(ids))
+
+
+def _hand_over(delivery_ids: list[str]) -> None:
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        deliver_webhook(delivery_id)
+
+
+def pending_count() -> int:
+    return Call.objects.filter(analyzed_at__isnull=True).count()

@@ -1,0 +1,234 @@
+"""Analytics, alert rules and alerts, automations, webhook deliveries (PRODUCT.md §4.2, §4.3)."""
+
+from ninja import Query, Router, Status
+
+from callstudio.analytics import selectors as analytics
+from callstudio.api.deps import request_org, request_team
+from callstudio.api.rule_schemas import (
+    AlertOut,
+    AlertPage,
+    AlertRuleIn,
+    AlertRuleList,
+    AlertRuleOut,
+    AlertRulePatchIn,
+    AnalyticsOut,
+    AutomationIn,
+    AutomationList,
+    AutomationOut,
+    AutomationPatchIn,
+    DeliveryPage,
+    OverviewOut,
+)
+from callstudio.api.schemas import Problem
+from callstudio.rules import selectors, services
+
+router = Router(tags=["analytics, alerts and automations"])
+ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}
+TEAM = "/orgs/{org}/teams/{team}"
+
+
+@router.get(TEAM + "/analytics", response={200: AnalyticsOut, **ERRORS})
+def team_analytics(
+    request,
+    org: str,
+    team: str,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+):
+    """Figures of the team's unarchived calls from `from` to `to` (dates, UTC, both included;
+    default: the last 30 days). `analytics.read.own` gets the figures of their own calls and no
+    leaderboard; `agents` (the leaderboard) needs `agents.read`."""
+    access = request_team(request, org, team)
+    return Status(200, analytics.team_analytics(access=access, start=start, end=end))
+
+
+@router.get("/orgs/{org}/analytics", response={200: OverviewOut, **ERRORS})
+def org_overview(
+    request,
+    org: str,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+):
+    """Every team side by side, for roles that see every team's analytics (Admin, Manager)."""
+    return Status(
+        200, analytics.org_overview(access=request_org(request, org), start=start, end=end)
+    )
+
+
+def _rule_out(rule, access) -> dict:
+    manage = access.has("alerts.manage")
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "condition": rule.condition,
+        "webhook_url": rule.webhook_url or None,
+        "webhook_secret": (rule.webhook_secret or None) if manage else None,
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+    }
+
+
+@router.get(TEAM + "/alert-rules", response={200: AlertRuleList, **ERRORS})
+def list_alert_rules(request, org: str, team: str):
+    access = request_team(request, org, team)
+    return Status(200, {"items": [_rule_out(r, access) for r in selectors.alert_rules(access)]})
+
+
+@router.post(TEAM + "/alert-rules", response={201: AlertRuleOut, **ERRORS})
+def create_alert_rule(request, org: str, team: str, payload: AlertRuleIn):
+    access = request_team(request, org, team)
+    rule = services.alert_rule_create(
+        access=access,
+        name=payload.name,
+        condition=payload.condition,
+        webhook_url=payload.webhook_url,
+    )
+    return Status(201, _rule_out(rule, access))
+
+
+@router.patch(TEAM + "/alert-rules/{rule}", response={200: AlertRuleOut, **ERRORS})
+def update_alert_rule(request, org: str, team: str, rule: str, payload: AlertRulePatchIn):
+    """Fields left out stay as they are; `"webhook_url": null` removes the webhook."""
+    access = request_team(request, org, team)
+    changes = {k: getattr(payload, k) for k in payload.model_fields_set}
+    for key in ("name", "condition"):
+        if key in changes and changes[key] is None:
+            changes.pop(key)
+    updated = services.alert_rule_update(access=access, rule_id=rule, **changes)
+    return Status(200, _rule_out(updated, access))
+
+
+@router.delete(TEAM + "/alert-rules/{rule}", response={204: None, **ERRORS})
+def delete_alert_rule(request, org: str, team: str, rule: str):
+    services.alert_rule_delete(access=request_team(request, org, team), rule_id=rule)
+    return Status(204, None)
+
+
+def _agent(account):
+    if account is None:
+        return None
+    return {"account_id": account.account_id, "name": account.name, "email": account.email}
+
+
+def _alert_out(alert) -> dict:
+    return {
+        "id": alert.id,
+        "rule": {"id": alert.rule_id, "name": alert.rule_name},
+        "call": {
+            "id": alert.call.id,
+            "external_id": alert.call.external_id,
+            "started_at": alert.call.started_at,
+            "agent": _agent(alert.call.agent),
+        },
+        "status": alert.status,
+        "raised_at": alert.raised_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "resolved_at": alert.resolved_at,
+    }
+
+
+@router.get(TEAM + "/alerts", response={200: AlertPage, **ERRORS})
+def list_alerts(
+    request,
+    org: str,
+    team: str,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+):
+    """Newest first. Readers of their own calls only see the alerts on their own calls."""
+    page = selectors.alerts_page(
+        access=request_team(request, org, team), status=status, cursor=cursor, limit=limit
+    )
+    return Status(
+        200, {"items": [_alert_out(a) for a in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@router.post(TEAM + "/alerts/{alert}/acknowledge", response={200: AlertOut, **ERRORS})
+def acknowledge_alert(request, org: str, team: str, alert: str):
+    access = request_team(request, org, team)
+    updated = services.alert_set_status(access=access, alert_id=alert, status="acknowledged")
+    return Status(200, _alert_out(updated))
+
+
+@router.post(TEAM + "/alerts/{alert}/resolve", response={200: AlertOut, **ERRORS})
+def resolve_alert(request, org: str, team: str, alert: str):
+    access = request_team(request, org, team)
+    updated = services.alert_set_status(access=access, alert_id=alert, status="resolved")
+    return Status(200, _alert_out(updated))
+
+
+def _automation_out(automation, access) -> dict:
+    manage = access.has("automations.manage")
+    return {
+        "id": automation.id,
+        "name": automation.name,
+        "trigger": automation.trigger,
+        "conditions": automation.conditions,
+        "actions": [
+            a if manage else {k: v for k, v in a.items() if k != "secret"}
+            for a in automation.actions
+        ],
+        "enabled": automation.enabled,
+        "created_at": automation.created_at,
+        "updated_at": automation.updated_at,
+    }
+
+
+@router.get(TEAM + "/automations", response={200: AutomationList, **ERRORS})
+def list_automations(request, org: str, team: str):
+    access = request_team(request, org, team)
+    return Status(
+        200, {"items": [_automation_out(a, access) for a in selectors.automations(access)]}
+    )
+
+
+@router.post(TEAM + "/automations", response={201: AutomationOut, **ERRORS})
+def create_automation(request, org: str, team: str, payload: AutomationIn):
+    access = request_team(request, org, team)
+    automation = services.automation_create(access=access, **payload.model_dump())
+    return Status(201, _automation_out(automation, access))
+
+
+@router.patch(TEAM + "/automations/{automation}", response={200: AutomationOut, **ERRORS})
+def update_automation(request, org: str, team: str, automation: str, payload: AutomationPatchIn):
+    access = request_team(request, org, team)
+    changes = {
+        k: getattr(payload, k) for k in payload.model_fields_set if getattr(payload, k) is not None
+    }
+    updated = services.automation_update(access=access, automation_id=automation, **changes)
+    return Status(200, _automation_out(updated, access))
+
+
+@router.delete(TEAM + "/automations/{automation}", response={204: None, **ERRORS})
+def delete_automation(request, org: str, team: str, automation: str):
+    services.automation_delete(access=request_team(request, org, team), automation_id=automation)
+    return Status(204, None)
+
+
+@router.get(TEAM + "/webhook-deliveries", response={200: DeliveryPage, **ERRORS})
+def list_deliveries(
+    request, org: str, team: str, cursor: str | None = None, limit: int | None = None
+):
+    """The delivery log of the team's alert and automation webhooks, newest first."""
+    page = selectors.deliveries_page(
+        access=request_team(request, org, team), cursor=cursor, limit=limit
+    )
+    items = [
+        {
+            "delivery_id": d.id,
+            "source": d.source,
+            "event": d.event,
+            "url": d.url,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error or None,
+            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+            "created_at": d.created_at,
+            "delivered_at": d.delivered_at,
+        }
+        for d in page.items
+    ]
+    return Status(200, {"items": items, "next_cursor": page.next_cursor})

@@ -1,0 +1,184 @@
+"""Shapes of the analytics, alerts and automations API (PRODUCT.md §4.2, §4.3)."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+
+from .schemas import In
+
+
+class AgentRef(Schema):
+    account_id: str
+    name: str
+    email: str
+
+
+class SentimentOut(Schema):
+    average: float | None
+    positive: int
+    neutral: int
+    negative: int
+
+
+class Figures(Schema):
+    calls: int
+    total_duration_seconds: float
+    avg_duration_seconds: float | None
+    inbound: int
+    outbound: int
+    talk_ratio: float | None
+    silence_share: float | None
+    avg_longest_monologue_seconds: float | None
+    sentiment: SentimentOut
+
+
+class DayOut(Schema):
+    day: str
+    calls: int
+    duration_seconds: float
+    inbound: int
+    outbound: int
+    avg_sentiment: float | None
+
+
+class BucketOut(Schema):
+    label: str
+    calls: int
+
+
+class TermOut(Schema):
+    term: str
+    calls: int
+
+
+class LeaderOut(Schema):
+    agent: AgentRef | None  # null: calls whose agent is not a member (yet)
+    calls: int
+    total_duration_seconds: float
+    avg_duration_seconds: float | None
+    talk_ratio: float | None
+    silence_share: float | None
+    avg_sentiment: float | None
+
+
+class AnalyticsOut(Figures):
+    range: dict[str, str]  # {"from": "2026-10-30", "to": "2026-11-28"}, days (UTC) included
+    scope: str  # "all": the team; "own": the caller's own calls
+    duration_distribution: list[BucketOut]
+    by_day: list[DayOut]
+    tags: list[TermOut]
+    keywords: list[TermOut]
+    agents: list[LeaderOut] | None
+
+
+class TeamRef(Schema):
+    id: str
+    name: str
+
+
+class TeamFigures(Figures):
+    team: TeamRef
+
+
+class OverviewOut(Schema):
+    range: dict[str, str]
+    teams: list[TeamFigures]
+
+
+class AlertRuleIn(In):
+    name: str
+    condition: dict[str, Any]
+    webhook_url: str | None = None
+
+
+class AlertRulePatchIn(In):
+    name: str | None = None
+    condition: dict[str, Any] | None = None
+    webhook_url: str | None = None
+
+
+class AlertRuleOut(Schema):
+    id: str
+    name: str
+    condition: dict[str, Any]
+    webhook_url: str | None
+    webhook_secret: str | None  # only for those who manage alerts
+    created_at: datetime
+    updated_at: datetime
+
+
+class AlertRuleList(Schema):
+    items: list[AlertRuleOut]
+
+
+class AlertCall(Schema):
+    id: int
+    external_id: str
+    started_at: datetime
+    agent: AgentRef | None
+
+
+class AlertOut(Schema):
+    id: str
+    rule: dict[str, Any]
+    call: AlertCall
+    status: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+class AutomationIn(In):
+    name: str
+    trigger: str
+    conditions: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]]
+    enabled: bool = True
+
+
+class AutomationPatchIn(In):
+    name: str | None = None
+    trigger: str | None = None
+    conditions: list[dict[str, Any]] | None = None
+    actions: list[dict[str, Any]] | None = None
+    enabled: bool | None = None
+
+
+class AutomationOut(Schema):
+    id: str
+    name: str
+    trigger: str
+    conditions: list[dict[str, Any]]
+    actions: list[dict[str, Any]]  # webhook secrets only for those who manage automations
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AutomationList(Schema):
+    items: list[AutomationOut]
+
+
+class DeliveryOut(Schema):
+    delivery_id: str
+    source: str
+    event: str
+    url: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(Schema):
+    items: list[DeliveryOut]
+    next_cursor: str | None

@@ -1,0 +1,114 @@
+"""What a team's alert rules and automations do to one arriving call, decided in the analysis
+pass's transaction (analytics/pipeline.py): tags and archiving applied to the call, alerts and
+webhook deliveries returned to be stored with it, so none is lost or made twice.
+
+Order per call: `call.ingested` automations (they may tag or archive the call), then each alert
+rule whose condition holds raises one alert, and each raised alert runs the `alert.raised`
+automations whose conditions hold."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .conditions import Facts, holds, keyword_phrases
+from .models import Alert, AlertRule, Automation, WebhookDelivery
+from .webhooks import delivery_for
+
+
+@dataclass
+class TeamRules:
+    alert_rules: list = field(default_factory=list)
+    on_call: list = field(default_factory=list)
+    on_alert: list = field(default_factory=list)
+
+    @property
+    def trackers(self) -> list[str]:
+        """Keyword trackers: every phrase a keyword condition of this team watches."""
+        phrases = [p for r in self.alert_rules for p in keyword_phrases([r.condition])]
+        for automation in (*self.on_call, *self.on_alert):
+            phrases += keyword_phrases(automation.conditions)
+        return list(dict.fromkeys(phrases))
+
+
+def team_rules(team_ids) -> dict[str, TeamRules]:
+    """Two queries for every team of a batch."""
+    rules: dict[str, TeamRules] = defaultdict(TeamRules)
+    for rule in AlertRule.objects.filter(team_id__in=team_ids).order_by("created_at", "id"):
+        rules[rule.team_id].alert_rules.append(rule)
+    automations = Automation.objects.filter(team_id__in=team_ids, enabled=True).order_by(
+        "created_at", "id"
+    )
+    for automation in automations:
+        target = rules[automation.team_id]
+        (
+            target.on_call if automation.trigger == Automation.CALL_INGESTED else target.on_alert
+        ).append(automation)
+    return rules
+
+
+@dataclass
+class Outcome:
+    alerts: list[Alert] = field(default_factory=list)
+    deliveries: list[WebhookDelivery] = field(default_factory=list)
+
+
+def process_call(call, *, team, agent, rules: TeamRules, facts: Facts, now) -> Outcome:
+    """Mutates `call.tags` / `call.archived`; returns the alerts and deliveries to store."""
+    out = Outcome()
+    for automation in rules.on_call:
+        if all(holds(c, facts) for c in automation.conditions):
+            _run(automation, call, team=team, agent=agent, alert=None, now=now, out=out)
+    for rule in rules.alert_rules:
+        if not holds(rule.condition, facts):
+            continue
+        alert = Alert(
+            organization_id=call.organization_id,
+            team_id=call.team_id,
+            rule=rule,
+            rule_name=rule.name,
+            call=call,
+            raised_at=now,
+        )
+        out.alerts.append(alert)
+        if rule.webhook_url:
+            out.deliveries.append(
+                delivery_for(
+                    event=Automation.ALERT_RAISED,
+                    source=f"Alert rule: {rule.name}",
+                    source_id=rule.id,
+                    url=rule.webhook_url,
+                    secret=rule.webhook_secret,
+                    team=team,
+                    call=call,
+                    agent=agent,
+                    alert=alert,
+                    now=now,
+                )
+            )
+        for automation in rules.on_alert:
+            if all(holds(c, facts) for c in automation.conditions):
+                _run(automation, call, team=team, agent=agent, alert=alert, now=now, out=out)
+    return out
+
+
+def _run(automation, call, *, team, agent, alert, now, out: Outcome) -> None:
+    for action in automation.actions:
+        if action["type"] == "add_tag":
+            if action["tag"] not in call.tags:
+                call.tags = [*call.tags, action["tag"]]
+        elif action["type"] == "archive_call":
+            call.archived = True
+        else:
+            out.deliveries.append(
+                delivery_for(
+                    event=automation.trigger,
+                    source=f"Automation: {automation.name}",
+                    source_id=automation.id,
+                    url=action["url"],
+                    secret=action["secret"],
+                    team=team,
+                    call=call,
+                    agent=agent,
+                    alert=alert,
+                    now=now,
+                )
+            )

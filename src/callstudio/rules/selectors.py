@@ -1,0 +1,43 @@
+"""Reading alert rules, alerts, automations and webhook deliveries of one team."""
+
+from django.db.models import QuerySet
+
+from callstudio.access.policy import TeamAccess
+from callstudio.core.errors import Forbidden, Invalid
+from callstudio.core.pagination import Page, paginate
+
+from .models import Alert, AlertRule, Automation, WebhookDelivery
+
+
+def alert_rules(access: TeamAccess) -> list[AlertRule]:
+    access.require("alerts.read")
+    return list(AlertRule.objects.filter(team_id=access.team.id).order_by("name", "id"))
+
+
+def readable_alerts(access: TeamAccess) -> QuerySet:
+    """`alerts.read`, and only on calls the actor may read: a reader of their own calls sees
+    the alerts on their own calls."""
+    access.require("alerts.read")
+    return access.restrict(Alert.objects.all(), resource="calls", owner_field="call__agent_id")
+
+
+def alerts_page(*, access: TeamAccess, status=None, cursor=None, limit=None) -> Page:
+    qs = readable_alerts(access).select_related("call", "call__agent")
+    if status:
+        if status not in Alert.STATUSES:
+            raise Invalid(f"Use one of: {', '.join(Alert.STATUSES)}.", field="status")
+        qs = qs.filter(status=status)
+    return paginate(qs, keys=("raised_at", "id"), cursor=cursor, limit=limit, descending=True)
+
+
+def automations(access: TeamAccess) -> list[Automation]:
+    access.require("automations.read")
+    return list(Automation.objects.filter(team_id=access.team.id).order_by("name", "id"))
+
+
+def deliveries_page(*, access: TeamAccess, cursor=None, limit=None) -> Page:
+    """The team's webhook delivery log: for those who see automations or manage alerts."""
+    if not (access.has("automations.read") or access.has("alerts.manage")):
+        raise Forbidden("Your role in this team does not allow seeing webhook deliveries.")
+    qs = WebhookDelivery.objects.filter(team_id=access.team.id).defer("body", "secret")
+    return paginate(qs, keys=("created_at", "id"), cursor=cursor, limit=limit, descending=True)
