@@ -146,9 +146,15 @@ def _upsert(model, unique: tuple, sums: tuple, rows: list[tuple]) -> None:
 
 def rebuild(team_ids: list[str], *, progress=None) -> int:
     """Recompute these teams' rollups from their analysed, unarchived calls (an operator's
-    repair tool: `callstudio analytics rebuild`). Run it in a transaction."""
+    repair tool: `callstudio analytics rebuild`). Run it in a transaction; safe while the worker
+    runs (PostgreSQL: a table lock; SQLite: one writer at a time)."""
     from callstudio.calls.models import Call
 
+    if connection.vendor == "postgresql":
+        # Analysis passes committing meanwhile wait at their rollup upsert until this commits:
+        # each call is then counted by exactly one of the two.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {DayRollup._meta.db_table} IN EXCLUSIVE MODE")
     DayRollup.objects.filter(team_id__in=team_ids).delete()
     TermRollup.objects.filter(team_id__in=team_ids).delete()
     calls = (

@@ -46,6 +46,12 @@ def periodic_task(schedule, **options):
 
 
 def consumer(*, workers: int = 2):
+    # flush_locks: a task lock left by a killed process (kill -9 mid-analysis) must not keep
+    # that task from ever running again; at worst two workers briefly share the work.
     return huey.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        check_worker_health=True,
+        flush_locks=True,
     )

@@ -6,7 +6,10 @@ twice (a crash after sending, before recording) and deduplicates by `delivery_id
 
 import hashlib
 import hmac
+import ipaddress
+import socket
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -70,6 +73,28 @@ def delivery_for(*, event, source, source_id, url, secret, team, call, agent, al
     )
 
 
+class _Refused(Exception):
+    pass
+
+
+def _refused(url: str) -> str:
+    """With CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE off (production settings), a URL whose host resolves
+    to a loopback, private, link-local or reserved address is refused: webhooks must not reach
+    into the deployment's own network (e.g. a cloud metadata service)."""
+    if settings.CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return f"cannot resolve {host}"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            return f"refused: {host} resolves to a non-public address ({ip})"
+    return ""
+
+
 def retry_delay(attempts: int) -> float:
     """Seconds before the next attempt, after `attempts` failed ones."""
     return settings.CALLSTUDIO_WEBHOOK_RETRY_SECONDS * 2 ** (attempts - 1)
@@ -95,8 +120,10 @@ def attempt(delivery_id: str) -> float | None:
         if not claimed:
             return None
     body = delivery.body.encode()
-    code, error = None, ""
+    code, error = None, _refused(delivery.url)
     try:
+        if error:
+            raise _Refused
         response = httpx.post(
             delivery.url,
             content=body,
@@ -113,6 +140,8 @@ def attempt(delivery_id: str) -> float | None:
         code = response.status_code
         if not 200 <= code < 300:
             error = f"HTTP {code}"
+    except _Refused:
+        pass
     except httpx.TimeoutException:
         error = f"timed out after {settings.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS} s"
     except httpx.HTTPError as exc:

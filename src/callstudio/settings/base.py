@@ -186,5 +186,8 @@ LOGGING = {
 CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = env_int("CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS", 10)
 CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS = env_int("CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS", 9)
 CALLSTUDIO_WEBHOOK_RETRY_SECONDS = env_int("CALLSTUDIO_WEBHOOK_RETRY_SECONDS", 10)
+# Whether webhooks may reach loopback/private/link-local addresses. On for the embedded default
+# (a self-hosted box on a LAN); production settings turn it off.
+CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE = env_bool("CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE", True)
 # Tests run background tasks at once, in the caller (Huey's immediate mode, memory storage).
 CALLSTUDIO_TASKS_IMMEDIATE = env_bool("CALLSTUDIO_TASKS_IMMEDIATE", False)

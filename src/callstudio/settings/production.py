@@ -20,3 +20,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Webhooks never reach the deployment's own network unless explicitly allowed.
+CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE = os.environ.get("CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE", "0") in (
+    "1",
+    "true",
+    "yes",
+)
