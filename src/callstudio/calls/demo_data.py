@@ -103,6 +103,15 @@ CLOSINGS = [
     "That's all, thanks for your help.",
     "No. Thanks, bye.",
 ]
+# An unhappy minority, so sentiment, alerts and charts have something to show.
+UPSET = [
+    ("customer", "Honestly this is awful, I'm really frustrated with your service."),
+    ("agent", "I understand, and I'm sorry. Let me fix this."),
+]
+UPSET_CLOSINGS = [
+    "No. This was useless and I'm very disappointed.",
+    "Forget it. Terrible experience, I'm angry.",
+]
 CUSTOMERS = [
     "Jordan Lee",
     "Priya Patel",
@@ -130,12 +139,18 @@ def demo_calls(team, agent_emails: list[str], count: int, seed: int) -> list[Cal
         t, transcript = rng.uniform(0.5, 3), []
         script = [("agent", rng.choice(GREETINGS).format(team=team.name))]
         script += [("customer" if n % 2 == 0 else "agent", line) for n, line in enumerate(lines)]
+        upset = rng.random() < 0.15
+        script += UPSET if upset else []
         script += rng.choice(FILLER) if rng.random() < 0.5 else []
         script += [
             ("agent", "Is there anything else I can help with?"),
-            ("customer", rng.choice(CLOSINGS)),
+            ("customer", rng.choice(UPSET_CLOSINGS if upset else CLOSINGS)),
         ]
-        for speaker, text in script:
+        # Some calls put the customer on hold while the agent looks things up.
+        hold_at = rng.randrange(2, len(script)) if rng.random() < 0.5 else None
+        for n, (speaker, text) in enumerate(script):
+            if n == hold_at:
+                t += rng.uniform(15, 400)
             length = len(text) / rng.uniform(12, 18)
             transcript.append(
                 {
