@@ -12,15 +12,30 @@ from .pipeline import analyze_pending
 log = logging.getLogger(__name__)
 
 
-@task()
+AGAIN = "analyze-calls-again"
+
+
+@task(retries=3, retry_delay=10)  # e.g. the database was briefly unreachable
 def analyze_calls() -> int:
-    """Analyse every pending call. Enqueued after each ingested batch commits; one runs at a
-    time (a lock shared by every worker on the queue), the others return at once."""
-    try:
-        with huey.lock_task("analyze-calls"):
-            return analyze_pending()
-    except TaskLockedException:
-        return 0
+    """Analyse every pending call. Enqueued after each ingested batch commits. One pass runs at a
+    time (a lock shared by every worker on the queue); a request that finds the lock taken leaves
+    a flag, and the running pass goes round again when it sees it after releasing the lock, so
+    calls committed during a pass wait for no sweep."""
+    done, tries = 0, 0
+    while True:
+        try:
+            with huey.lock_task("analyze-calls"):
+                huey.get(AGAIN)  # this pass covers every request made until now
+                done += analyze_pending()
+        except TaskLockedException:
+            huey.put(AGAIN, 1)
+            tries += 1
+            if tries > 1:  # still held after the flag was left: the holder will see it
+                return done
+            continue
+        if huey.get(AGAIN) is None:
+            return done
+        tries = 0
 
 
 @task()

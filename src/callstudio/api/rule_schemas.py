@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import StrictBool
 
 from .schemas import In
 
@@ -139,7 +140,7 @@ class AutomationIn(In):
     trigger: str
     conditions: list[dict[str, Any]] = []
     actions: list[dict[str, Any]]
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class AutomationPatchIn(In):
@@ -147,7 +148,7 @@ class AutomationPatchIn(In):
     trigger: str | None = None
     conditions: list[dict[str, Any]] | None = None
     actions: list[dict[str, Any]] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class AutomationOut(Schema):

@@ -101,11 +101,13 @@ def retry_delay(attempts: int) -> float:
 
 
 def attempt(delivery_id: str) -> float | None:
-    """Send one delivery once, if it is still pending. Returns the delay before the next attempt
-    when it failed and may be retried, else None."""
+    """Send one delivery once, if it is still pending and due. Returns the delay before the next
+    attempt when it failed and may be retried, else None."""
     with transaction.atomic():
+        # Due only: an attempt in flight has moved its due time (the claim below), so a second
+        # worker given the same delivery meanwhile (hand-over and sweep) leaves it alone.
         delivery = WebhookDelivery.objects.filter(
-            id=delivery_id, status=WebhookDelivery.PENDING
+            id=delivery_id, status=WebhookDelivery.PENDING, next_attempt_at__lte=timezone.now()
         ).first()
         if delivery is None:
             return None

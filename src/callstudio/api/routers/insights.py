@@ -88,12 +88,10 @@ def create_alert_rule(request, org: str, team: str, payload: AlertRuleIn):
 
 @router.patch(TEAM + "/alert-rules/{rule}", response={200: AlertRuleOut, **ERRORS})
 def update_alert_rule(request, org: str, team: str, rule: str, payload: AlertRulePatchIn):
-    """Fields left out stay as they are; `"webhook_url": null` removes the webhook."""
+    """Fields left out stay as they are; `"webhook_url": null` removes the webhook; `null` for
+    any other field is a 422."""
     access = request_team(request, org, team)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set}
-    for key in ("name", "condition"):
-        if key in changes and changes[key] is None:
-            changes.pop(key)
     updated = services.alert_rule_update(access=access, rule_id=rule, **changes)
     return Status(200, _rule_out(updated, access))
 
@@ -194,9 +192,7 @@ def create_automation(request, org: str, team: str, payload: AutomationIn):
 @router.patch(TEAM + "/automations/{automation}", response={200: AutomationOut, **ERRORS})
 def update_automation(request, org: str, team: str, automation: str, payload: AutomationPatchIn):
     access = request_team(request, org, team)
-    changes = {
-        k: getattr(payload, k) for k in payload.model_fields_set if getattr(payload, k) is not None
-    }
+    changes = {k: getattr(payload, k) for k in payload.model_fields_set}
     updated = services.automation_update(access=access, automation_id=automation, **changes)
     return Status(200, _automation_out(updated, access))
 
