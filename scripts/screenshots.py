@@ -91,6 +91,18 @@ def main() -> None:
             shot("team-calls")
             page.locator("table tbody a").first.click()
             shot("call")
+            for tab, name in [
+                ("Analytics", "team-analytics"),
+                ("Alerts", "team-alerts"),
+                ("Automations", "team-automations"),
+            ]:
+                page.get_by_role("navigation", name="Team").get_by_role("link", name=tab).click()
+                shot(name)
+            page.get_by_role("link", name="Create automation").click()
+            shot("automation-form")
+            page.get_by_role("navigation", name="Team").get_by_role("link", name="Alerts").click()
+            page.get_by_role("link", name="Create alert rule").click()
+            shot("alert-rule-form")
             page.get_by_role("link", name="Organization").click()
             page.get_by_role("navigation", name="Organization").get_by_role(
                 "link", name="Members"
@@ -104,6 +116,8 @@ def main() -> None:
             shot("audit-log")
             page.goto(page.url.replace("audit-log", "api-keys"))
             shot("api-keys")
+            page.goto(page.url.replace("api-keys", "analytics"))
+            shot("org-analytics")
             page.goto(f"{base}/profile")
             shot("profile")
             browser.close()

@@ -31,7 +31,18 @@ PAGES = [
     ("agent", "/o/{org}/teams/{team}/calls"),
     ("admin", "/o/{org}/teams/{team}/calls"),
     ("admin", "/o/{org}/api-keys"),
+    ("admin", "/o/{org}/analytics"),
+    ("admin", "/o/{org}/teams/{team}/analytics"),
+    ("agent", "/o/{org}/teams/{team}/analytics"),
+    ("admin", "/o/{org}/teams/{team}/alerts"),
+    ("admin", "/o/{org}/teams/{team}/automations"),
+    ("admin", "/o/{org}/teams/{team}/alert-rules/new"),
+    ("admin", "/o/{org}/teams/{team}/automations/new"),
 ]
+
+# Pages whose selector needs more: the team's figures are four queries of their own (by day, tags
+# and keywords, the leaderboard and its agents' names; analytics/selectors.py).
+LIMITS = {"/o/{org}/teams/{team}/analytics": 10}
 
 
 def count(client: Client, path: str) -> int:
@@ -49,4 +60,4 @@ def test_page_query_count_is_fixed(sizes, who, path):
         client = Client()
         client.force_login(s[who])
         counts[size] = count(client, path.format(org=s["org"].id, team=s["team"].id))
-    assert counts["small"] == counts["big"] <= 8, counts
+    assert counts["small"] == counts["big"] <= LIMITS.get(path, 8), counts

@@ -20,6 +20,11 @@ PAGES = {
     "{team}/": {"admin", "manager", "supervisor", "agent", "qa"},
     "{team}/calls": {"admin", "manager", "supervisor", "agent", "qa"},
     "{team}/analytics": {"admin", "manager", "supervisor", "agent"},
+    "{team}/analytics/calls.csv": {"admin", "manager", "supervisor", "agent"},
+    "{team}/analytics/figures.csv": {"admin", "manager", "supervisor", "agent"},
+    "{org}/analytics": {"admin", "manager"},  # a team role does not reach the org overview
+    "{team}/alert-rules/new": {"admin", "manager", "supervisor"},
+    "{team}/automations/new": {"admin", "manager", "supervisor"},
     "{team}/members": {"admin", "manager", "supervisor", "qa"},
     "{team}/members/add": {"admin", "manager"},
     "{team}/alerts": {"admin", "manager", "supervisor"},

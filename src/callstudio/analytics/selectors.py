@@ -29,15 +29,16 @@ def _day(value, field: str) -> date | None:
         if len(text) == 10:
             return date.fromisoformat(text)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).date()
+    except (ValueError, OverflowError):  # OverflowError: a time whose UTC date is out of range
         raise Invalid("Use a date (2026-11-28) or an RFC 3339 time.", field=field) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 def date_range(start=None, end=None) -> tuple[date, date]:
     """`from`..`to` inclusive; by default the last 30 days up to today (UTC)."""
     end_day = _day(end, "to") or datetime.now(UTC).date()
-    start_day = _day(start, "from") or end_day - timedelta(days=DEFAULT_DAYS - 1)
+    default_days = min(DEFAULT_DAYS - 1, (end_day - date.min).days)  # never before year 1
+    start_day = _day(start, "from") or end_day - timedelta(days=default_days)
     if start_day > end_day:
         raise Invalid("Must not be after `to`.", field="from")
     if (end_day - start_day).days >= MAX_DAYS:
@@ -164,9 +165,9 @@ def _leaderboard(rollups, aggregates) -> list[dict]:
 def org_overview(*, access: OrgAccess, start=None, end=None) -> dict:
     """Every team the actor sees the whole of, side by side (Admins and Managers: all teams).
     Two queries: the teams, and their rollups grouped by team."""
-    start_day, end_day = date_range(start, end)
     if not access.has("analytics.read.all"):
         raise Forbidden("Only roles that see every team's analytics see the overview.")
+    start_day, end_day = date_range(start, end)
     teams = list(readable_teams(access).filter(archived_at__isnull=True).order_by("name", "id"))
     sums = {
         r["team_id"]: r

@@ -186,14 +186,20 @@ def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
     ones move from "unlinked" to the member in the team's rollups. Run it in a transaction."""
     from callstudio.analytics import rollups
 
-    calls = Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs)
-    counted = list(
-        calls.filter(archived=False, analyzed_at__isnull=False)
+    # Lock every call to link, pending ones too: one the analysis pass holds is waited for and
+    # read as the pass left it, so a call counted as "unlinked" meanwhile is moved, not missed.
+    calls = list(
+        Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs)
         .select_for_update()
-        .only(*rollups.CALL_FIELDS)
+        .only(*rollups.CALL_FIELDS, "archived", "analyzed_at")
     )
+    counted = [c for c in calls if not c.archived and c.analyzed_at is not None]
     rollups.apply(counted, -1)
-    linked = calls.update(agent_id=account_pk)
+    ids = [c.id for c in calls]
+    linked = sum(
+        Call.objects.filter(id__in=ids[i : i + 5000]).update(agent_id=account_pk)
+        for i in range(0, len(ids), 5000)
+    )
     for call in counted:
         call.agent_id = account_pk
     rollups.apply(counted, 1)

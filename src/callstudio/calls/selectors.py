@@ -69,7 +69,10 @@ def _parse_time(value, field: str):
             ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # a time whose UTC date is before year 1 or after 9999
+        raise Invalid("Out of range: give a time between years 1 and 9999.", field=field) from None
 
 
 LIST_COLUMNS = (*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id")

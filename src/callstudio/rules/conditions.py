@@ -130,7 +130,11 @@ def clean_conditions(value, *, field: str = "conditions") -> list[dict]:
 
 def clean_url(value, *, field: str) -> str:
     url = clean_name(value, field=field, max_length=2000)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise Invalid("Must be an http:// or https:// URL.", field=field) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("Must be an http:// or https:// URL.", field=field)
     return url

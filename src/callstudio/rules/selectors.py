@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from callstudio.access.policy import TeamAccess
-from callstudio.core.errors import Forbidden, Invalid
+from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
 
 from .models import Alert, AlertRule, Automation, WebhookDelivery
@@ -12,6 +12,15 @@ from .models import Alert, AlertRule, Automation, WebhookDelivery
 def alert_rules(access: TeamAccess) -> list[AlertRule]:
     access.require("alerts.read")
     return list(AlertRule.objects.filter(team_id=access.team.id).order_by("name", "id"))
+
+
+def alert_rule(access: TeamAccess, rule_id) -> AlertRule:
+    """One rule of this team (another team's, or none: not found)."""
+    access.require("alerts.read")
+    rule = AlertRule.objects.filter(team_id=access.team.id, id=str(rule_id)).first()
+    if rule is None:
+        raise NotFound("Alert rule not found.")
+    return rule
 
 
 def readable_alerts(access: TeamAccess) -> QuerySet:
@@ -33,6 +42,14 @@ def alerts_page(*, access: TeamAccess, status=None, cursor=None, limit=None) -> 
 def automations(access: TeamAccess) -> list[Automation]:
     access.require("automations.read")
     return list(Automation.objects.filter(team_id=access.team.id).order_by("name", "id"))
+
+
+def automation(access: TeamAccess, automation_id) -> Automation:
+    access.require("automations.read")
+    found = Automation.objects.filter(team_id=access.team.id, id=str(automation_id)).first()
+    if found is None:
+        raise NotFound("Automation not found.")
+    return found
 
 
 def deliveries_page(*, access: TeamAccess, cursor=None, limit=None) -> Page:

@@ -27,6 +27,8 @@ ORG_TABS = [
     ("roles", "Roles", "org.read"),
     ("audit_log", "Audit log", "org.audit.read"),
     ("api_keys", "API keys", "org.keys.manage"),
+    # An org role that sees every team's figures (Admin, Manager); a team role does not reach it.
+    ("org_analytics", "Analytics overview", "analytics.read.all"),
 ]
 
 
@@ -68,6 +70,7 @@ def _org_tab(request) -> str:
         ("role", "roles"),
         ("audit", "audit_log"),
         ("api_key", "api_keys"),
+        ("org_analytics", "org_analytics"),
     ):
         if name.startswith(prefix):
             return tab

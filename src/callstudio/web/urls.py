@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import auth, calls, health, home, keys, org, profile, roles, teams
+from .views import analytics, auth, calls, health, home, keys, org, profile, roles, rules, teams
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -24,7 +24,18 @@ org_urls = [
     path(
         "teams/<str:team_id>/calls/<str:call_id>/archive", calls.call_archive, name="call_archive"
     ),
-    path("teams/<str:team_id>/analytics", teams.analytics, name="team_analytics"),
+    path("analytics", analytics.overview, name="org_analytics"),
+    path("teams/<str:team_id>/analytics", analytics.analytics, name="team_analytics"),
+    path(
+        "teams/<str:team_id>/analytics/calls.csv",
+        analytics.export_calls,
+        name="team_export_calls",
+    ),
+    path(
+        "teams/<str:team_id>/analytics/figures.csv",
+        analytics.export_figures,
+        name="team_export_figures",
+    ),
     path("teams/<str:team_id>/members", teams.members, name="team_members"),
     path("teams/<str:team_id>/members/add", teams.member_add, name="team_member_add"),
     path(
@@ -42,8 +53,42 @@ org_urls = [
         teams.member_revoke,
         name="team_member_revoke",
     ),
-    path("teams/<str:team_id>/alerts", teams.alerts, name="team_alerts"),
-    path("teams/<str:team_id>/automations", teams.automations, name="team_automations"),
+    path("teams/<str:team_id>/alerts", rules.alerts, name="team_alerts"),
+    path(
+        "teams/<str:team_id>/alerts/<str:alert_id>/acknowledge",
+        rules.alert_status,
+        {"status": "acknowledged"},
+        name="alert_acknowledge",
+    ),
+    path(
+        "teams/<str:team_id>/alerts/<str:alert_id>/resolve",
+        rules.alert_status,
+        {"status": "resolved"},
+        name="alert_resolve",
+    ),
+    path("teams/<str:team_id>/alert-rules/new", rules.alert_rule_edit, name="alert_rule_create"),
+    path(
+        "teams/<str:team_id>/alert-rules/<str:rule_id>/edit",
+        rules.alert_rule_edit,
+        name="alert_rule_edit",
+    ),
+    path(
+        "teams/<str:team_id>/alert-rules/<str:rule_id>/delete",
+        rules.alert_rule_delete,
+        name="alert_rule_delete",
+    ),
+    path("teams/<str:team_id>/automations", rules.automations, name="team_automations"),
+    path("teams/<str:team_id>/automations/new", rules.automation_edit, name="automation_create"),
+    path(
+        "teams/<str:team_id>/automations/<str:automation_id>/edit",
+        rules.automation_edit,
+        name="automation_edit",
+    ),
+    path(
+        "teams/<str:team_id>/automations/<str:automation_id>/delete",
+        rules.automation_delete,
+        name="automation_delete",
+    ),
     path("teams/<str:team_id>/settings", teams.settings, name="team_settings"),
     path(
         "teams/<str:team_id>/settings/rotate-workflow-id",

@@ -27,3 +27,23 @@ def duration(seconds) -> str:
 @register.filter
 def percent(value) -> str:
     return "—" if value is None else f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def signed(value) -> str:
+    """A sentiment score: +0.42, -0.10."""
+    return "—" if value is None else f"{float(value):+.2f}"
+
+
+@register.filter
+def condition_text(condition) -> str:
+    from callstudio.web.rule_forms import describe_condition
+
+    return describe_condition(condition)
+
+
+@register.filter
+def action_text(action) -> str:
+    from callstudio.web.rule_forms import describe_action
+
+    return describe_action(action)

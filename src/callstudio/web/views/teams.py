@@ -32,48 +32,6 @@ def overview(request, access):
     return render_team(request, access, "web/team_overview.html", {"recent": recent}, tab="team")
 
 
-# Tabs whose features arrive in later releases: an honest empty state, behind their permissions.
-PLACEHOLDERS = {
-    "team_analytics": (
-        "Analytics",
-        "No analytics yet.",
-        "Figures and charts of this team's calls will appear here once calls arrive.",
-    ),
-    "team_alerts": (
-        "Alerts",
-        "No alerts yet.",
-        "Alert rules and the alert inbox of this team will live here.",
-    ),
-    "team_automations": (
-        "Automations",
-        "No automations yet.",
-        "Automations that tag, archive or forward this team's calls will live here.",
-    ),
-}
-
-
-def _placeholder(tab):
-    @team_page(tab)
-    @require_safe
-    def view(request, access):
-        title, headline, text = PLACEHOLDERS[tab]
-        return render_team(
-            request,
-            access,
-            "web/team_placeholder.html",
-            {"title": title, "headline": headline, "text": text},
-            tab=tab,
-        )
-
-    view.__name__ = tab
-    return view
-
-
-analytics = _placeholder("team_analytics")
-alerts = _placeholder("team_alerts")
-automations = _placeholder("team_automations")
-
-
 @team_page("team_members")
 @require_safe
 def members(request, access):

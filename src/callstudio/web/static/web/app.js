@@ -35,3 +35,18 @@ document.addEventListener("click", (event) => {
     if (!menu.contains(event.target)) menu.removeAttribute("open");
   });
 });
+
+// Rule forms: show only the fields of the chosen condition or action type. Without this script
+// every field shows, each saying which type it is for.
+function showRuleFields(group) {
+  const select = group.querySelector("select");
+  if (!select) return;
+  group.querySelectorAll("[data-when]").forEach((part) => {
+    part.hidden = !part.dataset.when.split(" ").includes(select.value);
+  });
+}
+document.querySelectorAll("[data-rule-fields]").forEach(showRuleFields);
+document.addEventListener("change", (event) => {
+  const group = event.target.closest("[data-rule-fields]");
+  if (group && event.target.matches("select")) showRuleFields(group);
+});
