@@ -18,11 +18,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from callstudio.access.policy import org_access
+from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import PersonalToken
+from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
+from callstudio.rules.models import Alert
+from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
 
 
@@ -49,7 +52,21 @@ def fuzz_world(world):
     access = org_access(world["admin"].account, world.org.id)
     key, raw = ingest_key_create(access=access, name="fuzz")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("fuzz-call")))
+    in_team = team_access(access, world.team.id)
+    rule = alert_rule_create(
+        access=in_team, name="Refunds", condition={"type": "keyword", "phrases": ["refund"]}
+    )
+    automation = automation_create(
+        access=in_team,
+        name="Tag",
+        trigger="call.ingested",
+        actions=[{"type": "add_tag", "tag": "seen"}],
+    )
+    analyze_pending()
     paths = {
+        "rule": rule.id,
+        "automation": automation.id,
+        "alert": Alert.objects.get(rule=rule).id,
         "org": world.org.id,
         "team": world.team.id,
         "account_id": world["agent"].account_id,

@@ -4,13 +4,16 @@ another organization's Admin, an ingest key, and an archived member's token and 
 import pytest
 from django.test import Client
 
-from callstudio.access.policy import org_access
+from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import PersonalToken
+from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
 from callstudio.orgs.services import org_member_add, org_member_revoke
+from callstudio.rules.models import Alert
+from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
 from tests.conftest import person
 
@@ -29,6 +32,11 @@ def held(who: str) -> frozenset[str]:
     return MATRIX[org_role] | team
 
 
+def held_in_org(who: str) -> frozenset[str]:
+    """What a member's org role alone grants (for org-wide views such as the overview)."""
+    return MATRIX[{"admin": "admin", "manager": "manager"}.get(who, "member")]
+
+
 @pytest.fixture
 def targets(world):
     """The objects routes act on, in Acme."""
@@ -43,12 +51,30 @@ def targets(world):
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
+    in_team = team_access(admin, world.team.id)
+    rule = alert_rule_create(
+        access=in_team,
+        name="Refunds",
+        condition={"type": "keyword", "phrases": ["refund"]},
+        webhook_url="https://hooks.acme.test/alerts",
+    )
+    automation = automation_create(
+        access=in_team,
+        name="Tag long calls",
+        trigger="call.ingested",
+        conditions=[{"type": "duration_above", "seconds": 30}],
+        actions=[{"type": "add_tag", "tag": "long"}],
+    )
+    analyze_pending()  # raises the rule's alert on the call
     return {
         "former": former.account_id,
         "spare_role": spare.id,
         "key": key.id,
         "raw_key": raw,
         "call": call_id,
+        "rule": rule.id,
+        "automation": automation.id,
+        "alert": Alert.objects.get(rule=rule, call_id=call_id).id,
     }
 
 

@@ -3,20 +3,22 @@ must get. A route missing here fails the suite (test_route_matrix.py enumerates 
 
 from dataclasses import dataclass, field
 
-from .principals import MEMBERS, held
+from .principals import MEMBERS, held, held_in_org
 
 
 @dataclass(frozen=True)
 class Rule:
     """`kind`: public (no auth), account (any personal token / signed-in person), org (a member of
     Acme with `perm` — any of them when a tuple), ingest (an ingest key). `ok` is the status on
-    success; `body` the request body."""
+    success; `body` the request body. `org_wide`: only the org role counts (a team role's
+    permissions do not reach an organization-wide view)."""
 
     kind: str
     ok: int
     perm: tuple = ()
     body: dict = field(default_factory=dict)
     team_page: bool = False
+    org_wide: bool = False
 
     def expected(self, who: str, *, ui: bool) -> int:
         if self.kind == "public":
@@ -29,7 +31,7 @@ class Rule:
             return self.ok
         if who in ("foreign_admin", "archived"):
             return 404
-        perms = held(who)
+        perms = held_in_org(who) if self.org_wide else held(who)
         if self.team_page and "team.read" not in perms:
             return 403
         return self.ok if any(p in perms for p in self.perm) else 403
@@ -43,9 +45,14 @@ def account(ok, **body):
     return Rule("account", ok, body=body)
 
 
-def org(perm, ok, team_page=False, **body):
+def org(perm, ok, team_page=False, org_wide=False, **body):
     return Rule(
-        "org", ok, perm=(perm,) if isinstance(perm, str) else perm, body=body, team_page=team_page
+        "org",
+        ok,
+        perm=(perm,) if isinstance(perm, str) else perm,
+        body=body,
+        team_page=team_page,
+        org_wide=org_wide,
     )
 
 
@@ -56,6 +63,8 @@ def ingest(ok, **body):
 ANY_MEMBER = "org.read"
 CALL = {"external_id": "new-call", "started_at": "2026-11-20T10:00:00Z", "duration_seconds": 60}
 CALLS_READ = ("calls.read.all", "calls.read.own")
+ANALYTICS_READ = ("analytics.read.all", "analytics.read.own")
+LONG = {"type": "duration_above", "seconds": 600}
 
 API = {
     "POST /api/v1/accounts": public(
@@ -109,11 +118,58 @@ API = {
     "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/unarchive": org(
         "calls.archive", 200, team_page=True
     ),
+    "GET /api/v1/orgs/{org}/teams/{team}/analytics": org(ANALYTICS_READ, 200, team_page=True),
+    "GET /api/v1/orgs/{org}/analytics": org("analytics.read.all", 200, org_wide=True),
+    "GET /api/v1/orgs/{org}/teams/{team}/alert-rules": org("alerts.read", 200, team_page=True),
+    "POST /api/v1/orgs/{org}/teams/{team}/alert-rules": org(
+        "alerts.manage", 201, team_page=True, name="Long calls", condition=LONG
+    ),
+    "PATCH /api/v1/orgs/{org}/teams/{team}/alert-rules/{rule}": org(
+        "alerts.manage", 200, team_page=True, name="Refund mentions"
+    ),
+    "DELETE /api/v1/orgs/{org}/teams/{team}/alert-rules/{rule}": org(
+        "alerts.manage", 204, team_page=True
+    ),
+    "GET /api/v1/orgs/{org}/teams/{team}/alerts": org("alerts.read", 200, team_page=True),
+    "POST /api/v1/orgs/{org}/teams/{team}/alerts/{alert}/acknowledge": org(
+        "alerts.manage", 200, team_page=True
+    ),
+    "POST /api/v1/orgs/{org}/teams/{team}/alerts/{alert}/resolve": org(
+        "alerts.manage", 200, team_page=True
+    ),
+    "GET /api/v1/orgs/{org}/teams/{team}/automations": org("automations.read", 200, team_page=True),
+    "POST /api/v1/orgs/{org}/teams/{team}/automations": org(
+        "automations.manage",
+        201,
+        team_page=True,
+        name="Archive short calls",
+        trigger="call.ingested",
+        conditions=[{"type": "duration_below", "seconds": 5}],
+        actions=[{"type": "archive_call"}],
+    ),
+    "PATCH /api/v1/orgs/{org}/teams/{team}/automations/{automation}": org(
+        "automations.manage", 200, team_page=True, enabled=False
+    ),
+    "DELETE /api/v1/orgs/{org}/teams/{team}/automations/{automation}": org(
+        "automations.manage", 204, team_page=True
+    ),
+    "GET /api/v1/orgs/{org}/teams/{team}/webhook-deliveries": org(
+        ("automations.read", "alerts.manage"), 200, team_page=True
+    ),
     "POST /api/v1/workflows/{workflow_id}/calls": ingest(201, **CALL),
     "POST /api/v1/workflows/{workflow_id}/calls/stream": ingest(200),
 }
 
 TEAM = "o/<str:org_id>/teams/<str:team_id>/"
+# The automation form's fields: condition rows c0.., action rows a0.. (web/rule_forms.py).
+AUTOMATION_FORM = {
+    "name": "Archive short calls",
+    "trigger": "call.ingested",
+    "enabled": "on",
+    "c0-type": "duration_below",
+    "c0-seconds": "5",
+    "a0-type": "archive_call",
+}
 UI = {
     "GET ": public(302),
     "GET healthz": public(200),
@@ -172,6 +228,9 @@ UI = {
         "calls.archive", 302, team_page=True, archived="1"
     ),
     f"GET {TEAM}analytics": org(("analytics.read.all", "analytics.read.own"), 200, team_page=True),
+    f"GET {TEAM}analytics/calls.csv": org(ANALYTICS_READ, 200, team_page=True),
+    f"GET {TEAM}analytics/figures.csv": org(ANALYTICS_READ, 200, team_page=True),
+    "GET o/<str:org_id>/analytics": org("analytics.read.all", 200, org_wide=True),
     f"GET {TEAM}members": org("team.members.read", 200, team_page=True),
     f"GET {TEAM}members/add": org("team.members.manage", 200, team_page=True),
     f"POST {TEAM}members/add": org(
@@ -186,7 +245,45 @@ UI = {
     f"GET {TEAM}members/<str:account_id>/revoke": org("team.members.manage", 200, team_page=True),
     f"POST {TEAM}members/<str:account_id>/revoke": org("team.members.manage", 302, team_page=True),
     f"GET {TEAM}alerts": org("alerts.read", 200, team_page=True),
+    f"POST {TEAM}alerts/<str:alert_id>/acknowledge": org("alerts.manage", 302, team_page=True),
+    f"POST {TEAM}alerts/<str:alert_id>/resolve": org("alerts.manage", 302, team_page=True),
+    f"GET {TEAM}alert-rules/new": org("alerts.manage", 200, team_page=True),
+    f"POST {TEAM}alert-rules/new": org(
+        "alerts.manage",
+        302,
+        team_page=True,
+        name="Long calls",
+        type="duration_above",
+        seconds="600",
+    ),
+    f"GET {TEAM}alert-rules/<str:rule_id>/edit": org("alerts.manage", 200, team_page=True),
+    f"POST {TEAM}alert-rules/<str:rule_id>/edit": org(
+        "alerts.manage",
+        302,
+        team_page=True,
+        name="Refund mentions",
+        type="keyword",
+        phrases="refund",
+    ),
+    f"GET {TEAM}alert-rules/<str:rule_id>/delete": org("alerts.manage", 200, team_page=True),
+    f"POST {TEAM}alert-rules/<str:rule_id>/delete": org("alerts.manage", 302, team_page=True),
     f"GET {TEAM}automations": org("automations.read", 200, team_page=True),
+    f"GET {TEAM}automations/new": org("automations.manage", 200, team_page=True),
+    f"POST {TEAM}automations/new": org(
+        "automations.manage", 302, team_page=True, **AUTOMATION_FORM
+    ),
+    f"GET {TEAM}automations/<str:automation_id>/edit": org(
+        "automations.manage", 200, team_page=True
+    ),
+    f"POST {TEAM}automations/<str:automation_id>/edit": org(
+        "automations.manage", 302, team_page=True, **AUTOMATION_FORM
+    ),
+    f"GET {TEAM}automations/<str:automation_id>/delete": org(
+        "automations.manage", 200, team_page=True
+    ),
+    f"POST {TEAM}automations/<str:automation_id>/delete": org(
+        "automations.manage", 302, team_page=True
+    ),
     f"GET {TEAM}settings": org("team.settings", 200, team_page=True),
     f"POST {TEAM}settings": org(
         "team.manage", 302, team_page=True, name="Billing", description="x"

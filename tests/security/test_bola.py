@@ -5,13 +5,17 @@ no row of another organization."""
 import orjson
 import pytest
 
-from callstudio.access.policy import org_access
+from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import PersonalToken
+from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
+from callstudio.rules.models import Alert, AlertRule, Automation
+from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
+from tests.helpers import fingerprint
 
 from .principals import targets  # noqa: F401  (fixture)
 from .routes import API
@@ -25,6 +29,9 @@ PARAMS = [
     "{call}",
     "{token_id}",
     "{workflow_id}",
+    "{rule}",
+    "{alert}",
+    "{automation}",
 ]
 
 
@@ -36,7 +43,11 @@ def foreign(world):
     call_id, _ = ingest_one(
         team=world.foreign_team, call=CallIn.model_validate(call_body("globex-call"))
     )
+    rule, automation, alert = rules_in(access, world.foreign_team, call_id)
     return {
+        "{rule}": rule,
+        "{automation}": automation,
+        "{alert}": alert,
         "{org}": world.foreign_org.id,
         "{team}": world.foreign_team.id,
         "{account_id}": world["foreign_admin"].account_id,
@@ -59,7 +70,26 @@ def own(world, targets):  # noqa: F811
         "{call}": str(targets["call"]),
         "{workflow_id}": world.team.workflow_id,
         "{token_id}": PersonalToken.objects.get(account=world["admin"].account).id,
+        "{rule}": targets["rule"],
+        "{alert}": targets["alert"],
+        "{automation}": targets["automation"],
     }
+
+
+def rules_in(access, team, call_id) -> tuple[str, str, str]:
+    """An alert rule, an automation and an alert (raised on `call_id`) in `team`."""
+    in_team = team_access(access, team.id)
+    rule = alert_rule_create(
+        access=in_team, name="Theirs", condition={"type": "keyword", "phrases": ["refund"]}
+    )
+    automation = automation_create(
+        access=in_team,
+        name="Theirs",
+        trigger="call.ingested",
+        actions=[{"type": "add_tag", "tag": "theirs"}],
+    )
+    analyze_pending()
+    return rule.id, automation.id, Alert.objects.get(rule=rule, call_id=call_id).id
 
 
 CASES = [(key, param) for key in sorted(API) for param in PARAMS if param in key]
@@ -106,6 +136,10 @@ LISTS = [
     "{org}/api-keys",
     "{team}/calls",
     "/api/v1/auth/tokens",
+    "{team}/alert-rules",
+    "{team}/alerts",
+    "{team}/automations",
+    "{team}/webhook-deliveries",
 ]
 
 
@@ -126,3 +160,71 @@ def test_lists_hold_no_foreign_rows(world, targets, foreign, path):  # noqa: F81
         if "external_id" in item
     )
     assert "globex" not in text.lower()
+
+
+RULE_PARAMS = ("{rule}", "{alert}", "{automation}")
+RULE_CASES = [
+    (key, param, source)
+    for key in sorted(API)
+    for param in RULE_PARAMS
+    if param in key
+    for source in ("other_org", "other_team")
+]
+
+
+def rules_state() -> dict:
+    """Every alert rule, alert and automation, as stored."""
+    return {
+        "rules": list(
+            AlertRule.objects.order_by("id").values_list(
+                "id", "team_id", "name", "condition", "webhook_url", "updated_at"
+            )
+        ),
+        "alerts": list(
+            Alert.objects.order_by("id").values_list(
+                "id", "team_id", "status", "acknowledged_at", "resolved_at"
+            )
+        ),
+        "automations": list(
+            Automation.objects.order_by("id").values_list(
+                "id", "team_id", "name", "enabled", "actions", "updated_at"
+            )
+        ),
+    }
+
+
+@pytest.mark.parametrize(("key", "param", "source"), RULE_CASES)
+def test_a_rule_alert_or_automation_of_another_team_is_not_found(
+    world,
+    targets,  # noqa: F811
+    foreign,
+    key,
+    param,
+    source,
+):
+    """Acme's Admin (allowed everything in both of Acme's teams), through Billing's path, with the
+    id of an object of Globex or of Acme's other team: 404, and nothing changes anywhere."""
+    if source == "other_team":
+        call_id, _ = ingest_one(
+            team=world.other_team, call=CallIn.model_validate(call_body("retention-call"))
+        )
+        admin = org_access(world["admin"].account, world.org.id)
+        rule, automation, alert = rules_in(admin, world.other_team, call_id)
+        ids = {"{rule}": rule, "{automation}": automation, "{alert}": alert}
+    else:
+        ids = foreign
+    method, route = key.split(" ", 1)
+    values = {**own(world, targets), param: ids[param]}
+    for placeholder, value in values.items():
+        route = route.replace(placeholder, value)
+    before = fingerprint(), rules_state()
+    response = world.api("admin").request(method, route, _valid_body(world, key) or None)
+    assert response.status_code == 404, (key, param, source, response.content[:200])
+    assert (fingerprint(), rules_state()) == before
+    # The right team's path reaches the object: the 404 came from the team, not the id's shape.
+    if source == "other_team":
+        right = route.replace(world.team.id, world.other_team.id)
+        assert (
+            world.api("admin").request(method, right, _valid_body(world, key) or None).status_code
+            < 300
+        )

@@ -66,6 +66,12 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "{token_id}": own_token_id(world, who),
         "<str:token_id>": own_token_id(world, who),
         "{workflow_id}": world.team.workflow_id,
+        "{rule}": targets["rule"],
+        "{alert}": targets["alert"],
+        "{automation}": targets["automation"],
+        "<str:rule_id>": targets["rule"],
+        "<str:alert_id>": targets["alert"],
+        "<str:automation_id>": targets["automation"],
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)

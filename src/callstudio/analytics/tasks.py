@@ -13,6 +13,10 @@ log = logging.getLogger(__name__)
 
 
 AGAIN = "analyze-calls-again"
+# Made at import, not inside the task: Huey registers a lock's name when the lock is made, and
+# only registered names are cleared by the consumer's flush_locks at start (core/tasks.py). A
+# lock made on first use left a killed pass's lock in place, and analysis never ran again.
+ANALYZE_LOCK = huey.lock_task("analyze-calls")
 
 
 @task(retries=3, retry_delay=10)  # e.g. the database was briefly unreachable
@@ -24,7 +28,7 @@ def analyze_calls() -> int:
     done, tries = 0, 0
     while True:
         try:
-            with huey.lock_task("analyze-calls"):
+            with ANALYZE_LOCK:
                 huey.get(AGAIN)  # this pass covers every request made until now
                 done += analyze_pending()
         except TaskLockedException:
