@@ -63,6 +63,8 @@ def figures(calls: list[Call]) -> dict:
     agent_talk = sum(c.agent_talk_seconds for c in calls)
     talk = agent_talk + sum(c.customer_talk_seconds for c in calls)
     silence = sum((c.silence_share or 0.0) * c.duration_seconds for c in calls)
+    # Calls without a transcript have no silence share: left out of the share entirely.
+    silence_base = sum(c.duration_seconds for c in calls if c.silence_share is not None)
     rated = [c.sentiment for c in calls if c.sentiment is not None]
     labels = Counter(_label(s) for s in rated)
     return {
@@ -72,7 +74,7 @@ def figures(calls: list[Call]) -> dict:
         "inbound": sum(c.direction == "inbound" for c in calls),
         "outbound": sum(c.direction == "outbound" for c in calls),
         "talk_ratio": round(agent_talk / talk, 4) if talk else None,
-        "silence_share": round(silence / duration, 4) if duration else None,
+        "silence_share": round(silence / silence_base, 4) if silence_base else None,
         "avg_longest_monologue_seconds": (
             round(sum(c.longest_monologue_seconds for c in calls) / n, 3) if n else None
         ),

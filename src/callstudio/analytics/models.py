@@ -31,6 +31,9 @@ class DayRollup(models.Model):
     agent_talk_sum = models.FloatField(default=0)
     customer_talk_sum = models.FloatField(default=0)
     silence_sum = models.FloatField(default=0)  # seconds: silence share x duration
+    # Duration of the calls whose silence share is known (they have a transcript): the silence
+    # share's denominator, so calls without a transcript do not count as silent-free.
+    silence_base_sum = models.FloatField(default=0)
     monologue_sum = models.FloatField(default=0)  # longest monologue of each call, summed
     sentiment_sum = models.FloatField(default=0)
     sentiment_calls = models.BigIntegerField(default=0)

@@ -21,6 +21,7 @@ SUMS = (
     "agent_talk_sum",
     "customer_talk_sum",
     "silence_sum",
+    "silence_base_sum",
     "monologue_sum",
     "sentiment_sum",
     "sentiment_calls",
@@ -69,6 +70,7 @@ def contribution(call) -> dict[str, float]:
         agent_talk_sum=call.agent_talk_seconds or 0.0,
         customer_talk_sum=call.customer_talk_seconds or 0.0,
         silence_sum=(call.silence_share or 0.0) * duration,
+        silence_base_sum=duration if call.silence_share is not None else 0.0,
         monologue_sum=call.longest_monologue_seconds or 0.0,
     )
     figures[f"duration_b{bucket_of(duration)}"] = 1

@@ -66,7 +66,11 @@ def _figures(sums: dict) -> dict:
         "inbound": sums["inbound"] or 0,
         "outbound": sums["outbound"] or 0,
         "talk_ratio": round(sums["agent_talk_sum"] / talk, 4) if talk else None,
-        "silence_share": round(sums["silence_sum"] / duration, 4) if duration else None,
+        "silence_share": (
+            round(sums["silence_sum"] / sums["silence_base_sum"], 4)
+            if sums["silence_base_sum"]
+            else None
+        ),
         "avg_longest_monologue_seconds": round(sums["monologue_sum"] / calls, 3) if calls else None,
         "sentiment": {
             "average": round(sums["sentiment_sum"] / rated, 4) if rated else None,
