@@ -42,6 +42,10 @@ COLUMNS = (
     "silence_share",
     "longest_monologue_seconds",
     "created_at",
+    # Set by the analysis pass (NULL, [] and NULL as ingestion stores a call).
+    "sentiment",
+    "keywords",
+    "analyzed_at",
 )
 
 

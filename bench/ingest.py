@@ -29,7 +29,32 @@ Method:
 5. Single calls (new external_ids, into the second team) and `GET /me`, one after the other,
    the order flipping every round, after a warm-up. Client and server share this machine.
 
+The in-process worker of `callstudio serve` analyses the streamed calls meanwhile (issue #5); the
+report says how many were still waiting for it when the stream ended and at the end of the run.
+
+--rules (issue #5): does a team's alert rules and automations slow its ingestion? Target:
+streaming into a team with five alert rules and three automations keeps at least 0.8 x the
+calls/s of streaming into a team with none, side by side in one run.
+1. One org, two teams ('rules' and 'none', the same 20 agents); in 'rules', as its supervisor,
+   through the services behind the API: alert rules on a keyword (five phrases), sentiment
+   below, duration above, an agent who is no member, a metadata value; automations on arrival
+   that add a tag (keyword) and archive a call (short, sales queue), and one on a raised alert
+   (low sentiment) that posts a signed webhook to a receiver in this process, answering 200.
+   The calls (as above, plus 2% naming an agent who is no member and a customer tier in the
+   metadata) make each rule fire on a few percent of them (the keyword rule on ~10%).
+2. The real server with its in-process worker, as in production. --rounds rounds (default 4) of
+   two streams of --calls calls each (default 20,000; the same calls, into each team), the order
+   flipping every round. Before each stream nothing is pending (calls or deliveries), so each
+   stream competes only with its own analysis. A thread counts pending calls every 50 ms:
+   calls/s of the stream (request to response), when the first analysis batch committed, and
+   analysis throughput: calls analysed per second from the stream's start until none is
+   pending. p50 of each side; ratio rules / none.
+3. Checks: every call accepted; the alerts per rule, archived and tagged calls equal what
+   `rules.conditions.holds` says of the stored calls; every webhook delivery delivered, received
+   once, correctly signed; no alert in 'none'.
+
 Usage: python bench/ingest.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
+       python bench/ingest.py --rules [--database-url URL] [--calls N] [--rounds N] [--no-fail]
 Exits 1 when a target is missed, unless --no-fail.
 """
 
@@ -117,9 +142,11 @@ class Segment(dict):
 
 
 def make_calls(
-    n: int, team: dict, team_id: str, prefix: str, seed: int
+    n: int, team: dict, team_id: str, prefix: str, seed: int, variety: bool = False
 ) -> tuple[list[bytes], list[tuple]]:
-    """n calls as NDJSON lines, and as the rows the server stores for them."""
+    """n calls as NDJSON lines, and as the rows the server stores for them. `variety` (--rules)
+    adds what some rules look for: 2% of calls name an agent who is no member, and metadata
+    carries a customer tier ("vip" in 5%)."""
     from callstudio.calls.derive import talk_figures
 
     rng = random.Random(seed)
@@ -143,6 +170,8 @@ def make_calls(
             )
         duration = round(t + rng.uniform(1, 20), 2)
         email, agent_pk = rng.choice(agents)
+        if variety and rng.random() < 0.02:
+            email, agent_pk = f"temp{rng.randint(1, 9)}@agency.example.com", None
         call = {
             "external_id": f"{prefix}-{i:07d}",
             "started_at": started.isoformat().replace("+00:00", "Z"),
@@ -162,6 +191,8 @@ def make_calls(
                 "ivr_path": [1, rng.randint(1, 9)],
             },
         }
+        if variety:
+            call["metadata"]["tier"] = "vip" if rng.random() < 0.05 else "standard"
         if i % 3 == 0:
             ended = started + timedelta(seconds=duration)
             call["ended_at"] = ended.isoformat().replace("+00:00", "Z")
@@ -188,6 +219,9 @@ def make_calls(
                 False,
                 *figures.values(),
                 now,
+                None,
+                "[]",
+                None,
             )
         )
         if (i + 1) % 10_000 == 0:
@@ -269,16 +303,365 @@ def stream(
     return elapsed, done["sent"] - start, r.json()
 
 
+SECRET = "bench-webhook-secret"
+RULES_TARGET = 0.8
+# Five alert rules and three automations, as a supervisor would set them up. The generated
+# transcripts are word salad that VADER scores between about 0.2 and 0.75, so the thresholds sit
+# in that range: each rule fires on a few percent of calls, "Churn language" on about 10%.
+ALERT_RULES = [
+    (
+        "Churn language",
+        {
+            "type": "keyword",
+            "phrases": [
+                "cancel my",
+                "my refund",
+                "cancel the contract",
+                "close my account",
+                "speak to a manager",
+            ],
+        },
+    ),
+    ("Unhappy customer", {"type": "sentiment_below", "value": 0.3}),
+    ("Long call", {"type": "duration_above", "seconds": 280}),
+    ("Agent not in the team", {"type": "agent_unknown"}),
+    ("VIP customer", {"type": "metadata_equals", "key": "tier", "value": "vip"}),
+]
+
+
+def automations(receiver: str) -> list[tuple]:
+    return [
+        (
+            "Tag refund requests",
+            "call.ingested",
+            [{"type": "keyword", "phrases": ["refund please", "my refund"]}],
+            [{"type": "add_tag", "tag": "refund-request"}],
+        ),
+        (
+            "Archive short sales calls",
+            "call.ingested",
+            [
+                {"type": "duration_below", "seconds": 150},
+                {"type": "metadata_equals", "key": "queue", "value": "sales"},
+            ],
+            [{"type": "archive_call"}],
+        ),
+        (
+            "Escalate unhappy customers",
+            "alert.raised",
+            [{"type": "sentiment_below", "value": 0.3}],
+            [{"type": "webhook", "url": receiver, "secret": SECRET}],
+        ),
+    ]
+
+
+class Receiver:
+    """A webhook receiver in this process, on a free port: answers 200, counts deliveries and
+    checks their signatures."""
+
+    def __init__(self):
+        import hashlib
+        import hmac
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.received, self.bad, self.ids = 0, 0, set()
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                with receiver.lock:
+                    receiver.received += 1
+                    receiver.ids.add(self.headers.get("X-CallStudio-Delivery"))
+                    receiver.bad += not hmac.compare_digest(
+                        sig, self.headers.get("X-CallStudio-Signature", "")
+                    )
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/callstudio"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def set_up_rules(team: dict, team_id: str, receiver: str) -> None:
+    """The rules and automations, through the services behind the API, as the supervisor."""
+    from callstudio.access.policy import org_access, team_access
+    from callstudio.rules.services import alert_rule_create, automation_create
+
+    access = team_access(org_access(team["supervisor"], team["org"]), team_id)
+    for name, condition in ALERT_RULES:
+        alert_rule_create(access=access, name=name, condition=condition)
+    for name, trigger, conditions, actions in automations(receiver):
+        automation_create(
+            access=access, name=name, trigger=trigger, conditions=conditions, actions=actions
+        )
+
+
+def wait_until(done, what: str, timeout: float = 1800) -> float:
+    """Poll `done()` every 50 ms; the perf_counter time it first held."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"still waiting for {what} after {timeout:.0f} s")
+        time.sleep(0.05)
+    return time.perf_counter()
+
+
+class Poller:
+    """Counts pending calls every 50 ms in a thread of its own (its own connection), from before
+    a stream starts until none is pending after it ended: when analysis started (the first
+    batch committed) and when it was done."""
+
+    def __init__(self, n: int):
+        import threading
+
+        self.n, self.series, self.stream_done = n, [], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.start = time.perf_counter()
+        self.thread.start()
+
+    def run(self):
+        from django.db import connection
+
+        try:
+            while True:
+                left = pending_calls()
+                self.series.append((time.perf_counter() - self.start, left))
+                if left == 0 and self.stream_done.is_set():
+                    return
+                time.sleep(0.05)
+        finally:
+            connection.close()
+
+    def done(self, timeout: float = 1800) -> dict:
+        """After the stream: wait until none is pending; the analysis's timeline."""
+        self.stream_done.set()
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise RuntimeError(f"calls still pending after {timeout:.0f} s")
+        # Pending only falls when an analysis batch commits.
+        pairs = zip(self.series, self.series[1:], strict=False)
+        first = next(now[0] for before, now in pairs if now[1] < before[1])
+        return {"first_batch": first, "analysed": self.series[-1][0]}
+
+
+def pending_calls() -> int:
+    from callstudio.calls.models import Call
+
+    return Call.objects.filter(analyzed_at__isnull=True).count()
+
+
+def pending_deliveries() -> int:
+    from callstudio.rules.models import WebhookDelivery
+
+    return WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING).count()
+
+
+def expected_effects(team_id: str, receiver: str) -> dict:
+    """What the rules should have done to the team's stored calls, from the calls' stored
+    sentiment, transcript, duration, agent and metadata (rules.conditions.holds)."""
+    from callstudio.calls.models import Call
+    from callstudio.rules.conditions import facts, holds
+
+    autos = automations(receiver)
+    out = {"alerts": dict.fromkeys((name for name, _ in ALERT_RULES), 0)}
+    out.update(archived=0, tagged=0, deliveries=0, stored_archived=0, stored_tagged=0)
+    calls = Call.objects.filter(team_id=team_id).values_list(
+        "transcript", "sentiment", "duration_seconds", "agent_id", "metadata", "tags", "archived"
+    )
+    for transcript, sentiment, duration, agent_id, metadata, tags, archived in calls.iterator(
+        chunk_size=2000
+    ):
+        seen = facts(
+            transcript=transcript,
+            sentiment=sentiment,
+            duration=duration,
+            agent_id=agent_id,
+            metadata=metadata,
+        )
+        raised = [name for name, condition in ALERT_RULES if holds(condition, seen)]
+        for name in raised:
+            out["alerts"][name] += 1
+        out["tagged"] += all(holds(c, seen) for c in autos[0][2])
+        out["archived"] += all(holds(c, seen) for c in autos[1][2])
+        out["deliveries"] += len(raised) * all(holds(c, seen) for c in autos[2][2])
+        out["stored_archived"] += archived
+        out["stored_tagged"] += "refund-request" in tags
+    return out
+
+
+def rules_main(args) -> int:
+    """--rules: ingest into a team with rules next to a team without, streams alternated."""
+    n, checks = args.calls, []
+    receiver = Receiver()
+    with Bench(args.database_url, "bench_ingest") as bench:
+        from django.db.models import Count
+
+        from callstudio.rules.models import Alert, WebhookDelivery
+
+        team = build_team(20, teams=2)
+        teams = {"rules": team["teams"][0], "none": team["teams"][1]}
+        workflows = dict(zip(teams, team["workflows"], strict=True))
+        set_up_rules(team, teams["rules"], receiver.url)
+        log(f"org built; {len(ALERT_RULES)} alert rules and 3 automations in team 'rules'")
+        base = bench.serve()
+        key = {"Authorization": f"Bearer {team['ingest_key']}"}
+        runs = {label: [] for label in teams}
+        with httpx.Client(base_url=base, timeout=httpx.Timeout(900)) as client:
+            for r in range(args.rounds):
+                lines, _ = make_calls(n, team, "", f"round{r}", seed=10 + r, variety=True)
+                order = ["rules", "none"] if r % 2 == 0 else ["none", "rules"]
+                for label in order:
+                    wait_until(lambda: not pending_calls() and not pending_deliveries(), "idle")
+                    url = f"/api/v1/workflows/{workflows[label]}/calls/stream"
+                    poller = Poller(n)
+                    t_stream, _, result = stream(client, url, lines, key)
+                    backlog = pending_calls()
+                    timeline = poller.done()
+                    delivered = wait_until(lambda: not pending_deliveries(), "deliveries")
+                    runs[label].append(
+                        {
+                            "stream": t_stream,
+                            "accepted": result["accepted"],
+                            "backlog": backlog,
+                            **timeline,
+                            "delivered": delivered - poller.start,
+                        }
+                    )
+                    t = runs[label][-1]
+                    log(
+                        f"round {r + 1}/{args.rounds} {label:<5}: stream {t_stream:.2f} s "
+                        f"({n / t_stream:,.0f} calls/s, {result['accepted']:,} accepted); "
+                        f"{backlog:,} pending at its end; first batch analysed after "
+                        f"{t['first_batch']:.1f} s, all after {t['analysed']:.1f} s "
+                        f"({n / t['analysed']:,.0f} calls/s), deliveries done after "
+                        f"{t['delivered']:.1f} s"
+                    )
+        hwm = bench.memory_kb("VmHWM")
+        log("checking the rules' effects against the stored calls")
+        expected = expected_effects(teams["rules"], receiver.url)
+        alerts = dict(
+            Alert.objects.filter(team_id=teams["rules"])
+            .values_list("rule_name")
+            .annotate(n=Count("id"))
+            .values_list("rule_name", "n")
+        )
+        other_alerts = Alert.objects.filter(team_id=teams["none"]).count()
+        deliveries = dict(
+            WebhookDelivery.objects.values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+    receiver.close()
+    total = n * args.rounds
+    print(
+        f"\n== ingest --rules: {bench.vendor}, {args.rounds} rounds of two {n:,}-call streams, "
+        f"team 'rules' ({len(ALERT_RULES)} alert rules, 3 automations) and team 'none', "
+        f"alternated ==\n   {context()}; client, server (its in-process worker) and database "
+        "on this machine"
+    )
+    rate = {}
+    for label, rs in runs.items():
+        streams = [n / x["stream"] for x in rs]
+        analysis = [n / x["analysed"] for x in rs]
+        rate[label] = (pct(streams, 50), pct(analysis, 50))
+        print(
+            f"{label:<5} stream calls/s: "
+            + ", ".join(f"{v:,.0f}" for v in streams)
+            + f" -> p50 {rate[label][0]:,.0f}\n      analysed calls/s, stream start to none "
+            "pending: "
+            + ", ".join(f"{v:,.0f}" for v in analysis)
+            + f" -> p50 {rate[label][1]:,.0f}\n      pending at the stream's end: "
+            + ", ".join(f"{x['backlog']:,}" for x in rs)
+            + "; first batch analysed after (s): "
+            + ", ".join(f"{x['first_batch']:.1f}" for x in rs)
+            + "; deliveries done after (s): "
+            + ", ".join(f"{x['delivered']:.1f}" for x in rs)
+        )
+    print(
+        f"analysis with / without rules, p50 calls/s: {rate['rules'][1] / rate['none'][1]:.2f} "
+        f"(context); server VmHWM {hwm / 1024:.0f} MB"
+    )
+    print(
+        "alerts raised (expected from the stored calls): "
+        + ", ".join(f"{k} {alerts.get(k, 0):,} ({v:,})" for k, v in expected["alerts"].items())
+        + f"; calls archived {expected['stored_archived']:,} ({expected['archived']:,}), "
+        f"tagged {expected['stored_tagged']:,} ({expected['tagged']:,}); deliveries "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(deliveries.items()))
+        + f" ({expected['deliveries']:,}); the receiver got {receiver.received:,} "
+        f"({len(receiver.ids):,} distinct, {receiver.bad} badly signed)"
+    )
+    ratio = rate["rules"][0] / rate["none"][0]
+    checks.append(
+        (
+            "stream calls/s with rules / without, p50",
+            ratio,
+            f">= {RULES_TARGET}",
+            ratio >= RULES_TARGET,
+        )
+    )
+    accepted = all(x["accepted"] == n for rs in runs.values() for x in rs)
+    checks.append((f"every stream accepted {n:,}", None, "all", accepted))
+    effects = (
+        expected["alerts"] == {k: alerts.get(k, 0) for k in expected["alerts"]}
+        and all(expected["alerts"].values())
+        and other_alerts == 0
+        and expected["archived"] == expected["stored_archived"] > 0
+        and expected["tagged"] == expected["stored_tagged"] > 0
+    )
+    checks.append((f"alerts, archives, tags as the rules say ({total:,} calls)", None, "", effects))
+    sent = deliveries.get("delivered", 0)
+    checks.append(
+        (
+            f"deliveries: {sent:,} delivered, receiver got them, signed",
+            None,
+            "all",
+            sent == expected["deliveries"] == sum(deliveries.values()) == len(receiver.ids)
+            and receiver.bad == 0,
+        )
+    )
+    for name, value, target, ok in checks:
+        shown = f"{value:8.2f}" if value is not None else " " * 8
+        print(f"{name:<56}{shown}   target {target:<10} {'PASS' if ok else 'FAIL'}")
+    ok = all(c[3] for c in checks)
+    print(f"RESULT: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok or args.no_fail else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: a new SQLite file)")
-    parser.add_argument("--calls", type=int, default=50_000, help="calls in the stream")
+    parser.add_argument(
+        "--calls", type=int, help="calls in the stream (default 50,000; --rules: 20,000 each)"
+    )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="compare ingest into a team with 5 alert rules and 3 automations with one without",
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="--rules: rounds of two streams")
     parser.add_argument("--requests", type=int, default=500, help="measured single-call rounds")
     parser.add_argument("--warmup", type=int, default=50, help="warm-up single-call rounds")
     parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 even when a target is missed"
     )
     args = parser.parse_args()
+    if args.rules:
+        args.calls = args.calls or 20_000
+        return rules_main(args)
+    args.calls = args.calls or 50_000
     n, checks = args.calls, []
     with Bench(args.database_url, "bench_ingest") as bench:
         from callstudio.calls.models import Call
@@ -306,6 +689,7 @@ def main() -> int:
                 f"stream: {t_stream:.2f} s, {result['accepted']} accepted, {len(result['rejected'])} rejected"
             )
             stored = Call.objects.filter(team_id=team["teams"][0]).count()
+            backlog = [pending_calls()]
             log("resending the same stream")
             t_resend, _, again = stream(client, url, lines, key)
             floors.append(floor_run(bench.vendor, rows))
@@ -329,6 +713,7 @@ def main() -> int:
                 if i + 1 == args.warmup:
                     times = {"post": [], "me": []}
         hwm_end = bench.memory_kb("VmHWM")
+        backlog.append(pending_calls())
         floor = min(floors)
         segments = sum(len(orjson.loads(r[10])) for r in rows[:1000]) / min(n, 1000)
         print(
@@ -362,6 +747,10 @@ def main() -> int:
             )
         )
         checks.append((f"rows stored for the team: {stored:,}", None, f"== {n:,}", stored == n))
+        print(
+            f"calls waiting for the in-process worker's analysis: {backlog[0]:,} when the stream "
+            f"ended, {backlog[1]:,} at the end of the run"
+        )
         print(f"resend of the same stream: {t_resend:.2f} s ({n / t_resend:,.0f} calls/s)")
         checks.append(
             (

@@ -103,6 +103,10 @@ def rows(n: int, team: dict):
                 0.5,
                 20.0,
                 now,
+                # Analysed already: the server's worker must not start on a million calls.
+                0.3,
+                "[]",
+                now,
             )
         )
         if len(chunk) == CHUNK or i == n - 1:

@@ -11,6 +11,9 @@ DURATION_BUCKETS = (60, 180, 300, 600, 1200)
 # Sentiment: negative below -0.05, positive above 0.05 (VADER's own thresholds).
 SENTIMENT_THRESHOLD = 0.05
 UNLINKED = 0  # agent_key of calls with no linked member
+# agent_key of the team's own rows: every call once more, summed over agents, so a team-wide view
+# reads one row per day (and term) instead of one per agent.
+TEAM = -1
 
 
 class DayRollup(models.Model):
@@ -50,7 +53,8 @@ class DayRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["team", "day", "agent_key"], name="day_rollup_unique")
+            # agent_key before day: a view reads one agent key's (or the team's) run of days.
+            models.UniqueConstraint(fields=["team", "agent_key", "day"], name="day_rollup_unique")
         ]
 
 
@@ -73,6 +77,6 @@ class TermRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "day", "agent_key", "kind", "term"], name="term_rollup_unique"
+                fields=["team", "agent_key", "day", "kind", "term"], name="term_rollup_unique"
             )
         ]

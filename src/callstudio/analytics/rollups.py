@@ -11,7 +11,7 @@ from itertools import islice
 
 from django.db import connection
 
-from .models import DURATION_BUCKETS, SENTIMENT_THRESHOLD, UNLINKED, DayRollup, TermRollup
+from .models import DURATION_BUCKETS, SENTIMENT_THRESHOLD, TEAM, UNLINKED, DayRollup, TermRollup
 
 SUMS = (
     "calls",
@@ -98,17 +98,14 @@ def apply(calls, sign: int) -> None:
     days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
     terms: dict[tuple, int] = defaultdict(int)
     for call in calls:
-        key = (
-            call.organization_id,
-            call.team_id,
-            day_of(call.started_at),
-            call.agent_id or UNLINKED,
-        )
-        row = days[key]
-        for name, value in contribution(call).items():
-            row[name] += sign * value
-        for kind, term in terms_of(call):
-            terms[(*key, kind, term)] += sign
+        day = (call.organization_id, call.team_id, day_of(call.started_at))
+        figures, call_terms = contribution(call), terms_of(call)
+        for key in ((*day, call.agent_id or UNLINKED), (*day, TEAM)):
+            row = days[key]
+            for name, value in figures.items():
+                row[name] += sign * value
+            for kind, term in call_terms:
+                terms[(*key, kind, term)] += sign
     _upsert(
         DayRollup,
         ("team_id", "day", "agent_key"),

@@ -10,7 +10,7 @@ from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
 from callstudio.accounts.models import Account
 from callstudio.core.errors import Forbidden, Invalid
 
-from .models import DURATION_BUCKETS, UNLINKED, DayRollup, TermRollup
+from .models import DURATION_BUCKETS, TEAM, UNLINKED, DayRollup, TermRollup
 from .rollups import SUMS
 
 DEFAULT_DAYS = 30
@@ -91,11 +91,12 @@ def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
     start_day, end_day = date_range(start, end)
     rollups = DayRollup.objects.filter(team_id=access.team.id, day__gte=start_day, day__lte=end_day)
     terms = TermRollup.objects.filter(team_id=access.team.id, day__gte=start_day, day__lte=end_day)
-    if scope == "own":
-        rollups = rollups.filter(agent_key=access.account.pk)
-        terms = terms.filter(agent_key=access.account.pk)
+    # The team's own rows (agent_key TEAM) for the team; the actor's rows for their own calls.
+    agent_key = access.account.pk if scope == "own" else TEAM
+    days_of = rollups.filter(agent_key=agent_key)
+    terms = terms.filter(agent_key=agent_key)
     aggregates = {s: Sum(s) for s in SUMS}
-    days = {r["day"]: r for r in rollups.values("day").annotate(**aggregates).order_by("day")}
+    days = {r["day"]: r for r in days_of.values(*("day", *SUMS)).order_by("day")}
     totals = _sums(days.values())
     by_day = []
     for i in range((end_day - start_day).days + 1):
@@ -136,7 +137,7 @@ def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
         if len(result[key]) < 20:
             result[key].append({"term": row["term"], "calls": row["n"]})
     if scope == "all" and access.has("agents.read"):
-        result["agents"] = _leaderboard(rollups, aggregates)
+        result["agents"] = _leaderboard(rollups.exclude(agent_key=TEAM), aggregates)
     return result
 
 
@@ -176,7 +177,10 @@ def org_overview(*, access: OrgAccess, start=None, end=None) -> dict:
     sums = {
         r["team_id"]: r
         for r in DayRollup.objects.filter(
-            team_id__in=[t.id for t in teams], day__gte=start_day, day__lte=end_day
+            team_id__in=[t.id for t in teams],
+            agent_key=TEAM,
+            day__gte=start_day,
+            day__lte=end_day,
         )
         .values("team_id")
         .annotate(**{s: Sum(s) for s in SUMS})

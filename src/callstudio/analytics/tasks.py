@@ -30,7 +30,7 @@ def analyze_calls() -> int:
         try:
             with ANALYZE_LOCK:
                 huey.get(AGAIN)  # this pass covers every request made until now
-                done += analyze_pending()
+                done += analyze_pending(give_way=True)
         except TaskLockedException:
             huey.put(AGAIN, 1)
             tries += 1

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from callstudio.core.activity import mark_ingest_busy
 from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.orgs.models import Team, TeamMembership
 
@@ -157,6 +158,7 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+        mark_ingest_busy()
         if inserted:
             transaction.on_commit(_analysis_nudge)
     return inserted
