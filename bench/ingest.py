@@ -35,7 +35,8 @@ report says how many were still waiting for it when the stream ended and at the 
 --rules (issue #5): does a team's alert rules and automations slow its ingestion? Target:
 streaming into a team with five alert rules and three automations keeps at least 0.8 x the
 calls/s of streaming into a team with none, side by side in one run.
-1. One org, two teams ('rules' and 'none', the same 20 agents); in 'rules', as its supervisor,
+1. A fresh data dir and database (PostgreSQL: `bench_ingest_rules`, dropped at the end); one
+   org, two teams ('rules' and 'none', the same 20 agents); in 'rules', as its supervisor,
    through the services behind the API: alert rules on a keyword (five phrases), sentiment
    below, duration above, an agent who is no member, a metadata value; automations on arrival
    that add a tag (keyword) and archive a call (short, sales queue), and one on a raised alert
@@ -506,7 +507,7 @@ def rules_main(args) -> int:
     """--rules: ingest into a team with rules next to a team without, streams alternated."""
     n, checks = args.calls, []
     receiver = Receiver()
-    with Bench(args.database_url, "bench_ingest") as bench:
+    with Bench(args.database_url, "bench_ingest_rules") as bench:
         from django.db.models import Count
 
         from callstudio.rules.models import Alert, WebhookDelivery
