@@ -47,9 +47,10 @@ calls/s of streaming into a team with none, side by side in one run.
    two streams of --calls calls each (default 20,000; the same calls, into each team), the order
    flipping every round. Before each stream nothing is pending (calls or deliveries), so each
    stream competes only with its own analysis. A thread counts pending calls every 50 ms:
-   calls/s of the stream (request to response), when the first analysis batch committed, and
-   analysis throughput: calls analysed per second from the stream's start until none is
-   pending. p50 of each side; ratio rules / none.
+   calls/s of the stream (request to response), when the first analysis batch committed (from
+   the stream's start, and the first after the stream's end), and analysis throughput: calls
+   analysed per second from the stream's start until none is pending. p50 of each side; ratio
+   rules / none.
 3. Checks: every call accepted; the alerts per rule, archived and tagged calls equal what
    `rules.conditions.holds` says of the stored calls; every webhook delivery delivered, received
    once, correctly signed; no alert in 'none'.
@@ -448,14 +449,19 @@ class Poller:
 
     def done(self, timeout: float = 1800) -> dict:
         """After the stream: wait until none is pending; the analysis's timeline."""
+        ended = time.perf_counter() - self.start
         self.stream_done.set()
         self.thread.join(timeout)
         if self.thread.is_alive():
             raise RuntimeError(f"calls still pending after {timeout:.0f} s")
         # Pending only falls when an analysis batch commits.
-        pairs = zip(self.series, self.series[1:], strict=False)
-        first = next(now[0] for before, now in pairs if now[1] < before[1])
-        return {"first_batch": first, "analysed": self.series[-1][0]}
+        falls = [
+            now[0]
+            for before, now in zip(self.series, self.series[1:], strict=False)
+            if now[1] < before[1]
+        ]
+        after = next((t for t in falls if t > ended), ended)
+        return {"first_batch": falls[0], "resumed": after - ended, "analysed": self.series[-1][0]}
 
 
 def pending_calls() -> int:
@@ -588,6 +594,8 @@ def rules_main(args) -> int:
             + ", ".join(f"{x['backlog']:,}" for x in rs)
             + "; first batch analysed after (s): "
             + ", ".join(f"{x['first_batch']:.1f}" for x in rs)
+            + "; first batch committed after the stream's end, after (s): "
+            + ", ".join(f"{x['resumed']:.1f}" for x in rs)
             + "; deliveries done after (s): "
             + ", ".join(f"{x['delivered']:.1f}" for x in rs)
         )
