@@ -4,6 +4,7 @@
 exponential backoff until a 2xx or the last attempt. At least once: a receiver may see a delivery
 twice (a crash after sending, before recording) and deduplicates by `delivery_id`."""
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -20,6 +21,12 @@ from django.utils import timezone
 from callstudio.core.ids import new_delivery_id
 
 from .models import WebhookDelivery
+
+
+@functools.cache
+def _client() -> httpx.Client:
+    """One client per process: building one loads the CA bundle (about 20 ms of CPU)."""
+    return httpx.Client(follow_redirects=False)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -126,7 +133,7 @@ def attempt(delivery_id: str) -> float | None:
     try:
         if error:
             raise _Refused
-        response = httpx.post(
+        response = _client().post(
             delivery.url,
             content=body,
             headers={
@@ -137,7 +144,6 @@ def attempt(delivery_id: str) -> float | None:
                 "X-CallStudio-Signature": signature(delivery.secret, body),
             },
             timeout=settings.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
         )
         code = response.status_code
         if not 200 <= code < 300:
