@@ -12,7 +12,7 @@ from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
 from callstudio.accounts.services import token_create
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     organization_create,
     team_create,

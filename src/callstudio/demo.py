@@ -8,13 +8,13 @@ from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
 from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.demo_data import load_demo_calls
-from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     organization_create,
     team_create,
     team_member_add,
 )
+from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
 from callstudio.rules.services import alert_rule_create, automation_create
 
 DEMO_PASSWORD = "callstudio-demo"

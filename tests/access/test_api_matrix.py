@@ -6,7 +6,7 @@ import pytest
 
 from callstudio.access.permissions import TEAM_PERMISSIONS
 from callstudio.access.policy import org_access
-from callstudio.orgs.services import org_member_add, org_member_revoke
+from callstudio.directory.services import org_member_add, org_member_revoke
 from tests.helpers import assert_problem, fingerprint
 
 from .matrix import MATRIX

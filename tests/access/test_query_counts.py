@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import Account
 from callstudio.accounts.services import token_create
+from callstudio.directory.services import organization_create, team_create
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
-from callstudio.orgs.services import organization_create, team_create
 from tests.conftest import Api
 
 

@@ -20,7 +20,7 @@ from callstudio.analytics.models import DayRollup, TermRollup
 from callstudio.analytics.pipeline import analyze_pending
 from callstudio.analytics.sentiment import call_sentiment
 from callstudio.calls.models import Call
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     team_member_add,
     team_member_set_agent_external_id,

@@ -17,7 +17,7 @@ from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import call_set_archived
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     organization_create,
     team_create,

@@ -12,7 +12,7 @@ from callstudio.access.policy import org_access, team_access
 from callstudio.analytics import rollups
 from callstudio.analytics.pipeline import analyze_pending, pending_count
 from callstudio.calls.models import Call
-from callstudio.orgs.services import org_member_add
+from callstudio.directory.services import org_member_add
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body

@@ -2,8 +2,8 @@ import pytest
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.core.models import AuditLogEntry
+from callstudio.directory.services import org_member_add, team_member_add
 from callstudio.orgs.models import OrgMembership, TeamMembership
-from callstudio.orgs.services import org_member_add, team_member_add
 from tests.helpers import assert_problem, fingerprint
 
 

@@ -6,7 +6,7 @@ from callstudio.access.policy import org_access
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
-from callstudio.orgs.services import organization_create, team_create
+from callstudio.directory.services import organization_create, team_create
 from tests.conftest import make_account
 from tests.orgs.test_races import run_together
 

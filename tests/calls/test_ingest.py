@@ -6,7 +6,7 @@ import pytest
 from callstudio.access.policy import org_access, team_access
 from callstudio.calls.models import Call
 from callstudio.calls.services import ingest_key_create, ingest_key_revoke
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     team_member_add,
     team_member_set_agent_external_id,
     team_set_archived,

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from callstudio.directory.services import organization_create
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
-from callstudio.orgs.services import organization_create
 from tests.conftest import make_account
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,13 +7,13 @@ from django.db import connection
 
 from callstudio.access.policy import org_access
 from callstudio.core.errors import DomainError
-from callstudio.orgs.models import OrgMembership, Team
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     org_member_change_role,
     organization_create,
     team_create,
 )
+from callstudio.orgs.models import OrgMembership, Team
 from tests.conftest import make_account
 
 

@@ -24,7 +24,7 @@ from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
 from callstudio.core.errors import Conflict, DomainError, Forbidden, NotFound
-from callstudio.orgs import services
+from callstudio.directory import services
 from callstudio.orgs.models import OrgMembership
 from tests.conftest import make_account
 

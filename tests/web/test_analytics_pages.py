@@ -18,7 +18,7 @@ from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.demo_data import demo_calls
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
-from callstudio.orgs.services import (
+from callstudio.directory.services import (
     org_member_add,
     organization_create,
     team_create,

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client, override_settings
 
 from callstudio.access.policy import org_access
+from callstudio.directory.services import org_member_add, organization_create
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
-from callstudio.orgs.services import org_member_add, organization_create
 from tests.conftest import PASSWORD, make_account
 from tests.helpers import fingerprint
 

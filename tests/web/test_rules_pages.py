@@ -13,7 +13,7 @@ from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
 from callstudio.core.models import AuditLogEntry
-from callstudio.orgs.services import team_member_add
+from callstudio.directory.services import team_member_add
 from callstudio.rules.models import Alert, AlertRule, Automation, WebhookDelivery
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body

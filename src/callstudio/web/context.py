@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from callstudio.access.policy import OrgAccess, TeamAccess, org_access, team_access
 from callstudio.accounts.models import Account
-from callstudio.orgs.selectors import account_orgs
+from callstudio.directory.selectors import account_orgs
 
 TEAM_TABS = [
     # (url name, label, any of these permissions shows the tab)

@@ -12,7 +12,7 @@ from callstudio.api.schemas import (
     TokenCreateIn,
     TokenPage,
 )
-from callstudio.orgs.selectors import account_orgs
+from callstudio.directory.selectors import account_orgs
 
 router = Router(tags=["accounts"])
 

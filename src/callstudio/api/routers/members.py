@@ -11,7 +11,7 @@ from callstudio.api.schemas import (
     RestoredOut,
     RoleIn,
 )
-from callstudio.orgs import selectors, services
+from callstudio.directory import selectors, services
 
 router = Router(tags=["organization members"])
 ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}

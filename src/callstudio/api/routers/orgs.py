@@ -2,8 +2,8 @@ from ninja import Router, Status
 
 from callstudio.api.deps import request_org
 from callstudio.api.schemas import OrgDetailOut, OrgIn, OrgOut, OrgPage, Problem
-from callstudio.orgs import services
-from callstudio.orgs.selectors import account_orgs
+from callstudio.directory import services
+from callstudio.directory.selectors import account_orgs
 
 router = Router(tags=["organizations"])
 

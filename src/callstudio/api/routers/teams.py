@@ -17,7 +17,7 @@ from callstudio.api.schemas import (
     WorkflowIdOut,
 )
 from callstudio.core.errors import Invalid
-from callstudio.orgs import selectors, services
+from callstudio.directory import selectors, services
 
 router = Router(tags=["teams"])
 ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}

@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from callstudio.core.errors import DomainError
-from callstudio.orgs import services
-from callstudio.orgs.selectors import account_orgs, teams_page
+from callstudio.directory import services
+from callstudio.directory.selectors import account_orgs, teams_page
 
 from ..context import org_page, render_org
 from ..forms import OrganizationForm, TeamForm, apply_error

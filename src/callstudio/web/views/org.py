@@ -5,14 +5,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import Conflict, DomainError, NotFound
-from callstudio.orgs import services
-from callstudio.orgs.models import OrgMembership
-from callstudio.orgs.selectors import (
+from callstudio.directory import services
+from callstudio.directory.selectors import (
     former_team_memberships,
     member_active_teams,
     org_members_page,
     still_in_teams_message,
 )
+from callstudio.orgs.models import OrgMembership
 
 from ..context import org_page, render_org
 from ..forms import MemberAddForm, apply_error, change_role_from_post, mark_role_editable

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from callstudio.accounts import services
 from callstudio.accounts.selectors import account_tokens
 from callstudio.core.errors import DomainError, NotFound
-from callstudio.orgs.selectors import account_orgs
+from callstudio.directory.selectors import account_orgs
 
 from ..forms import TokenForm, apply_error
 

@@ -6,9 +6,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from callstudio.access.selectors import assignable_team_roles
 from callstudio.calls.selectors import calls_page
 from callstudio.core.errors import DomainError, NotFound
-from callstudio.orgs import services
+from callstudio.directory import services
+from callstudio.directory.selectors import team_member_candidates, team_members_page
 from callstudio.orgs.models import TeamMembership
-from callstudio.orgs.selectors import team_member_candidates, team_members_page
 
 from ..context import render_team, team_page
 from ..forms import (

@@ -1,4 +1,5 @@
-"""Reads of organizations, teams and memberships, each a fixed number of queries."""
+"""Reads of organizations, teams and memberships, each a fixed number of queries, checked
+through the access object they are given."""
 
 from collections import defaultdict
 
@@ -7,8 +8,7 @@ from django.db.models.functions import Lower
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
 from callstudio.core.errors import Invalid
 from callstudio.core.pagination import Page, paginate
-
-from .models import OrgMembership, Team, TeamMembership
+from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 
 
 def account_orgs(*, account) -> list[OrgMembership]:

@@ -1,0 +1,35 @@
+"""Every state change to organizations, teams and memberships, one module per entity. Each
+service checks permission through the access object it is given, validates, runs in one
+transaction and writes its audit entry there. Re-exported here so callers write
+`from callstudio.directory import services; services.team_create(...)`."""
+
+from .org_members import (
+    org_member_add,
+    org_member_change_role,
+    org_member_restore,
+    org_member_revoke,
+)
+from .organizations import organization_create
+from .team_members import (
+    team_member_add,
+    team_member_change_role,
+    team_member_revoke,
+    team_member_set_agent_external_id,
+)
+from .teams import team_create, team_rotate_workflow_id, team_set_archived, team_update
+
+__all__ = [
+    "org_member_add",
+    "org_member_change_role",
+    "org_member_restore",
+    "org_member_revoke",
+    "organization_create",
+    "team_create",
+    "team_member_add",
+    "team_member_change_role",
+    "team_member_revoke",
+    "team_member_set_agent_external_id",
+    "team_rotate_workflow_id",
+    "team_set_archived",
+    "team_update",
+]

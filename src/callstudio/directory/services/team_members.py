@@ -1,0 +1,164 @@
+"""Adding members to a team, changing their team role or agent ID, revoking them from the team.
+Joining or naming an agent ID links the calls that already name the member (calls' ingestion
+owns that link; directory sits above calls, so it calls it directly)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from callstudio.access.policy import (
+    TeamAccess,
+    ensure_can_grant,
+    ensure_not_self,
+    resolve_role,
+    role_permissions,
+)
+from callstudio.calls.ingest import link_agent_calls
+from callstudio.core.audit import audit_record
+from callstudio.core.errors import Conflict, Invalid, NotFound
+from callstudio.core.validation import clean_text
+from callstudio.orgs.models import OrgMembership, TeamMembership
+
+from ._common import account_by_public_id, role_state
+
+
+def _team_membership(access: TeamAccess, account_id: str) -> TeamMembership:
+    membership = (
+        TeamMembership.objects.select_related("account", "custom_role")
+        .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Team member not found.")
+    return membership
+
+
+def _link_calls(membership: TeamMembership) -> None:
+    refs = [f"account_id:{membership.account.account_id}", f"email:{membership.account.email}"]
+    if membership.agent_external_id:
+        refs.append(f"external_id:{membership.agent_external_id}")
+    link_agent_calls(team_id=membership.team_id, account_pk=membership.account_id, refs=refs)
+
+
+def _clean_external_id(value) -> str:
+    return clean_text(value or "", field="agent_external_id", max_length=200, required=False)
+
+
+def team_member_add(
+    *, access: TeamAccess, account_id, role, agent_external_id=""
+) -> TeamMembership:
+    access.require("team.members.manage")
+    organization = access.org.organization
+    role_key, custom_role = resolve_role(organization, role, scope="team")
+    ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
+    external_id = _clean_external_id(agent_external_id)
+    account = account_by_public_id(account_id)
+    try:
+        with transaction.atomic():
+            if not OrgMembership.objects.filter(
+                organization=organization, account=account, status=OrgMembership.ACTIVE
+            ).exists():
+                raise Invalid(
+                    "This account is not an active member of the organization.", field="account_id"
+                )
+            if TeamMembership.objects.filter(
+                team=access.team, account=account, revoked_at__isnull=True
+            ).exists():
+                raise Conflict("This member is already in the team.", field="account_id")
+            membership = TeamMembership.objects.create(
+                organization=organization,
+                team=access.team,
+                account=account,
+                role=role_key,
+                custom_role=custom_role,
+                agent_external_id=external_id,
+            )
+            _link_calls(membership)
+            audit_record(
+                actor=access.account,
+                action="team.member.add",
+                target=account,
+                organization=organization,
+                team=access.team,
+                after=role_state(membership),
+            )
+    except IntegrityError:
+        raise Conflict("This member is already in the team.", field="account_id") from None
+    return membership
+
+
+@transaction.atomic
+def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMembership:
+    access.require("team.members.manage")
+    membership = _team_membership(access, account_id)
+    ensure_not_self(access.org, membership.account)
+    role_key, custom_role = resolve_role(access.org.organization, role, scope="team")
+    ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
+    ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
+    before = role_state(membership)
+    membership.role, membership.custom_role = role_key, custom_role
+    membership.save(update_fields=["role", "custom_role"])
+    audit_record(
+        actor=access.account,
+        action="team.member.role.change",
+        target=membership.account,
+        organization=access.org.organization,
+        team=access.team,
+        before=before,
+        after=role_state(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
+    """Out of this team only; the row stays as history and other teams are untouched."""
+    access.require("team.members.manage")
+    membership = _team_membership(access, account_id)
+    ensure_not_self(access.org, membership.account)
+    ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
+    membership.revoked_at = timezone.now()
+    membership.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=access.account,
+        action="team.member.revoke",
+        target=membership.account,
+        organization=access.org.organization,
+        team=access.team,
+        before=role_state(membership),
+        after=None,
+    )
+    return membership
+
+
+@transaction.atomic
+def team_member_set_agent_external_id(
+    *, access: TeamAccess, account_id, agent_external_id
+) -> TeamMembership:
+    """The member's agent ID in the sender's systems; calls already naming it become theirs."""
+    access.require("team.members.manage")
+    membership = _team_membership(access, account_id)
+    value = _clean_external_id(agent_external_id)
+    if (
+        value
+        and TeamMembership.objects.filter(
+            team_id=access.team.id, agent_external_id=value, revoked_at__isnull=True
+        )
+        .exclude(id=membership.id)
+        .exists()
+    ):
+        raise Conflict("Another member of this team has this agent ID.", field="agent_external_id")
+    before = membership.agent_external_id
+    if value != before:
+        membership.agent_external_id = value
+        membership.save(update_fields=["agent_external_id"])
+        _link_calls(membership)
+        audit_record(
+            actor=access.account,
+            action="team.member.agent_id.change",
+            target=membership.account,
+            organization=access.org.organization,
+            team=access.team,
+            before={"agent_external_id": before},
+            after={"agent_external_id": value},
+        )
+    return membership
