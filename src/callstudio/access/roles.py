@@ -1,4 +1,4 @@
-"""The built-in roles: the seed's role table, made exact (PRODUCT.md §2.2)."""
+"""The built-in roles, made exact: tests/access/role_matrix.csv holds the same table as data."""
 
 from dataclasses import dataclass
 

@@ -1,26 +1,17 @@
-"""Request-scoped access: the org and team access objects are built once per request."""
+"""Request-scoped access for API endpoints: the actor is the token's account, and the
+organization and team are resolved by the same rules as the browser's pages
+(`access/resolve.py`: 404 outside the actor's organizations, `team.read` for any team)."""
 
-from callstudio.access.policy import OrgAccess, TeamAccess, org_access, team_access
+from callstudio.access.policy import OrgAccess, TeamAccess
+from callstudio.access.resolve import resolve_org, resolve_team
 
 
 def request_org(request, org_id: str) -> OrgAccess:
-    cache = request.__dict__.setdefault("_cs_org_access", {})
-    if org_id not in cache:
-        cache[org_id] = org_access(request.auth, org_id)
-    return cache[org_id]
+    return resolve_org(request, org_id, account=request.auth)
 
 
-def request_team(
-    request, org_id: str, team_id: str, *, require: str | None = "team.read"
-) -> TeamAccess:
-    cache = request.__dict__.setdefault("_cs_team_access", {})
-    key = (org_id, team_id)
-    if key not in cache:
-        cache[key] = team_access(request_org(request, org_id), team_id)
-    access = cache[key]
-    if require:
-        access.require(require)
-    return access
+def request_team(request, org_id: str, team_id: str) -> TeamAccess:
+    return resolve_team(request, org_id, team_id, account=request.auth)
 
 
 def client_ip(request) -> str:

@@ -6,7 +6,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from callstudio.access.policy import OrgAccess, TeamAccess, org_access, team_access
+from callstudio.access.policy import OrgAccess, TeamAccess
+from callstudio.access.resolve import resolve_org, resolve_team
 from callstudio.accounts.models import Account
 from callstudio.directory.selectors import account_orgs
 
@@ -36,7 +37,7 @@ def org_page(view):
     @login_required
     @wraps(view)
     def wrapper(request, org_id, *args, **kwargs):
-        access = org_access(request.user, org_id)
+        access = resolve_org(request, org_id, account=request.user)
         if request.user.last_org_id != access.organization.id:
             Account.objects.filter(pk=request.user.pk).update(last_org_id=access.organization.id)
         return view(request, access, *args, **kwargs)
@@ -45,14 +46,14 @@ def org_page(view):
 
 
 def team_page(tab: str):
-    """A team page behind its tab's permissions: 403 when the actor holds none of them."""
+    """A team page behind `team.read` (as every team endpoint of the API, access/resolve.py) and
+    then its tab's permissions: 403 when the actor holds none of them."""
 
     def decorate(view):
         @org_page
         @wraps(view)
         def wrapper(request, access, team_id, *args, **kwargs):
-            team = team_access(access, team_id)
-            team.require("team.read")
+            team = resolve_team(request, access.organization.id, team_id, account=request.user)
             needed = TAB_PERMISSIONS[tab]
             if not any(team.has(p) for p in needed):
                 team.require(needed[0])

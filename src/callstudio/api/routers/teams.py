@@ -56,16 +56,14 @@ def get_team(request, org: str, team: str):
 
 @router.patch("/orgs/{org}/teams/{team}", response={200: TeamDetailOut, **ERRORS})
 def update_team(request, org: str, team: str, payload: TeamPatchIn):
-    access = request_team(request, org, team, require=None)
+    access = request_team(request, org, team)
     services.team_update(access=access, name=payload.name, description=payload.description)
     return Status(200, _team_out(access))
 
 
 @router.post("/orgs/{org}/teams/{team}/rotate-workflow-id", response={200: WorkflowIdOut, **ERRORS})
 def rotate_workflow_id(request, org: str, team: str):
-    updated = services.team_rotate_workflow_id(
-        access=request_team(request, org, team, require=None)
-    )
+    updated = services.team_rotate_workflow_id(access=request_team(request, org, team))
     return Status(200, {"workflow_id": updated.workflow_id})
 
 
@@ -74,7 +72,7 @@ def list_team_members(
     request, org: str, team: str, cursor: str | None = None, limit: int | None = None
 ):
     page = selectors.team_members_page(
-        access=request_team(request, org, team, require=None), cursor=cursor, limit=limit
+        access=request_team(request, org, team), cursor=cursor, limit=limit
     )
     return Status(
         200,
@@ -88,7 +86,7 @@ def list_team_members(
 @router.post("/orgs/{org}/teams/{team}/members", response={201: TeamMemberOut, **ERRORS})
 def add_team_member(request, org: str, team: str, payload: TeamMemberAddIn):
     membership = services.team_member_add(
-        access=request_team(request, org, team, require=None),
+        access=request_team(request, org, team),
         account_id=payload.account_id,
         role=payload.role,
         agent_external_id=payload.agent_external_id,
@@ -102,7 +100,7 @@ def add_team_member(request, org: str, team: str, payload: TeamMemberAddIn):
 @transaction.atomic
 def update_team_member(request, org: str, team: str, account_id: str, payload: TeamMemberPatchIn):
     """Change the member's team role and/or their agent ID in the sender's systems."""
-    access = request_team(request, org, team, require=None)
+    access = request_team(request, org, team)
     membership = None
     if payload.role is not None:
         membership = services.team_member_change_role(
@@ -119,21 +117,19 @@ def update_team_member(request, org: str, team: str, account_id: str, payload: T
 
 @router.post("/orgs/{org}/teams/{team}/archive", response={200: TeamDetailOut, **ERRORS})
 def archive_team(request, org: str, team: str):
-    access = request_team(request, org, team, require=None)
+    access = request_team(request, org, team)
     services.team_set_archived(access=access, archived=True)
     return Status(200, _team_out(access))
 
 
 @router.post("/orgs/{org}/teams/{team}/unarchive", response={200: TeamDetailOut, **ERRORS})
 def unarchive_team(request, org: str, team: str):
-    access = request_team(request, org, team, require=None)
+    access = request_team(request, org, team)
     services.team_set_archived(access=access, archived=False)
     return Status(200, _team_out(access))
 
 
 @router.delete("/orgs/{org}/teams/{team}/members/{account_id}", response={204: None, **ERRORS})
 def revoke_team_member(request, org: str, team: str, account_id: str):
-    services.team_member_revoke(
-        access=request_team(request, org, team, require=None), account_id=account_id
-    )
+    services.team_member_revoke(access=request_team(request, org, team), account_id=account_id)
     return Status(204, None)
