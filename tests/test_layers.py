@@ -270,3 +270,44 @@ def test_the_walk_sees_the_real_tree():
     pairs = {(i.module, i.target) for i in found}
     assert ("callstudio.access.policy", "callstudio.orgs.models") in pairs
     assert ("callstudio.directory.services", "callstudio.directory.services.teams") in pairs
+
+
+# Views and endpoints read tenant data through selectors ------------------------------------
+
+THIN = ["web/views", "api/routers"]
+MANAGERS = {"objects", "_default_manager", "_base_manager"}
+# module -> why it may reach a model manager itself. Empty: every read goes through a selector
+# (which starts from the access object), every write through a service.
+ORM_ALLOWED: dict[str, str] = {}
+
+
+def manager_uses(source: str, module: str) -> list[str]:
+    tree = ast.parse(source, filename=module)
+    return [
+        f"{module} line {node.lineno}: .{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in MANAGERS
+    ]
+
+
+def test_views_and_endpoints_do_not_query_the_orm():
+    problems = []
+    for folder in THIN:
+        for path in sorted((SRC / folder).rglob("*.py")):
+            module = ".".join([PACKAGE, *path.relative_to(SRC).with_suffix("").parts])
+            if module not in ORM_ALLOWED:
+                problems += manager_uses(path.read_text(), module)
+    if problems:
+        pytest.fail(
+            "views and endpoints must call a selector or a service, not a model manager:\n"
+            + "\n".join(problems),
+            pytrace=False,
+        )
+
+
+def test_a_manager_use_is_found():
+    source = "def view(request, access):\n    return Team.objects.filter(id=1)\n"
+    assert manager_uses(source, "callstudio.web.views.x") == [
+        "callstudio.web.views.x line 2: .objects"
+    ]
+    assert ORM_ALLOWED.keys() <= set(modules())

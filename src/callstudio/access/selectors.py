@@ -1,5 +1,6 @@
 from django.db.models import Count
 
+from callstudio.core.errors import NotFound
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
 from .models import Role
@@ -7,8 +8,19 @@ from .policy import OrgAccess, TeamAccess
 from .roles import BUILTIN_ROLES
 
 
-def org_custom_roles(*, organization) -> list[Role]:
-    return list(Role.objects.filter(organization=organization).order_by("scope", "name"))
+def org_custom_roles(*, access: OrgAccess) -> list[Role]:
+    return list(
+        Role.objects.filter(organization_id=access.organization.id).order_by("scope", "name")
+    )
+
+
+def role_get(*, access: OrgAccess, role_id) -> Role:
+    """One of the organization's custom roles; another organization's roles are not found. The
+    caller checks the operation's permission."""
+    role = Role.objects.filter(organization_id=access.organization.id, id=role_id).first()
+    if role is None:
+        raise NotFound("Role not found.")
+    return role
 
 
 def _assignable(held: frozenset[str], scope: str, custom: list[Role]) -> list[tuple[str, str]]:
@@ -24,24 +36,24 @@ def _assignable(held: frozenset[str], scope: str, custom: list[Role]) -> list[tu
 
 
 def assignable_org_roles(*, access: OrgAccess) -> list[tuple[str, str]]:
-    return _assignable(
-        access.permissions, "org", org_custom_roles(organization=access.organization)
-    )
+    return _assignable(access.permissions, "org", org_custom_roles(access=access))
 
 
 def assignable_team_roles(*, access: TeamAccess) -> list[tuple[str, str]]:
-    return _assignable(
-        access.permissions, "team", org_custom_roles(organization=access.org.organization)
-    )
+    return _assignable(access.permissions, "team", org_custom_roles(access=access.org))
 
 
-def role_usage_counts(*, organization) -> dict[str, int]:
+def role_usage_counts(*, access: OrgAccess) -> dict[str, int]:
     """How many memberships hold each custom role (org members of any status, live team members)."""
     counts: dict[str, int] = {}
     for qs in (
-        OrgMembership.objects.filter(organization=organization, custom_role__isnull=False),
+        OrgMembership.objects.filter(
+            organization_id=access.organization.id, custom_role__isnull=False
+        ),
         TeamMembership.objects.filter(
-            organization=organization, custom_role__isnull=False, revoked_at__isnull=True
+            organization_id=access.organization.id,
+            custom_role__isnull=False,
+            revoked_at__isnull=True,
         ),
     ):
         for row in qs.values("custom_role_id").annotate(n=Count("id")).order_by():

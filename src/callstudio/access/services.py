@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from callstudio.core.audit import audit_record
-from callstudio.core.errors import Conflict, Forbidden, Invalid, NotFound
+from callstudio.core.errors import Conflict, Forbidden, Invalid
 from callstudio.core.validation import clean_text
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
@@ -13,6 +13,7 @@ from .models import Role
 from .permissions import BY_NAME, TEAM
 from .policy import OrgAccess, ensure_can_grant
 from .roles import BUILTIN_ROLES
+from .selectors import role_get
 
 SCOPES = ("org", "team")
 
@@ -56,13 +57,6 @@ def _role_state(role: Role) -> dict:
         "scope": role.scope,
         "permissions": list(role.permissions),
     }
-
-
-def _get_role(access: OrgAccess, role_id: str) -> Role:
-    role = Role.objects.filter(organization_id=access.organization.id, id=role_id).first()
-    if role is None:
-        raise NotFound("Role not found.")
-    return role
 
 
 def role_usage(role: Role) -> dict:
@@ -129,7 +123,7 @@ def role_update(
     *, access: OrgAccess, role_id: str, name=None, description=None, permissions=None, scope=None
 ) -> Role:
     access.require("org.roles.manage")
-    role = _get_role(access, role_id)
+    role = role_get(access=access, role_id=role_id)
     _ensure_not_held_by_actor(access, role)
     ensure_can_grant(access.permissions, role.permissions, field="permissions")
     before = _role_state(role)
@@ -173,7 +167,7 @@ def role_update(
 @transaction.atomic
 def role_delete(*, access: OrgAccess, role_id: str) -> None:
     access.require("org.roles.manage")
-    role = _get_role(access, role_id)
+    role = role_get(access=access, role_id=role_id)
     ensure_can_grant(access.permissions, role.permissions, field="permissions")
     usage = role_usage(role)
     if usage["members"] or usage["teams"]:

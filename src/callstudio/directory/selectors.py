@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.db.models.functions import Lower
 
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
-from callstudio.core.errors import Invalid
+from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 
@@ -103,11 +103,56 @@ def team_member_candidates(*, access: TeamAccess) -> list[OrgMembership]:
     )
 
 
-def member_active_teams(*, organization, account) -> list[dict]:
+def org_membership(*, access: OrgAccess, account_id) -> OrgMembership:
+    """A member of the actor's organization (active or archived) by account ID; another
+    organization's members are not found. The caller checks the operation's permission."""
+    membership = (
+        OrgMembership.objects.select_related("account", "custom_role")
+        .filter(organization_id=access.organization.id, account__account_id=account_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Member not found.")
+    return membership
+
+
+def team_membership(*, access: TeamAccess, account_id) -> TeamMembership:
+    """A live member of the team by account ID (revoked ones are history, not members)."""
+    membership = (
+        TeamMembership.objects.select_related("account", "custom_role")
+        .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Team member not found.")
+    return membership
+
+
+def team_agent_choices(*, access: TeamAccess) -> list[tuple[str, str]]:
+    """(account ID, name) of the team's live members: the calls list's agent filter."""
+    return list(
+        TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True)
+        .order_by("account__name")
+        .values_list("account__account_id", "account__name")
+    )
+
+
+def org_team_choices(*, access: OrgAccess, limit: int | None = None) -> list[tuple[str, str]]:
+    """(id, name) of every team of the organization, archived too, by name: for choosing teams
+    (an ingest key's teams, the audit log's filter). Team names are part of `org.read`."""
+    qs = (
+        Team.objects.filter(organization_id=access.organization.id)
+        .order_by("name")
+        .values_list("id", "name")
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def member_active_teams(*, access: OrgAccess, account) -> list[dict]:
     """The teams a member is still in: an org revoke must wait until this is empty."""
     return list(
         Team.objects.filter(
-            organization=organization,
+            organization_id=access.organization.id,
             memberships__account=account,
             memberships__revoked_at__isnull=True,
         )

@@ -35,7 +35,7 @@ def list_roles(request, org: str):
     access = request_org(request, org)
     access.require("org.read")
     items = [render.builtin_role(r) for r in BUILTIN_ROLES.values()]
-    items += [render.custom_role(r) for r in org_custom_roles(organization=access.organization)]
+    items += [render.custom_role(r) for r in org_custom_roles(access=access)]
     return Status(200, {"items": items, "next_cursor": None})
 
 

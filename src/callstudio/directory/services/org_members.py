@@ -12,22 +12,11 @@ from callstudio.access.policy import (
     role_permissions,
 )
 from callstudio.core.audit import audit_record
-from callstudio.core.errors import Conflict, NotFound
+from callstudio.core.errors import Conflict
 from callstudio.orgs.models import OrgMembership
 
-from ..selectors import member_active_teams, still_in_teams_message
+from ..selectors import member_active_teams, org_membership, still_in_teams_message
 from ._common import account_by_public_id, ensure_admin_remains, lock_organization, role_state
-
-
-def _membership(access: OrgAccess, account_id: str) -> OrgMembership:
-    membership = (
-        OrgMembership.objects.select_related("account", "custom_role")
-        .filter(organization_id=access.organization.id, account__account_id=account_id)
-        .first()
-    )
-    if membership is None:
-        raise NotFound("Member not found.")
-    return membership
 
 
 @transaction.atomic
@@ -65,7 +54,7 @@ def org_member_add(*, access: OrgAccess, account_id, role="member") -> OrgMember
 @transaction.atomic
 def org_member_change_role(*, access: OrgAccess, account_id, role) -> OrgMembership:
     access.require("org.members.roles")
-    membership = _membership(access, account_id)
+    membership = org_membership(access=access, account_id=account_id)
     ensure_not_self(access, membership.account)
     role_key, custom_role = resolve_role(access.organization, role, scope="org")
     access = lock_organization(access)
@@ -95,7 +84,7 @@ def org_member_change_role(*, access: OrgAccess, account_id, role) -> OrgMembers
 def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
     """Archive the member. Refused while they are in any team (the error names the teams)."""
     access.require("org.members.revoke")
-    membership = _membership(access, account_id)
+    membership = org_membership(access=access, account_id=account_id)
     ensure_not_self(access, membership.account)
     access = lock_organization(access)
     access.require("org.members.revoke")
@@ -103,7 +92,7 @@ def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
     if membership.status != OrgMembership.ACTIVE:
         raise Conflict("This member is already archived.")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
-    teams = member_active_teams(organization=access.organization, account=membership.account)
+    teams = member_active_teams(access=access, account=membership.account)
     if teams:
         raise Conflict(still_in_teams_message(teams), extra={"teams": teams})
     ensure_admin_remains(access.organization, leaving=membership)
@@ -125,7 +114,7 @@ def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
 def org_member_restore(*, access: OrgAccess, account_id) -> OrgMembership:
     """Active again, with the org role they had; their calls, rules and tokens are theirs again."""
     access.require("org.members.restore")
-    membership = _membership(access, account_id)
+    membership = org_membership(access=access, account_id=account_id)
     access = lock_organization(access)
     access.require("org.members.restore")
     membership.refresh_from_db()

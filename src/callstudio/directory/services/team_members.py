@@ -14,22 +14,12 @@ from callstudio.access.policy import (
 )
 from callstudio.calls.ingest import link_agent_calls
 from callstudio.core.audit import audit_record
-from callstudio.core.errors import Conflict, Invalid, NotFound
+from callstudio.core.errors import Conflict, Invalid
 from callstudio.core.validation import clean_text
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
+from ..selectors import team_membership
 from ._common import account_by_public_id, role_state
-
-
-def _team_membership(access: TeamAccess, account_id: str) -> TeamMembership:
-    membership = (
-        TeamMembership.objects.select_related("account", "custom_role")
-        .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True)
-        .first()
-    )
-    if membership is None:
-        raise NotFound("Team member not found.")
-    return membership
 
 
 def _link_calls(membership: TeamMembership) -> None:
@@ -89,7 +79,7 @@ def team_member_add(
 @transaction.atomic
 def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMembership:
     access.require("team.members.manage")
-    membership = _team_membership(access, account_id)
+    membership = team_membership(access=access, account_id=account_id)
     ensure_not_self(access.org, membership.account)
     role_key, custom_role = resolve_role(access.org.organization, role, scope="team")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
@@ -113,7 +103,7 @@ def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMemb
 def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
     """Out of this team only; the row stays as history and other teams are untouched."""
     access.require("team.members.manage")
-    membership = _team_membership(access, account_id)
+    membership = team_membership(access=access, account_id=account_id)
     ensure_not_self(access.org, membership.account)
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
     membership.revoked_at = timezone.now()
@@ -136,7 +126,7 @@ def team_member_set_agent_external_id(
 ) -> TeamMembership:
     """The member's agent ID in the sender's systems; calls already naming it become theirs."""
     access.require("team.members.manage")
-    membership = _team_membership(access, account_id)
+    membership = team_membership(access=access, account_id=account_id)
     value = _clean_external_id(agent_external_id)
     if (
         value

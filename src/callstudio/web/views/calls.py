@@ -4,7 +4,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from callstudio.calls import selectors, services
 from callstudio.core.errors import DomainError
-from callstudio.orgs.models import TeamMembership
+from callstudio.directory.selectors import team_agent_choices
 
 from ..context import render_team, team_page
 
@@ -37,11 +37,7 @@ def calls(request, access):
         error, page = exc, None
     agents = []
     if access.has("calls.read.all"):
-        agents = list(
-            TeamMembership.objects.filter(team_id=access.team.id, revoked_at__isnull=True)
-            .order_by("account__name")
-            .values_list("account__account_id", "account__name")
-        )
+        agents = team_agent_choices(access=access)
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v and k != "archived")
     if filters["archived"]:
         query += "&archived=1"

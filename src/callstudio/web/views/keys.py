@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from callstudio.calls import selectors, services
 from callstudio.core.errors import DomainError, NotFound
-from callstudio.orgs.models import Team
+from callstudio.directory.selectors import org_team_choices
 
 from ..context import org_page, render_org
 from ..forms import IngestKeyForm, apply_error
@@ -15,11 +15,7 @@ from ..forms import IngestKeyForm, apply_error
 @require_http_methods(["GET", "POST"])
 def api_keys(request, access):
     access.require("org.keys.manage")
-    teams = list(
-        Team.objects.filter(organization_id=access.organization.id)
-        .order_by("name")
-        .values_list("id", "name")
-    )
+    teams = org_team_choices(access=access)
     form = IngestKeyForm(request.POST or None, teams=teams)
     new_key = None
     if request.method == "POST" and form.is_valid():

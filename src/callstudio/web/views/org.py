@@ -4,12 +4,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callstudio.access.selectors import assignable_org_roles
-from callstudio.core.errors import Conflict, DomainError, NotFound
+from callstudio.core.errors import Conflict, DomainError
 from callstudio.directory import services
 from callstudio.directory.selectors import (
     former_team_memberships,
     member_active_teams,
     org_members_page,
+    org_membership,
     still_in_teams_message,
 )
 from callstudio.orgs.models import OrgMembership
@@ -21,17 +22,6 @@ from ..forms import MemberAddForm, apply_error, change_role_from_post, mark_role
 def _members_url(access, archived=False):
     url = reverse("org_members", kwargs={"org_id": access.organization.id})
     return redirect(url + ("?status=archived" if archived else ""))
-
-
-def _membership(access, account_id) -> OrgMembership:
-    membership = (
-        OrgMembership.objects.select_related("account")
-        .filter(organization_id=access.organization.id, account__account_id=account_id)
-        .first()
-    )
-    if membership is None:
-        raise NotFound("Member not found.")
-    return membership
 
 
 @org_page
@@ -112,11 +102,11 @@ def member_role(request, access, account_id):
 def member_revoke(request, access, account_id):
     """Confirmation first. Refused, naming the teams with links, while the member is in any team."""
     access.require("org.members.revoke")
-    target = _membership(access, account_id)
+    target = org_membership(access=access, account_id=account_id)
     blocked = None
     if request.method == "GET" and target.status == OrgMembership.ACTIVE:
         # Say it before asking for confirmation; the service refuses the POST the same way.
-        teams = member_active_teams(organization=access.organization, account=target.account)
+        teams = member_active_teams(access=access, account=target.account)
         if teams:
             blocked = Conflict(still_in_teams_message(teams), extra={"teams": teams})
     if request.method == "POST":
@@ -152,7 +142,7 @@ def member_revoke(request, access, account_id):
 @require_http_methods(["GET", "POST"])
 def member_restore(request, access, account_id):
     access.require("org.members.restore")
-    target = _membership(access, account_id)
+    target = org_membership(access=access, account_id=account_id)
     if request.method == "POST":
         try:
             services.org_member_restore(access=access, account_id=account_id)

@@ -4,13 +4,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from callstudio.access import services
-from callstudio.access.models import Role
 from callstudio.access.roles import BUILTIN_ROLES
-from callstudio.access.selectors import org_custom_roles, role_usage_counts
+from callstudio.access.selectors import org_custom_roles, role_get, role_usage_counts
 from callstudio.core.audit import audit_entries
-from callstudio.core.errors import DomainError, NotFound
+from callstudio.core.errors import DomainError
 from callstudio.core.pagination import paginate
-from callstudio.orgs.models import Team
+from callstudio.directory.selectors import org_team_choices
 
 from ..context import org_page, render_org
 from ..forms import RoleForm, apply_error, permission_groups
@@ -20,8 +19,8 @@ from ..forms import RoleForm, apply_error, permission_groups
 @require_safe
 def roles(request, access):
     access.require("org.read")
-    custom = org_custom_roles(organization=access.organization)
-    usage = role_usage_counts(organization=access.organization) if custom else {}
+    custom = org_custom_roles(access=access)
+    usage = role_usage_counts(access=access) if custom else {}
     return render_org(
         request,
         access,
@@ -35,18 +34,11 @@ def roles(request, access):
     )
 
 
-def _role(access, role_id) -> Role:
-    role = Role.objects.filter(organization_id=access.organization.id, id=role_id).first()
-    if role is None:
-        raise NotFound("Role not found.")
-    return role
-
-
 @org_page
 @require_http_methods(["GET", "POST"])
 def role_edit(request, access, role_id=None):
     access.require("org.roles.manage")
-    role = _role(access, role_id) if role_id else None
+    role = role_get(access=access, role_id=role_id) if role_id else None
     initial = (
         {
             "name": role.name,
@@ -102,7 +94,7 @@ def role_edit(request, access, role_id=None):
 @require_http_methods(["GET", "POST"])
 def role_delete(request, access, role_id):
     access.require("org.roles.manage")
-    role = _role(access, role_id)
+    role = role_get(access=access, role_id=role_id)
     if request.method == "POST":
         try:
             services.role_delete(access=access, role_id=role.id)
@@ -138,7 +130,6 @@ def audit_log(request, access):
         team_id=filters["team"],
     )
     page = paginate(qs, keys=("id",), cursor=request.GET.get("cursor"), limit=50, descending=True)
-    org_id = access.organization.id
     return render_org(
         request,
         access,
@@ -146,9 +137,7 @@ def audit_log(request, access):
         {
             "page": page,
             "filters": filters,
-            "teams": Team.objects.filter(organization_id=org_id)
-            .order_by("name")
-            .values_list("id", "name")[:500],
+            "teams": org_team_choices(access=access, limit=500),
             "actions": ACTIONS,
         },
         section="organization",

@@ -5,10 +5,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from callstudio.access.selectors import assignable_team_roles
 from callstudio.calls.selectors import calls_page
-from callstudio.core.errors import DomainError, NotFound
+from callstudio.core.errors import DomainError
 from callstudio.directory import services
-from callstudio.directory.selectors import team_member_candidates, team_members_page
-from callstudio.orgs.models import TeamMembership
+from callstudio.directory.selectors import (
+    team_member_candidates,
+    team_members_page,
+    team_membership,
+)
 
 from ..context import render_team, team_page
 from ..forms import (
@@ -95,13 +98,7 @@ def member_role(request, access, account_id):
 def member_revoke(request, access, account_id):
     """Confirmation page on GET; the change only on POST."""
     access.require("team.members.manage")
-    target = (
-        TeamMembership.objects.select_related("account")
-        .filter(team_id=access.team.id, account__account_id=account_id, revoked_at__isnull=True)
-        .first()
-    )
-    if target is None:
-        raise NotFound("Team member not found.")
+    target = team_membership(access=access, account_id=account_id)
     if request.method == "POST":
         try:
             services.team_member_revoke(access=access, account_id=account_id)
