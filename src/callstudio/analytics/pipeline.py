@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from callstudio.accounts.models import Account
+from callstudio.calls import lifecycle
 from callstudio.calls.models import Call
 from callstudio.core.activity import ingest_busy
 from callstudio.orgs.models import Team
@@ -116,11 +117,7 @@ def _analyze(calls: list[Call], scores: dict) -> None:
         )
         alerts += outcome.alerts
         deliveries += outcome.deliveries
-        call.analyzed_at = now
-    Call.objects.bulk_update(
-        calls, ["sentiment", "keywords", "tags", "archived", "analyzed_at"], batch_size=250
-    )
-    rollups.apply([c for c in calls if not c.archived], 1)
+    lifecycle.mark_analysed(calls, now=now)
     Alert.objects.bulk_create(alerts, batch_size=250)
     WebhookDelivery.objects.bulk_create(deliveries, batch_size=250)
     if deliveries:

@@ -16,6 +16,8 @@ from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.orgs.models import Team, TeamMembership
 
 from .derive import talk_figures, timing
+from .lifecycle import arrival_state
+from .lifecycle import link_agent_calls as link_agent_calls  # where team-member services find it
 from .models import Call, IngestKey
 from .schemas import CallIn
 
@@ -109,7 +111,6 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "ended_at": ended_at,
         "duration_seconds": duration,
         "direction": call.direction or "",
-        "agent_id": directory.get(ref),
         "agent_ref": ref,
         "customer": orjson.Fragment(orjson.dumps(customer)),
         # Segments are validated TypedDicts: plain dicts, serialised as they are.
@@ -117,11 +118,10 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "recording_url": call.recording_url or "",
         "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
         "metadata": orjson.Fragment(orjson.dumps(call.metadata)),
-        "archived": False,
         "created_at": now,
         "sentiment": None,
         "keywords": orjson.Fragment(b"[]"),
-        "analyzed_at": None,
+        **arrival_state(agent_id=directory.get(ref)),
         **talk_figures(call.transcript, duration),
     }
 
@@ -181,28 +181,3 @@ def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
         .first()
     )
     return existing, False
-
-
-def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
-    """Calls that named this member before they joined become theirs; the analysed, unarchived
-    ones move from "unlinked" to the member in the team's rollups. Run it in a transaction."""
-    from callstudio.analytics import rollups
-
-    # Lock every call to link, pending ones too: one the analysis pass holds is waited for and
-    # read as the pass left it, so a call counted as "unlinked" meanwhile is moved, not missed.
-    calls = list(
-        Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs)
-        .select_for_update()
-        .only(*rollups.CALL_FIELDS, "archived", "analyzed_at")
-    )
-    counted = [c for c in calls if not c.archived and c.analyzed_at is not None]
-    rollups.apply(counted, -1)
-    ids = [c.id for c in calls]
-    linked = sum(
-        Call.objects.filter(id__in=ids[i : i + 5000]).update(agent_id=account_pk)
-        for i in range(0, len(ids), 5000)
-    )
-    for call in counted:
-        call.agent_id = account_pk
-    rollups.apply(counted, 1)
-    return linked

@@ -9,6 +9,8 @@ automations whose conditions hold."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from callstudio.calls import lifecycle
+
 from .conditions import Facts, holds, keyword_phrases
 from .models import Alert, AlertRule, Automation, WebhookDelivery
 from .webhooks import delivery_for
@@ -96,7 +98,7 @@ def _run(automation, call, *, team, agent, alert, now, out: Outcome) -> None:
             if action["tag"] not in call.tags:
                 call.tags = [*call.tags, action["tag"]]
         elif action["type"] == "archive_call":
-            call.archived = True
+            lifecycle.archive_on_arrival(call)
         else:
             out.deliveries.append(
                 delivery_for(
