@@ -20,6 +20,7 @@ from .lifecycle import arrival_state
 from .lifecycle import link_agent_calls as link_agent_calls  # where team-member services find it
 from .models import Call, IngestKey
 from .schemas import CallIn
+from .signals import calls_stored
 
 KEY_PREFIX = "cs_ik_"
 BATCH_SIZE = 500
@@ -160,14 +161,16 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
         mark_ingest_busy()
         if inserted:
-            transaction.on_commit(_analysis_nudge)
+            call_ids = list(inserted.values())
+            transaction.on_commit(lambda: _announce(team.id, call_ids))
     return inserted
 
 
-def _analysis_nudge() -> None:
-    from callstudio.analytics.tasks import nudge
-
-    nudge()
+def _announce(team_id: str, call_ids: list[int]) -> None:
+    # After the commit: the analysis pipeline (listening above calls) enqueues the pass. The
+    # batch is stored whatever a listener does, so a failing one is logged (by Django's
+    # dispatcher, logger django.dispatch), never raised into the request.
+    calls_stored.send_robust(sender=Call, team_id=team_id, call_ids=call_ids)
 
 
 def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:

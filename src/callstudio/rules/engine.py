@@ -1,5 +1,5 @@
 """What a team's alert rules and automations do to one arriving call, decided in the analysis
-pass's transaction (analytics/pipeline.py): tags and archiving applied to the call, alerts and
+pass's transaction (pipeline/analysis.py): tags and archiving applied to the call, alerts and
 webhook deliveries returned to be stored with it, so none is lost or made twice.
 
 Order per call: `call.ingested` automations (they may tag or archive the call), then each alert
