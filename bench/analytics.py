@@ -16,7 +16,7 @@ Method, all in one run:
    0-2 of 6 tracked keywords, 1% without a transcript (so no sentiment, talk ratio or silence
    share) (PostgreSQL: psycopg `COPY`; SQLite:
    `executemany` in 100,000-row transactions).
-3. The rollups built by the real code: `analytics.rollups.rebuild([big, small])` in one
+3. The rollups built by the real code: `pipeline.rebuild.rebuild([big, small])` in one
    transaction, with progress (then, on PostgreSQL, VACUUM ANALYZE as autovacuum would; SQLite
    gets no ANALYZE, as the application runs none).
 4. In-process, like with like on one connection, for the whole year (`from` = first day, `to` =
@@ -181,7 +181,7 @@ def load(vendor: str, sizes: dict, team: dict) -> None:
 def rebuild(vendor: str, team_ids: list[str], total: int) -> tuple[int, float]:
     from django.db import connection, transaction
 
-    from callstudio.analytics import rollups
+    from callstudio.pipeline.rebuild import rebuild as rollups_rebuild
 
     start = time.perf_counter()
 
@@ -192,7 +192,7 @@ def rebuild(vendor: str, team_ids: list[str], total: int) -> tuple[int, float]:
             )
 
     with transaction.atomic():
-        counted = rollups.rebuild(team_ids, progress=progress)
+        counted = rollups_rebuild(team_ids, progress=progress)
     elapsed = time.perf_counter() - start
     log(f"rollups rebuilt from {counted:,} calls in {elapsed:.1f} s")
     if vendor == "postgresql":

@@ -113,3 +113,22 @@ def test_the_task_deletes_only_expired_sessions(db):
     # The task body itself (the worker wraps it with fresh connections, which a test transaction must not get).
     assert clear_expired_sessions.func.__wrapped__() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
+
+
+def test_a_fresh_process_registers_every_task_the_queue_may_hold(tmp_path):
+    """What `callstudio serve` and `callstudio worker` can run: Django's setup imports the
+    pipeline's tasks (its AppConfig.ready()), so a queued message finds its task by name."""
+    names = run(
+        tmp_path,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from callstudio.core.tasks import huey; print(*sorted(huey._registry._registry))",
+    ).stdout.split()
+    assert set(names) == {
+        "callstudio.core.maintenance.clear_expired_sessions",
+        "callstudio.pipeline.delivery.deliver_webhook",
+        "callstudio.pipeline.tasks.analyze_calls",
+        "callstudio.pipeline.tasks.sweep",
+    }

@@ -6,7 +6,6 @@ from django.db import transaction
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.demo_data import load_demo_calls
 from callstudio.directory.services import (
     org_member_add,
@@ -15,6 +14,7 @@ from callstudio.directory.services import (
     team_member_add,
 )
 from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.services import alert_rule_create, automation_create
 
 DEMO_PASSWORD = "callstudio-demo"

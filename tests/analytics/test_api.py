@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.schemas import CallIn
 from callstudio.directory.services import org_member_add, team_member_add
+from callstudio.pipeline.analysis import analyze_pending
 from tests.calls.conftest import call_body
 from tests.conftest import person
 from tests.helpers import assert_problem

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from callstudio.access.policy import org_access, team_access
 from callstudio.analytics import rollups
 from callstudio.analytics.models import DayRollup, TermRollup
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.analytics.sentiment import call_sentiment
 from callstudio.calls.models import Call
 from callstudio.directory.services import (
@@ -25,6 +24,8 @@ from callstudio.directory.services import (
     team_member_add,
     team_member_set_agent_external_id,
 )
+from callstudio.pipeline.analysis import analyze_pending
+from callstudio.pipeline.rebuild import rebuild
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.conftest import person
 
@@ -349,7 +350,7 @@ def test_rollups_stay_exact_through_archive_automation_linking_and_reanalysis(wo
             check_figures(world, start, end)
 
             # A rebuild from the calls finds exactly what was maintained step by step.
-            rollups.rebuild([world.team.id])
+            rebuild([world.team.id])
             assert_same_rollups(before, rollup_rows())
 
         in_savepoint(example)

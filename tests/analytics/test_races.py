@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 
 from callstudio.access.policy import org_access, team_access
-from callstudio.analytics import pipeline
 from callstudio.analytics.models import TEAM, DayRollup
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
@@ -23,6 +22,7 @@ from callstudio.directory.services import (
     team_create,
     team_member_add,
 )
+from callstudio.pipeline import analysis as pipeline
 from tests.calls.conftest import call_body
 from tests.conftest import make_account
 
@@ -74,7 +74,7 @@ def test_a_call_moved_while_the_analysis_pass_holds_it_is_counted_where_it_ends(
     team = team_create(access=org_access(admin, org.id), name="Calls")
     late = make_account("late@race.test")
     org_member_add(access=org_access(admin, org.id), account_id=late.account_id)
-    with mock.patch("callstudio.calls.ingest._analysis_nudge"):  # left pending for the pass
+    with mock.patch("callstudio.pipeline.tasks.nudge"):  # left pending for the pass
         inserted = store_calls(
             team=team,
             calls=[CallIn.model_validate(call_body("c1", agent={"external_id": "EXT-1"}))],

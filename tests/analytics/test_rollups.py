@@ -10,9 +10,10 @@ import pytest
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.analytics import rollups
-from callstudio.analytics.pipeline import analyze_pending, pending_count
 from callstudio.calls.models import Call
 from callstudio.directory.services import org_member_add
+from callstudio.pipeline.analysis import analyze_pending, pending_count
+from callstudio.pipeline.rebuild import rebuild
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
@@ -176,7 +177,7 @@ def test_calls_of_an_unknown_agent_move_to_the_member_who_joins_later(world, ing
         None: 1,
     }
     snapshot = rollup_rows()
-    rollups.rebuild([world.team.id])
+    rebuild([world.team.id])
     assert_same_rollups(snapshot, rollup_rows())
 
 
@@ -209,7 +210,7 @@ def test_analysing_in_small_batches_equals_one_pass(world, ingest):
     assert analyze_pending(batch=2) == 4
     assert check(world)["calls"] == 7
     snapshot = rollup_rows()
-    rollups.rebuild([world.team.id])
+    rebuild([world.team.id])
     assert_same_rollups(snapshot, rollup_rows())
 
 
@@ -224,5 +225,5 @@ def test_rebuild_touches_only_the_teams_named(world, ingest):
     # Damage Billing's rollups; rebuild Billing only: Retention's stay, Billing's are repaired.
     rollups.apply(counted_calls(world.team)[:1], -1)
     assert rollup_rows() != snapshot
-    assert rollups.rebuild([world.team.id]) == 3
+    assert rebuild([world.team.id]) == 3
     assert_same_rollups(snapshot, rollup_rows())

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.schemas import CallIn
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import AlertRule
 from tests.calls.conftest import call_body
 

@@ -20,10 +20,10 @@ from schemathesis.specs.openapi.checks import (
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import PersonalToken
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body

@@ -14,7 +14,7 @@ import pytest
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
-from callstudio.analytics.pipeline import analyze_pending
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.directory.services import team_member_add, team_member_change_role
 from callstudio.orgs.models import TeamMembership
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (the `ingest` fixture)

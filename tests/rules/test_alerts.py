@@ -8,8 +8,8 @@ import orjson
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.models import Call
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from tests.helpers import assert_problem
 
@@ -329,7 +329,7 @@ def test_concurrent_analysis_passes_raise_each_alert_once(
 ):
     """Several workers analysing at once (PostgreSQL: SKIP LOCKED; SQLite: one writer at a
     time) never raise an alert twice nor miss one."""
-    monkeypatch.setattr("callstudio.analytics.tasks.nudge", lambda: None)  # no worker here
+    monkeypatch.setattr("callstudio.pipeline.tasks.nudge", lambda: None)  # no worker here
     create_rule(world, {"type": "duration_above", "seconds": 0}, name="Any")
     create_rule(world, {"type": "keyword", "phrases": ["refund"]}, name="Refund")
     lines = b"".join(

@@ -251,8 +251,8 @@ def test_an_attempt_in_flight_is_not_sent_again_by_a_second_worker(
     """The claim: while one worker waits on the receiver, another picking the same delivery (the
     sweep and the hand-over both enqueued it) does not send it a second time."""
     # Committed for real (threads share the database), with no hand-over to a worker on commit.
-    monkeypatch.setattr("callstudio.analytics.tasks.nudge", lambda: None)
-    monkeypatch.setattr("callstudio.analytics.pipeline._hand_over", lambda ids: None)
+    monkeypatch.setattr("callstudio.pipeline.tasks.nudge", lambda: None)
+    monkeypatch.setattr("callstudio.pipeline.analysis._hand_over", lambda ids: None)
     short_retries.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = 5
     create_rule(world, KEYWORD, webhook_url=receiver.url)
     send(ingest)

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import Account
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.demo_data import demo_calls
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
@@ -24,6 +23,7 @@ from callstudio.directory.services import (
     team_create,
     team_member_add,
 )
+from callstudio.pipeline.analysis import analyze_pending
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -8,12 +8,12 @@ import pytest
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
-from callstudio.analytics.pipeline import analyze_pending
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
 from callstudio.core.models import AuditLogEntry
 from callstudio.directory.services import team_member_add
+from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert, AlertRule, Automation, WebhookDelivery
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body

@@ -3,7 +3,10 @@
 `apply(calls, sign)` runs inside the caller's transaction: the analysis pass adds calls in the
 transaction that marks them analysed; archiving, unarchiving and linking an agent move a call in
 the transaction that changes it. So the rollups always equal the sum over the team's analysed,
-unarchived calls, whatever crashes or retries happen (tests/analytics holds them to that)."""
+unarchived calls, whatever crashes or retries happen (tests/analytics holds them to that). Those
+callers are calls/lifecycle.py, the only code that changes what a call counts for, and the
+rebuild from the calls (pipeline/rebuild.py); this module knows nothing of calls but the
+attributes it reads (`CALL_FIELDS`)."""
 
 from collections import defaultdict
 from datetime import UTC
@@ -141,31 +144,3 @@ def _upsert(model, unique: tuple, sums: tuple, rows: list[tuple]) -> None:
                 + f" ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {updates}",
                 params,
             )
-
-
-def rebuild(team_ids: list[str], *, progress=None) -> int:
-    """Recompute these teams' rollups from their analysed, unarchived calls (an operator's
-    repair tool: `callstudio analytics rebuild`). Run it in a transaction; safe while the worker
-    runs (PostgreSQL: a table lock; SQLite: one writer at a time)."""
-    from callstudio.calls.models import Call
-
-    if connection.vendor == "postgresql":
-        # Analysis passes committing meanwhile wait at their rollup upsert until this commits:
-        # each call is then counted by exactly one of the two.
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {DayRollup._meta.db_table} IN EXCLUSIVE MODE")
-    DayRollup.objects.filter(team_id__in=team_ids).delete()
-    TermRollup.objects.filter(team_id__in=team_ids).delete()
-    calls = (
-        Call.objects.filter(team_id__in=team_ids, archived=False, analyzed_at__isnull=False)
-        .only(*CALL_FIELDS)
-        .order_by("id")
-        .iterator(chunk_size=5000)
-    )
-    done = 0
-    while chunk := list(islice(calls, 5000)):
-        apply(chunk, 1)
-        done += len(chunk)
-        if progress:
-            progress(done)
-    return done

@@ -2,7 +2,7 @@
 installed from PyPI with its lexicon; nothing is downloaded at run time). A call's sentiment is
 the mean compound score (-1 to 1) of its transcript segments that have text; None without text.
 
-It runs in the analysis pass (analytics/pipeline.py), never in the ingest request."""
+It runs in the analysis pass (pipeline/analysis.py), never in the ingest request."""
 
 import functools
 

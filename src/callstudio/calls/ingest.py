@@ -16,8 +16,11 @@ from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.orgs.models import Team, TeamMembership
 
 from .derive import talk_figures, timing
+from .lifecycle import arrival_state
+from .lifecycle import link_agent_calls as link_agent_calls  # where team-member services find it
 from .models import Call, IngestKey
 from .schemas import CallIn
+from .signals import calls_stored
 
 KEY_PREFIX = "cs_ik_"
 BATCH_SIZE = 500
@@ -109,7 +112,6 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "ended_at": ended_at,
         "duration_seconds": duration,
         "direction": call.direction or "",
-        "agent_id": directory.get(ref),
         "agent_ref": ref,
         "customer": orjson.Fragment(orjson.dumps(customer)),
         # Segments are validated TypedDicts: plain dicts, serialised as they are.
@@ -117,11 +119,10 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "recording_url": call.recording_url or "",
         "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
         "metadata": orjson.Fragment(orjson.dumps(call.metadata)),
-        "archived": False,
         "created_at": now,
         "sentiment": None,
         "keywords": orjson.Fragment(b"[]"),
-        "analyzed_at": None,
+        **arrival_state(agent_id=directory.get(ref)),
         **talk_figures(call.transcript, duration),
     }
 
@@ -160,14 +161,16 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
         mark_ingest_busy()
         if inserted:
-            transaction.on_commit(_analysis_nudge)
+            call_ids = list(inserted.values())
+            transaction.on_commit(lambda: _announce(team.id, call_ids))
     return inserted
 
 
-def _analysis_nudge() -> None:
-    from callstudio.analytics.tasks import nudge
-
-    nudge()
+def _announce(team_id: str, call_ids: list[int]) -> None:
+    # After the commit: the analysis pipeline (listening above calls) enqueues the pass. The
+    # batch is stored whatever a listener does, so a failing one is logged (by Django's
+    # dispatcher, logger django.dispatch), never raised into the request.
+    calls_stored.send_robust(sender=Call, team_id=team_id, call_ids=call_ids)
 
 
 def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
@@ -181,28 +184,3 @@ def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
         .first()
     )
     return existing, False
-
-
-def link_agent_calls(*, team_id: str, account_pk: int, refs: list[str]) -> int:
-    """Calls that named this member before they joined become theirs; the analysed, unarchived
-    ones move from "unlinked" to the member in the team's rollups. Run it in a transaction."""
-    from callstudio.analytics import rollups
-
-    # Lock every call to link, pending ones too: one the analysis pass holds is waited for and
-    # read as the pass left it, so a call counted as "unlinked" meanwhile is moved, not missed.
-    calls = list(
-        Call.objects.filter(team_id=team_id, agent__isnull=True, agent_ref__in=refs)
-        .select_for_update()
-        .only(*rollups.CALL_FIELDS, "archived", "analyzed_at")
-    )
-    counted = [c for c in calls if not c.archived and c.analyzed_at is not None]
-    rollups.apply(counted, -1)
-    ids = [c.id for c in calls]
-    linked = sum(
-        Call.objects.filter(id__in=ids[i : i + 5000]).update(agent_id=account_pk)
-        for i in range(0, len(ids), 5000)
-    )
-    for call in counted:
-        call.agent_id = account_pk
-    rollups.apply(counted, 1)
-    return linked

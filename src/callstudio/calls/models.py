@@ -71,7 +71,7 @@ class Call(models.Model):
     silence_share = models.FloatField(null=True)
     longest_monologue_seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set by the analysis pass (analytics/pipeline.py), in the transaction that counts the call
+    # Set by the analysis pass (pipeline/analysis.py), in the transaction that counts the call
     # into the team's rollups: a call is counted exactly when analyzed_at is set.
     sentiment = models.FloatField(null=True)
     keywords = models.JSONField(default=list)  # the team's tracked keywords this call mentions

@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
-from callstudio.analytics import rollups
 from callstudio.core.audit import audit_record
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.validation import clean_name
 from callstudio.orgs.models import Team
 
+from . import lifecycle
 from .ingest import KEY_PREFIX, key_digest
 from .models import Call, IngestKey
 from .selectors import readable_call
@@ -79,11 +79,4 @@ def call_set_archived(*, access: TeamAccess, call_id, archived: bool) -> Call:
     call moves in or out of the rollups in the same transaction."""
     access.require("calls.archive")
     found = readable_call(access=access, call_id=call_id)
-    call = Call.objects.select_for_update().get(id=found.id)
-    if call.archived != archived:
-        Call.objects.filter(id=call.id).update(archived=archived)
-        if call.analyzed_at is not None:
-            rollups.apply([call], -1 if archived else 1)
-        call.archived = archived
-    call.agent = found.agent
-    return call
+    return lifecycle.set_archived(call=found, archived=archived)

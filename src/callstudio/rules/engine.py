@@ -1,5 +1,5 @@
 """What a team's alert rules and automations do to one arriving call, decided in the analysis
-pass's transaction (analytics/pipeline.py): tags and archiving applied to the call, alerts and
+pass's transaction (pipeline/analysis.py): tags and archiving applied to the call, alerts and
 webhook deliveries returned to be stored with it, so none is lost or made twice.
 
 Order per call: `call.ingested` automations (they may tag or archive the call), then each alert
@@ -8,6 +8,8 @@ automations whose conditions hold."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from callstudio.calls import lifecycle
 
 from .conditions import Facts, holds, keyword_phrases
 from .models import Alert, AlertRule, Automation, WebhookDelivery
@@ -96,7 +98,7 @@ def _run(automation, call, *, team, agent, alert, now, out: Outcome) -> None:
             if action["tag"] not in call.tags:
                 call.tags = [*call.tags, action["tag"]]
         elif action["type"] == "archive_call":
-            call.archived = True
+            lifecycle.archive_on_arrival(call)
         else:
             out.deliveries.append(
                 delivery_for(

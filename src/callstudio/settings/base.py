@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "callstudio.calls",
     "callstudio.analytics",
     "callstudio.rules",
+    "callstudio.pipeline",
     "callstudio.web",
     "allauth",
     "allauth.account",

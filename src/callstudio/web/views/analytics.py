@@ -8,7 +8,8 @@ from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from callstudio.analytics import export, selectors
+from callstudio.analytics import selectors
+from callstudio.calls import export
 from callstudio.core.errors import Invalid
 
 from .. import charts

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from callstudio.access.policy import TeamAccess
-from callstudio.calls.selectors import readable_calls
+from callstudio.analytics.selectors import analytics_scope, date_range, team_analytics
 
-from .selectors import analytics_scope, date_range, team_analytics
+from .selectors import readable_calls
 
 CALL_COLUMNS = (
     "id",

@@ -1,13 +1,20 @@
-"""The worker's side of analysis and webhooks (core/tasks.py runs them)."""
+"""The worker's side of analysis and webhooks (core/tasks.py runs them): the analysis task, the
+per-minute sweep, and the nudge that hands freshly stored calls to the worker.
+
+Huey knows a task by module and name (`callstudio.pipeline.tasks.analyze_calls`,
+`callstudio.pipeline.delivery.deliver_webhook`). A message queued under an older name (before an
+upgrade moved the task) is dropped by the consumer; the sweep finds its calls and due
+deliveries within a minute, so nothing is lost."""
 
 import logging
 
 from huey.exceptions import TaskLockedException
 
 from callstudio.core.tasks import crontab, huey, periodic_task, task
-from callstudio.rules.webhooks import attempt, due_deliveries
+from callstudio.rules.webhooks import due_deliveries
 
-from .pipeline import analyze_pending
+from .analysis import analyze_pending
+from .delivery import deliver_webhook
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +49,6 @@ def analyze_calls() -> int:
         tries = 0
 
 
-@task()
-def deliver_webhook(delivery_id: str) -> None:
-    delay = attempt(delivery_id)
-    if delay is not None:
-        deliver_webhook.schedule((delivery_id,), delay=delay)
-
-
 @periodic_task(crontab(minute="*"))
 def sweep() -> None:
     """Every minute: calls left pending (a lost hand-over, a crash mid-batch) and deliveries due."""
@@ -63,3 +63,8 @@ def nudge() -> None:
         analyze_calls()
     except Exception:  # the queue is down: the sweep will find the calls
         log.warning("could not enqueue call analysis", exc_info=True)
+
+
+def on_calls_stored(sender, **kwargs) -> None:
+    """calls_stored (calls/signals.py), sent after an ingested batch commits."""
+    nudge()

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from callstudio.analytics import rollups
-from callstudio.analytics.pipeline import analyze_pending, pending_count
 from callstudio.orgs.models import Team
+from callstudio.pipeline.analysis import analyze_pending, pending_count
+from callstudio.pipeline.rebuild import rebuild
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if not team_ids:
                 raise CommandError("No such team.")
             with transaction.atomic():
-                done = rollups.rebuild(
+                done = rebuild(
                     team_ids, progress=lambda n: self.stdout.write(f"  counted {n} calls")
                 )
             self.stdout.write(f"Rebuilt the rollups of {len(team_ids)} teams from {done} calls.")

@@ -8,7 +8,8 @@ pending calls (`analyzed_at IS NULL`) in batches of 500:
    several workers share the work; SQLite: one writer at a time), for the calls still pending:
    records sentiment and tracked keywords, runs the team's automations and alert rules
    (rules/engine.py), stores the alerts and webhook deliveries, adds the unarchived calls to
-   the rollups and sets `analyzed_at`.
+   the rollups and sets `analyzed_at` (calls/lifecycle.py `mark_analysed`, the one place that
+   changes what a call counts for).
 
 Either all of step 2 commits or none of it, so a crash or a retry never counts a call twice nor
 loses one: it is simply still pending. Deliveries are handed to the worker after the commit; the
@@ -20,6 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from callstudio.accounts.models import Account
+from callstudio.analytics import rollups
+from callstudio.analytics.sentiment import call_sentiment
+from callstudio.calls import lifecycle
 from callstudio.calls.models import Call
 from callstudio.core.activity import ingest_busy
 from callstudio.orgs.models import Team
@@ -27,8 +31,7 @@ from callstudio.rules.conditions import facts
 from callstudio.rules.engine import process_call, team_rules
 from callstudio.rules.models import Alert, WebhookDelivery
 
-from . import rollups
-from .sentiment import call_sentiment
+from .delivery import deliver_webhook
 
 BATCH = 500
 _FIELDS = (
@@ -39,6 +42,7 @@ _FIELDS = (
     "transcript",
     "metadata",
     "archived",
+    "analyzed_at",  # None: read so calls/lifecycle.py can check it without a query per call
 )
 
 
@@ -116,11 +120,7 @@ def _analyze(calls: list[Call], scores: dict) -> None:
         )
         alerts += outcome.alerts
         deliveries += outcome.deliveries
-        call.analyzed_at = now
-    Call.objects.bulk_update(
-        calls, ["sentiment", "keywords", "tags", "archived", "analyzed_at"], batch_size=250
-    )
-    rollups.apply([c for c in calls if not c.archived], 1)
+    lifecycle.mark_analysed(calls, now=now)
     Alert.objects.bulk_create(alerts, batch_size=250)
     WebhookDelivery.objects.bulk_create(deliveries, batch_size=250)
     if deliveries:
@@ -129,8 +129,6 @@ def _analyze(calls: list[Call], scores: dict) -> None:
 
 
 def _hand_over(delivery_ids: list[str]) -> None:
-    from .tasks import deliver_webhook
-
     for delivery_id in delivery_ids:
         deliver_webhook(delivery_id)
 
