@@ -112,6 +112,11 @@ class AuditAction(StrEnum):
 
 
 AUDIT_ACTIONS: dict[str, AuditAction] = {a.value: a for a in AuditAction}
+# Written with no organization: they belong to no organization's log.
+ACCOUNT_ACTIONS = frozenset(
+    {AuditAction.ACCOUNT_CREATE, AuditAction.TOKEN_CREATE, AuditAction.TOKEN_REVOKE}
+)
+ORG_ACTIONS: tuple[AuditAction, ...] = tuple(a for a in AuditAction if a not in ACCOUNT_ACTIONS)
 
 
 class UndeclaredAuditAction(LookupError):
