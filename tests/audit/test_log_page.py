@@ -181,3 +181,30 @@ def test_queries_per_page_do_not_grow_with_the_entries(
     with django_assert_max_num_queries(8):  # the same bound as every page (web/test_page_queries)
         page = admin_browser.get(url).content.decode()
     assert len(rows(page)) == 50 and "Older entries" in page
+
+
+def test_statuses_flags_and_rule_conditions_read_as_words(named, admin_browser):
+    w, admin = named, named.api("admin")
+    member = f"{w.org_url}/members/{w['member'].account_id}"
+    assert admin.delete(member).status_code == 200
+    assert admin.post(f"{member}/restore").status_code == 200
+    assert admin.post(f"{w.org_url}/teams/{w.other_team.id}/archive").status_code == 200
+    rule = {"name": "Refunds", "condition": {"type": "keyword", "phrases": ["refund"]}}
+    assert admin.post(f"{w.team_url}/alert-rules", rule).status_code == 201
+    changes = [r.split(" | ")[2:] for r in rows(page_of(admin_browser, f"/o/{w.org.id}/audit-log"))]
+    assert changes[:4] == [
+        [
+            "Alert rule created",
+            "Refunds (Alert rule)",
+            "Billing",
+            "Name: Refunds / Condition: Said: “refund” / Webhook: none",
+        ],
+        ["Team archived", "Retention (Team)", "Retention", "Archived: no → yes"],
+        [
+            "Member restored",
+            "Mira Member (Member)",
+            "—",
+            "Status: Archived → Active / Role: Member",
+        ],
+        ["Member revoked", "Mira Member (Member)", "—", "Status: Active → Archived"],
+    ]

@@ -27,23 +27,23 @@ TARGET_KINDS = {
     "alert_rule": "Alert rule",
     "automation": "Automation",
 }
-FIELD_LABELS = {
+FIELD_LABELS = {  # also the order fields are shown in
     "name": "Name",
     "description": "Description",
-    "role": "Role",
     "status": "Status",
+    "role": "Role",
     "workflow_id": "Workflow ID",
     "agent_external_id": "Agent ID",
     "archived": "Archived",
     "scope": "Scope",
     "permissions": "Permissions",
     "teams": "Teams",
+    "trigger": "Trigger",
     "condition": "Condition",
     "conditions": "Conditions",
     "actions": "Actions",
-    "trigger": "Trigger",
-    "enabled": "Enabled",
     "webhook_url": "Webhook",
+    "enabled": "Enabled",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
 STATUSES = {"active": "Active", "archived": "Archived"}
@@ -156,7 +156,10 @@ def changes(before, after, names: _Names) -> list[str]:
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     lines = []
-    for key in list(before) + [k for k in after if k not in before]:
+    # In FIELD_LABELS order (PostgreSQL's jsonb does not keep the stored key order).
+    keys = list(before) + [k for k in after if k not in before]
+    order = {k: i for i, k in enumerate(FIELD_LABELS)}
+    for key in sorted(keys, key=lambda k: (order.get(k, len(order)), k)):
         label = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
         if key in before and key in after:
             old, new = value_text(key, before[key], names), value_text(key, after[key], names)
