@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import Account
 from callstudio.analytics.pipeline import analyze_pending
-from callstudio.demo.data import demo_calls
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
+from callstudio.demo.data import demo_calls
 from callstudio.orgs.services import (
     org_member_add,
     organization_create,
