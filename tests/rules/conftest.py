@@ -14,9 +14,9 @@ import pytest
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
-from callstudio.pipeline.analysis import analyze_pending
 from callstudio.directory.services import team_member_add, team_member_change_role
 from callstudio.orgs.models import TeamMembership
+from callstudio.pipeline.analysis import analyze_pending
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (the `ingest` fixture)
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from callstudio.core import ratelimit
-from callstudio.core.audit import audit_record
+from callstudio.core.audit import AuditAction, audit_record
 from callstudio.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from callstudio.core.validation import clean_name, clean_text
 
@@ -56,7 +56,7 @@ def account_create(*, email, password, name, client_ip: str = "") -> Account:
                 if Account.objects.filter(email=email).exists():
                     raise Conflict("An account with this email already exists.", field="email")
                 account = Account.objects.create_user(email=email, password=password, name=name)
-                audit_record(actor=account, action="account.create", target=account)
+                audit_record(actor=account, action=AuditAction.ACCOUNT_CREATE, target=account)
         except IntegrityError:
             raise Conflict("An account with this email already exists.", field="email") from None
     except (Invalid, Conflict):
@@ -70,7 +70,7 @@ def _new_token(account: Account, name: str) -> tuple[PersonalToken, str]:
     token = PersonalToken.objects.create(
         account=account, name=name, hint=raw[: len(TOKEN_PREFIX) + 4], digest=_digest(raw)
     )
-    audit_record(actor=account, action="token.create", target=token)
+    audit_record(actor=account, action=AuditAction.TOKEN_CREATE, target=token)
     return token, raw
 
 
@@ -107,7 +107,7 @@ def token_revoke(*, account: Account, token_id: str) -> PersonalToken:
         raise NotFound("Token not found.")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(actor=account, action="token.revoke", target=token)
+    audit_record(actor=account, action=AuditAction.TOKEN_REVOKE, target=token)
     return token
 
 

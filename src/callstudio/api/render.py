@@ -1,10 +1,57 @@
-"""Model rows to response dicts: one place, so the API and later the UI speak the same words."""
+"""Model rows to response dicts: one place, so every endpoint of an area speaks the same words.
+Accounts, organizations, members, teams, roles and the audit log are rendered here; endpoints
+only pick the renderer."""
 
 from callstudio.access.roles import BUILTIN_ROLES
 
 
 def role_out(*, key: str = "", custom=None) -> tuple[str, str]:
     return (custom.id, custom.name) if custom is not None else (key, BUILTIN_ROLES[key].name)
+
+
+# Accounts and tokens
+
+
+def account(a) -> dict:
+    return {"account_id": a.account_id, "email": a.email, "name": a.name}
+
+
+def me(a, *, memberships) -> dict:
+    return {**account(a), "orgs": [org_item(m) for m in memberships]}
+
+
+def token(t) -> dict:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "hint": t.hint,
+        "created_at": t.created_at,
+        "last_used_at": t.last_used_at,
+    }
+
+
+def token_created(t, raw: str) -> dict:
+    return {"id": t.id, "token": raw, "name": t.name}
+
+
+# Organizations and members
+
+
+def organization(o) -> dict:
+    return {"id": o.id, "name": o.name}
+
+
+def org_item(m) -> dict:
+    """One of the caller's organizations, from their membership."""
+    return {"id": m.organization.id, "name": m.organization.name, "role": m.role_ref}
+
+
+def org_detail(access) -> dict:
+    return {
+        **organization(access.organization),
+        "role": access.membership.role_ref,
+        "permissions": sorted(access.org_permissions),
+    }
 
 
 def member(m) -> dict:
@@ -18,6 +65,22 @@ def member(m) -> dict:
         "status": m.status,
         "teams": getattr(m, "active_teams", []),
     }
+
+
+def member_status(m, *, account_id: str) -> dict:
+    return {"account_id": account_id, "status": m.status, "role": m.role_ref}
+
+
+def member_restored(m, *, account_id: str, former_teams) -> dict:
+    return {
+        **member_status(m, account_id=account_id),
+        "former_teams": [
+            {"id": tm.team.id, "name": tm.team.name, "role": tm.role_ref} for tm in former_teams
+        ],
+    }
+
+
+# Teams
 
 
 def team(t, *, permissions: frozenset[str] | None = None, can_see_settings: bool) -> dict:
@@ -34,6 +97,17 @@ def team(t, *, permissions: frozenset[str] | None = None, can_see_settings: bool
     return out
 
 
+def team_detail(access) -> dict:
+    """The team as its TeamAccess sees it: with the caller's permissions there."""
+    return team(
+        access.team, permissions=access.permissions, can_see_settings=access.has("team.settings")
+    )
+
+
+def workflow_id(t) -> dict:
+    return {"workflow_id": t.workflow_id}
+
+
 def team_member(tm) -> dict:
     ref, name = role_out(key=tm.role, custom=tm.custom_role)
     return {
@@ -45,6 +119,13 @@ def team_member(tm) -> dict:
         "agent_external_id": tm.agent_external_id,
         "joined_at": tm.created_at,
     }
+
+
+# Permissions, roles and the audit log
+
+
+def permission(p) -> dict:
+    return {"name": p.name, "scope": p.scope, "group": p.group, "description": p.description}
 
 
 def builtin_role(r) -> dict:

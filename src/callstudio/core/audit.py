@@ -3,25 +3,30 @@ entry exists exactly when the change it describes was committed."""
 
 from django.db.models import QuerySet
 
+from .audit_actions import AuditAction, UndeclaredAuditAction, audit_action
 from .models import AuditLogEntry
+
+__all__ = ["AuditAction", "UndeclaredAuditAction", "audit_entries", "audit_record"]
 
 
 def audit_record(
     *,
     actor,
-    action: str,
+    action: AuditAction | str,
     target,
     organization=None,
     team=None,
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditLogEntry:
+    """Raises UndeclaredAuditAction for an action not declared in AuditAction."""
+    declared = audit_action(action)
     target_type, target_id, target_label = _describe(target)
     return AuditLogEntry.objects.create(
         organization=organization,
         actor=actor,
         actor_label=getattr(actor, "email", "") if actor else "",
-        action=action,
+        action=declared.value,
         target_type=target_type,
         target_id=target_id,
         target_label=target_label,

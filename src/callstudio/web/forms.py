@@ -54,8 +54,7 @@ class SignupDetailsForm(forms.Form):
             raise forms.ValidationError(exc.detail) from None
 
     def signup(self, request, user):
-        user.name = self.cleaned_data["name"]
-        user.save(update_fields=["name"])
+        """Nothing left to do: `account_create` (web/adapter.py) stored the name."""
 
 
 class OrganizationForm(forms.Form):

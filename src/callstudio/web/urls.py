@@ -104,6 +104,7 @@ urlpatterns = [
     path("profile", profile.profile, name="profile"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
+    path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("o/<str:org_id>/", include(org_urls)),
 ]

@@ -1,6 +1,7 @@
 from ninja import Router, Status
 
 from callstudio.accounts import selectors, services
+from callstudio.api import render
 from callstudio.api.auth import AUTH
 from callstudio.api.deps import client_ip
 from callstudio.api.schemas import (
@@ -29,7 +30,7 @@ def sign_up(request, payload: SignUpIn):
         name=payload.name,
         client_ip=client_ip(request),
     )
-    return Status(201, account)
+    return Status(201, render.account(account))
 
 
 @router.post(
@@ -44,12 +45,13 @@ def create_token(request, payload: TokenCreateIn):
         name=payload.name,
         client_ip=client_ip(request),
     )
-    return Status(201, {"id": token.id, "token": raw, "name": token.name})
+    return Status(201, render.token_created(token, raw))
 
 
 @router.get("/auth/tokens", auth=AUTH, response=TokenPage)
 def list_tokens(request):
-    return {"items": selectors.account_tokens(account=request.auth), "next_cursor": None}
+    items = [render.token(t) for t in selectors.account_tokens(account=request.auth)]
+    return {"items": items, "next_cursor": None}
 
 
 @router.delete("/auth/tokens/{token_id}", auth=AUTH, response={204: None, 404: Problem})
@@ -60,14 +62,4 @@ def revoke_token(request, token_id: str):
 
 @router.get("/me", auth=AUTH, response=MeOut)
 def me(request):
-    account = request.auth
-    orgs = [
-        {"id": m.organization.id, "name": m.organization.name, "role": m.role_ref}
-        for m in account_orgs(account=account)
-    ]
-    return {
-        "account_id": account.account_id,
-        "email": account.email,
-        "name": account.name,
-        "orgs": orgs,
-    }
+    return render.me(request.auth, memberships=account_orgs(account=request.auth))

@@ -48,9 +48,7 @@ def change_member_role(request, org: str, account_id: str, payload: RoleIn):
 @router.delete("/orgs/{org}/members/{account_id}", response={200: MemberStatusOut, **ERRORS})
 def revoke_member(request, org: str, account_id: str):
     membership = services.org_member_revoke(access=request_org(request, org), account_id=account_id)
-    return Status(
-        200, {"account_id": account_id, "status": membership.status, "role": membership.role_ref}
-    )
+    return Status(200, render.member_status(membership, account_id=account_id))
 
 
 @router.post("/orgs/{org}/members/{account_id}/restore", response={200: RestoredOut, **ERRORS})
@@ -59,13 +57,5 @@ def restore_member(request, org: str, account_id: str):
     membership = services.org_member_restore(access=access, account_id=account_id)
     former = selectors.former_team_memberships(access=access, account=membership.account)
     return Status(
-        200,
-        {
-            "account_id": account_id,
-            "status": membership.status,
-            "role": membership.role_ref,
-            "former_teams": [
-                {"id": tm.team.id, "name": tm.team.name, "role": tm.role_ref} for tm in former
-            ],
-        },
+        200, render.member_restored(membership, account_id=account_id, former_teams=former)
     )

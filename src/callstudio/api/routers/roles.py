@@ -24,10 +24,7 @@ ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 @router.get("/permissions", response=list[PermissionOut])
 def permission_catalog(request):
-    return [
-        {"name": p.name, "scope": p.scope, "group": p.group, "description": p.description}
-        for p in CATALOG
-    ]
+    return [render.permission(p) for p in CATALOG]
 
 
 @router.get("/orgs/{org}/roles", response={200: RolePage, 404: Problem})

@@ -23,12 +23,6 @@ router = Router(tags=["teams"])
 ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 
-def _team_out(access) -> dict:
-    return render.team(
-        access.team, permissions=access.permissions, can_see_settings=access.has("team.settings")
-    )
-
-
 @router.get("/orgs/{org}/teams", response={200: TeamPage, 404: Problem, 422: Problem})
 def list_teams(request, org: str, cursor: str | None = None, limit: int | None = None):
     access = request_org(request, org)
@@ -51,20 +45,20 @@ def create_team(request, org: str, payload: TeamIn):
 
 @router.get("/orgs/{org}/teams/{team}", response={200: TeamDetailOut, **ERRORS})
 def get_team(request, org: str, team: str):
-    return Status(200, _team_out(request_team(request, org, team)))
+    return Status(200, render.team_detail(request_team(request, org, team)))
 
 
 @router.patch("/orgs/{org}/teams/{team}", response={200: TeamDetailOut, **ERRORS})
 def update_team(request, org: str, team: str, payload: TeamPatchIn):
     access = request_team(request, org, team)
     services.team_update(access=access, name=payload.name, description=payload.description)
-    return Status(200, _team_out(access))
+    return Status(200, render.team_detail(access))
 
 
 @router.post("/orgs/{org}/teams/{team}/rotate-workflow-id", response={200: WorkflowIdOut, **ERRORS})
 def rotate_workflow_id(request, org: str, team: str):
     updated = services.team_rotate_workflow_id(access=request_team(request, org, team))
-    return Status(200, {"workflow_id": updated.workflow_id})
+    return Status(200, render.workflow_id(updated))
 
 
 @router.get("/orgs/{org}/teams/{team}/members", response={200: TeamMemberPage, **ERRORS})
@@ -119,14 +113,14 @@ def update_team_member(request, org: str, team: str, account_id: str, payload: T
 def archive_team(request, org: str, team: str):
     access = request_team(request, org, team)
     services.team_set_archived(access=access, archived=True)
-    return Status(200, _team_out(access))
+    return Status(200, render.team_detail(access))
 
 
 @router.post("/orgs/{org}/teams/{team}/unarchive", response={200: TeamDetailOut, **ERRORS})
 def unarchive_team(request, org: str, team: str):
     access = request_team(request, org, team)
     services.team_set_archived(access=access, archived=False)
-    return Status(200, _team_out(access))
+    return Status(200, render.team_detail(access))
 
 
 @router.delete("/orgs/{org}/teams/{team}/members/{account_id}", response={204: None, **ERRORS})

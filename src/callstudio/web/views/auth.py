@@ -1,5 +1,10 @@
 from allauth.account.views import LoginView
+from allauth.account.views import SignupView as AllauthSignupView
 from django.shortcuts import render
+
+from callstudio.core.errors import Conflict, Invalid
+
+from ..forms import apply_error
 
 
 class ThrottledLoginView(LoginView):
@@ -13,6 +18,21 @@ class ThrottledLoginView(LoginView):
             response.status_code = 429
             response["Retry-After"] = "300"
         return response
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up page; the account itself is made by `account_create` (the adapter's
+    `save_user`), as for `POST /api/v1/accounts`. What the service refuses after the form passed
+    (an email taken a moment ago) goes back to the form as its error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (Invalid, Conflict) as exc:
+            apply_error(form, exc)
+            response = self.form_invalid(form)
+            response.status_code = exc.status
+            return response
 
 
 def too_many_requests(request, exception=None):

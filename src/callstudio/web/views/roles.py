@@ -6,13 +6,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from callstudio.access import services
 from callstudio.access.roles import BUILTIN_ROLES
 from callstudio.access.selectors import org_custom_roles, role_get, role_usage_counts
-from callstudio.core.audit import audit_entries
 from callstudio.core.errors import DomainError
-from callstudio.core.pagination import paginate
-from callstudio.directory.selectors import org_team_choices
 
 from ..context import org_page, render_org
 from ..forms import RoleForm, apply_error, permission_groups
+from .audit import audit_log  # noqa: F401  (the audit log page lives in views/audit.py)
 
 
 @org_page
@@ -116,47 +114,3 @@ def role_delete(request, access, role_id):
         },
         section="organization",
     )
-
-
-@org_page
-@require_safe
-def audit_log(request, access):
-    access.require("org.audit.read")
-    filters = {k: request.GET.get(k) or None for k in ("actor", "action", "team")}
-    qs = audit_entries(
-        organization=access.organization,
-        actor_account_id=filters["actor"],
-        action=filters["action"],
-        team_id=filters["team"],
-    )
-    page = paginate(qs, keys=("id",), cursor=request.GET.get("cursor"), limit=50, descending=True)
-    return render_org(
-        request,
-        access,
-        "web/audit_log.html",
-        {
-            "page": page,
-            "filters": filters,
-            "teams": org_team_choices(access=access, limit=500),
-            "actions": ACTIONS,
-        },
-        section="organization",
-    )
-
-
-ACTIONS = [
-    "org.create",
-    "team.create",
-    "team.update",
-    "team.workflow_id.rotate",
-    "member.add",
-    "member.role.change",
-    "member.revoke",
-    "member.restore",
-    "team.member.add",
-    "team.member.role.change",
-    "team.member.revoke",
-    "role.create",
-    "role.update",
-    "role.delete",
-]

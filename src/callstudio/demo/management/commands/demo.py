@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from callstudio.demo import DEMO_PASSWORD, load_demo
+from callstudio.demo.loader import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .ingest import BATCH_SIZE, store_calls
-from .schemas import CallIn
+from callstudio.calls.ingest import BATCH_SIZE, store_calls
+from callstudio.calls.schemas import CallIn
 
 TOPICS = {
     "Billing": [
@@ -128,16 +128,21 @@ CUSTOMERS = [
 ]
 
 
-def demo_calls(team, agent_emails: list[str], count: int, seed: int) -> list[CallIn]:
+def demo_calls(
+    team, agent_emails: list[str], count: int, seed: int, *, name: str | None = None
+) -> list[CallIn]:
+    """`name`: the demo's own name for the team (its topics and the calls' external IDs), so a
+    renamed demo team still gets the same calls; the team's current name by default."""
     rng = random.Random(seed)
-    topics = TOPICS.get(team.name, TOPICS["Billing"])
+    name = name or team.name
+    topics = TOPICS.get(name, TOPICS["Billing"])
     now = timezone.now().replace(microsecond=0)
     calls = []
     for i in range(count):
         tag, lines = rng.choice(topics)
         started = now - timedelta(days=rng.uniform(0, 60), hours=rng.uniform(0, 9))
         t, transcript = rng.uniform(0.5, 3), []
-        script = [("agent", rng.choice(GREETINGS).format(team=team.name))]
+        script = [("agent", rng.choice(GREETINGS).format(team=name))]
         script += [("customer" if n % 2 == 0 else "agent", line) for n, line in enumerate(lines)]
         upset = rng.random() < 0.15
         script += UPSET if upset else []
@@ -170,7 +175,7 @@ def demo_calls(team, agent_emails: list[str], count: int, seed: int) -> list[Cal
         calls.append(
             CallIn.model_validate(
                 {
-                    "external_id": f"demo-{team.name.lower()}-{i:05d}",
+                    "external_id": f"demo-{name.lower()}-{i:05d}",
                     "started_at": started,
                     "duration_seconds": duration,
                     "direction": rng.choice(["inbound", "inbound", "outbound"]),
@@ -181,16 +186,19 @@ def demo_calls(team, agent_emails: list[str], count: int, seed: int) -> list[Cal
                     },
                     "transcript": transcript,
                     "tags": [tag] + (["escalated"] if rng.random() < 0.08 else []),
-                    "metadata": {"queue": team.name.lower(), "csat": rng.randint(1, 5)},
+                    "metadata": {"queue": name.lower(), "csat": rng.randint(1, 5)},
                 }
             )
         )
     return calls
 
 
-def load_demo_calls(team, agent_emails: list[str], *, count: int, seed: int, progress=print) -> int:
+def load_demo_calls(
+    team, agent_emails: list[str], *, count: int, seed: int, name: str | None = None, progress=print
+) -> int:
+    """Stores the calls not stored yet (idempotent by external ID); returns how many were new."""
     stored = 0
-    calls = demo_calls(team, agent_emails, count, seed)
+    calls = demo_calls(team, agent_emails, count, seed, name=name)
     for start in range(0, len(calls), BATCH_SIZE):
         stored += len(store_calls(team=team, calls=calls[start : start + BATCH_SIZE]))
         progress(f"{team.name}: {min(start + BATCH_SIZE, len(calls))}/{len(calls)} calls")

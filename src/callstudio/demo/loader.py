@@ -1,13 +1,24 @@
 """The demo organization: several teams, members in every built-in role and a custom role. Built
-through the same services as the API, so the demo's audit log reads like real use."""
+through the same services as the API, so the demo's audit log reads like real use.
+
+Loading is idempotent: the first run builds everything in one transaction and then loads the
+calls; a later run touches only what the demo made. It recognises its organization and its three
+teams by their audit entries (the organization its admin created first, and the first teams
+created in it, which the setup transaction made before anyone else could see the organization),
+so renaming them or adding teams changes nothing: a re-run only stores the demo calls its own
+teams do not have yet (none, once loaded)."""
 
 from django.db import transaction
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
-from callstudio.calls.demo_data import load_demo_calls
+from callstudio.demo.data import load_demo_calls
 from callstudio.directory.services import (
+from callstudio.pipeline.analysis import analyze_pending
+from callstudio.core.audit_actions import AuditAction
+from callstudio.core.models import AuditLogEntry
+from callstudio.orgs.models import Organization, Team, TeamMembership
     org_member_add,
     organization_create,
     team_create,
@@ -16,6 +27,8 @@ from callstudio.directory.services import (
 from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.services import alert_rule_create, automation_create
+
+from .data import load_demo_calls
 
 DEMO_PASSWORD = "callstudio-demo"
 ORG_NAME = "Acme Support"
@@ -56,14 +69,10 @@ def load_demo(progress=print) -> tuple[Organization, bool, list[tuple[str, str]]
         for email, _, role, teams in PEOPLE
     ]
     admin = _account(PEOPLE[0][0], PEOPLE[0][1])
-    existing = (
-        OrgMembership.objects.filter(account=admin, role="admin", organization__name=ORG_NAME)
-        .select_related("organization")
-        .first()
-    )
+    existing = demo_organization(admin)
     if existing:
-        _load_calls(existing.organization, progress)
-        return existing.organization, False, logins
+        _load_calls(existing, progress)
+        return existing, False, logins
     with transaction.atomic():
         progress("organization and teams")
         org = organization_create(actor=admin, name=ORG_NAME)
@@ -117,13 +126,43 @@ def _demo_rules(access) -> None:
 CALLS_PER_TEAM = 1200
 
 
+def demo_organization(admin: Account) -> Organization | None:
+    """The organization the demo made: the first one its admin created."""
+    entry = (
+        AuditLogEntry.objects.filter(actor=admin, action=AuditAction.ORG_CREATE)
+        .order_by("id")
+        .select_related("organization")
+        .first()
+    )
+    return entry.organization if entry else None
+
+
+def demo_teams(org: Organization) -> list[tuple[str, Team]]:
+    """The demo's own teams with the names the demo gave them, whatever they are called now.
+    Teams a user added later are never among them."""
+    ids = list(
+        AuditLogEntry.objects.filter(organization=org, action=AuditAction.TEAM_CREATE)
+        .order_by("id")
+        .values_list("target_id", flat=True)[: len(TEAMS)]
+    )
+    teams = Team.objects.in_bulk(ids)
+    return [(name, teams[i]) for (name, _), i in zip(TEAMS, ids, strict=False) if i in teams]
+
+
 def _load_calls(org, progress) -> None:
-    """A few thousand calls across the teams, by their agents (idempotent by external_id)."""
-    for seed, team in enumerate(Team.objects.filter(organization=org).order_by("name")):
+    """A few thousand calls across the demo's teams, by their agents (idempotent by external
+    ID). Analysis runs only when something new was stored."""
+    stored = 0
+    for seed, (name, team) in enumerate(demo_teams(org)):
         agents = list(
             TeamMembership.objects.filter(
                 team=team, revoked_at__isnull=True, role="agent"
             ).values_list("account__email", flat=True)
         )
-        load_demo_calls(team, agents, count=CALLS_PER_TEAM, seed=seed, progress=progress)
-    analyze_pending(progress=lambda n: progress(f"analysed {n} calls (sentiment, alerts, rollups)"))
+        stored += load_demo_calls(
+            team, agents, count=CALLS_PER_TEAM, seed=seed, name=name, progress=progress
+        )
+    if stored:
+        analyze_pending(
+            progress=lambda n: progress(f"analysed {n} calls (sentiment, alerts, rollups)")
+        )
