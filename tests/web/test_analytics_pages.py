@@ -14,11 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.accounts.models import Account
-from callstudio.demo.data import demo_calls
 from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
+from callstudio.demo.data import demo_calls
 from callstudio.directory.services import (
-from callstudio.pipeline.analysis import analyze_pending
     org_member_add,
     organization_create,
     team_create,

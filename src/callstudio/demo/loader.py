@@ -13,18 +13,15 @@ from django.db import transaction
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
-from callstudio.demo.data import load_demo_calls
-from callstudio.directory.services import (
-from callstudio.pipeline.analysis import analyze_pending
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.models import AuditLogEntry
-from callstudio.orgs.models import Organization, Team, TeamMembership
+from callstudio.directory.services import (
     org_member_add,
     organization_create,
     team_create,
     team_member_add,
 )
-from callstudio.orgs.models import Organization, OrgMembership, Team, TeamMembership
+from callstudio.orgs.models import Organization, Team, TeamMembership
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.services import alert_rule_create, automation_create
 
