@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Invalid
 from callstudio.core.validation import clean_text
 from callstudio.orgs.models import OrgMembership, TeamMembership
@@ -109,7 +110,7 @@ def role_create(*, access: OrgAccess, name, scope, permissions, description="") 
             )
             audit_record(
                 actor=access.account,
-                action="role.create",
+                action=AuditAction.ROLE_CREATE,
                 target=role,
                 organization=access.organization,
                 after=_role_state(role),
@@ -153,7 +154,7 @@ def role_update(
                 role.save()
                 audit_record(
                     actor=access.account,
-                    action="role.update",
+                    action=AuditAction.ROLE_UPDATE,
                     target=role,
                     organization=access.organization,
                     before=before,
@@ -183,7 +184,7 @@ def role_delete(*, access: OrgAccess, role_id: str) -> None:
     )
     audit_record(
         actor=access.account,
-        action="role.delete",
+        action=AuditAction.ROLE_DELETE,
         target=role,
         organization=access.organization,
         before=_role_state(role),

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.validation import clean_name
 from callstudio.orgs.models import Team
@@ -49,7 +50,7 @@ def ingest_key_create(*, access: OrgAccess, name, team_ids=None) -> tuple[Ingest
     )
     audit_record(
         actor=access.account,
-        action="key.create",
+        action=AuditAction.KEY_CREATE,
         target=key,
         organization=access.organization,
         after={"name": name, "teams": team_ids},
@@ -68,7 +69,10 @@ def ingest_key_revoke(*, access: OrgAccess, key_id: str) -> IngestKey:
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     audit_record(
-        actor=access.account, action="key.revoke", target=key, organization=access.organization
+        actor=access.account,
+        action=AuditAction.KEY_REVOKE,
+        target=key,
+        organization=access.organization,
     )
     return key
 

@@ -12,6 +12,7 @@ from callstudio.access.policy import (
     role_permissions,
 )
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict
 from callstudio.orgs.models import OrgMembership
 
@@ -43,7 +44,7 @@ def org_member_add(*, access: OrgAccess, account_id, role="member") -> OrgMember
     )
     audit_record(
         actor=access.account,
-        action="member.add",
+        action=AuditAction.MEMBER_ADD,
         target=account,
         organization=access.organization,
         after=role_state(membership),
@@ -71,7 +72,7 @@ def org_member_change_role(*, access: OrgAccess, account_id, role) -> OrgMembers
     membership.save(update_fields=["role", "custom_role", "updated_at"])
     audit_record(
         actor=access.account,
-        action="member.role.change",
+        action=AuditAction.MEMBER_ROLE_CHANGE,
         target=membership.account,
         organization=access.organization,
         before=before,
@@ -101,7 +102,7 @@ def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
     membership.save(update_fields=["status", "archived_at", "updated_at"])
     audit_record(
         actor=access.account,
-        action="member.revoke",
+        action=AuditAction.MEMBER_REVOKE,
         target=membership.account,
         organization=access.organization,
         before={"status": "active"},
@@ -126,7 +127,7 @@ def org_member_restore(*, access: OrgAccess, account_id) -> OrgMembership:
     membership.save(update_fields=["status", "archived_at", "updated_at"])
     audit_record(
         actor=access.account,
-        action="member.restore",
+        action=AuditAction.MEMBER_RESTORE,
         target=membership.account,
         organization=access.organization,
         before={"status": "archived"},

@@ -14,6 +14,7 @@ from callstudio.access.policy import (
 )
 from callstudio.calls.ingest import link_agent_calls
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Invalid
 from callstudio.core.validation import clean_text
 from callstudio.orgs.models import OrgMembership, TeamMembership
@@ -65,7 +66,7 @@ def team_member_add(
             _link_calls(membership)
             audit_record(
                 actor=access.account,
-                action="team.member.add",
+                action=AuditAction.TEAM_MEMBER_ADD,
                 target=account,
                 organization=organization,
                 team=access.team,
@@ -89,7 +90,7 @@ def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMemb
     membership.save(update_fields=["role", "custom_role"])
     audit_record(
         actor=access.account,
-        action="team.member.role.change",
+        action=AuditAction.TEAM_MEMBER_ROLE_CHANGE,
         target=membership.account,
         organization=access.org.organization,
         team=access.team,
@@ -110,7 +111,7 @@ def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
     membership.save(update_fields=["revoked_at"])
     audit_record(
         actor=access.account,
-        action="team.member.revoke",
+        action=AuditAction.TEAM_MEMBER_REVOKE,
         target=membership.account,
         organization=access.org.organization,
         team=access.team,
@@ -144,7 +145,7 @@ def team_member_set_agent_external_id(
         _link_calls(membership)
         audit_record(
             actor=access.account,
-            action="team.member.agent_id.change",
+            action=AuditAction.TEAM_MEMBER_AGENT_ID_CHANGE,
             target=membership.account,
             organization=access.org.organization,
             team=access.team,

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict
 from callstudio.core.ids import new_workflow_id
 from callstudio.core.validation import clean_name, clean_text
@@ -33,7 +34,7 @@ def team_create(*, access: OrgAccess, name, description="") -> Team:
             )
             audit_record(
                 actor=access.account,
-                action="team.create",
+                action=AuditAction.TEAM_CREATE,
                 target=team,
                 organization=access.organization,
                 team=team,
@@ -69,7 +70,7 @@ def team_update(*, access: TeamAccess, name=None, description=None) -> Team:
                 setattr(team, k, v)
             audit_record(
                 actor=access.account,
-                action="team.update",
+                action=AuditAction.TEAM_UPDATE,
                 target=team,
                 organization=access.org.organization,
                 team=team,
@@ -92,7 +93,7 @@ def team_rotate_workflow_id(*, access: TeamAccess) -> Team:
     Team.objects.filter(id=team.id).update(workflow_id=team.workflow_id)
     audit_record(
         actor=access.account,
-        action="team.workflow_id.rotate",
+        action=AuditAction.TEAM_WORKFLOW_ID_ROTATE,
         target=team,
         organization=access.org.organization,
         team=team,
@@ -112,7 +113,7 @@ def team_set_archived(*, access: TeamAccess, archived: bool) -> Team:
         Team.objects.filter(id=team.id).update(archived_at=team.archived_at)
         audit_record(
             actor=access.account,
-            action="team.archive" if archived else "team.unarchive",
+            action=AuditAction.TEAM_ARCHIVE if archived else AuditAction.TEAM_UNARCHIVE,
             target=team,
             organization=access.org.organization,
             team=team,
