@@ -1,4 +1,4 @@
-"""Single-call ingestion by workflow ID (PRODUCT.md §4.4)."""
+"""Single-call ingestion by workflow ID, as docs/api.md describes it."""
 
 import orjson
 import pytest

@@ -1,4 +1,4 @@
-"""The shape of a call as senders send it (PRODUCT.md §4.4). Strict: unknown fields, wrong types,
+"""The shape of a call as senders send it. Strict: unknown fields, wrong types,
 NUL bytes and oversized parts are refused with the field named."""
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Calls in, by workflow ID (PRODUCT.md §4.4)."""
+"""Calls in, by workflow ID: one call, or an NDJSON stream stored in batches (docs/api.md)."""
 
 from django.conf import settings
 from ninja import Router, Status
