@@ -1,4 +1,4 @@
-"""Alert rules and automations over the API (PRODUCT.md §4.3): exact status codes and effects,
+"""Alert rules and automations over the API: exact status codes and effects,
 every bad input refused with a 422 naming the field and nothing stored, permissions allowed and
 denied, audit entries."""
 

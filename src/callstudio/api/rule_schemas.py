@@ -1,4 +1,5 @@
-"""Shapes of the analytics, alerts and automations API (PRODUCT.md §4.2, §4.3)."""
+"""Shapes of the analytics, alerts and automations API: what each endpoint
+accepts and returns, as the OpenAPI document shows it."""
 
 from datetime import datetime
 from typing import Any

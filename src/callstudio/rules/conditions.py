@@ -1,5 +1,5 @@
-"""Conditions and actions of alert rules and automations (PRODUCT.md §4.3): checked once when a
-rule is saved (422 naming the field), evaluated against each arriving call.
+"""Conditions and actions of alert rules and automations, JSON objects with a `type`: checked
+once when a rule is saved (422 naming the field), evaluated against each arriving call.
 
 `facts(call)` reads what the conditions look at from a call once; `holds` is a pure function
 of a condition and those facts."""

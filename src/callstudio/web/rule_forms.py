@@ -1,6 +1,6 @@
 """Forms of the Alerts and Automations tabs. They turn form fields into the conditions and actions
-of PRODUCT.md §4.3 (the API's JSON) and back; the rule services validate them, and a service's
-error (`condition.value`, `conditions[1].phrases`, `actions[0].url`) is put back next to the
+the API takes (JSON objects with a `type`) and back; the rule services validate them, and a
+service's error (`condition.value`, `conditions[1].phrases`, `actions[0].url`) is put back next to the
 field it names (`place_error`)."""
 
 import math

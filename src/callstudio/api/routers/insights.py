@@ -1,4 +1,7 @@
-"""Analytics, alert rules and alerts, automations, webhook deliveries (PRODUCT.md §4.2, §4.3)."""
+"""Analytics, alert rules and alerts, automations, webhook deliveries.
+
+Each endpoint resolves the team through `request_team`, calls one selector or service of
+analytics/ or rules/, and renders the result (rules area: api/render_rules.py)."""
 
 from ninja import Query, Router, Status
 
