@@ -11,9 +11,9 @@ from callstudio.core.audit import audit_record
 from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.validation import clean_name
 
+from . import selectors
 from .conditions import clean_actions, clean_condition, clean_conditions, clean_url
 from .models import Alert, AlertRule, Automation
-from .selectors import readable_alerts
 
 UNSET = object()
 
@@ -27,13 +27,6 @@ def _audit(access: TeamAccess, action: str, target, **changes) -> None:
         team=access.team,
         **changes,
     )
-
-
-def _rule(access: TeamAccess, rule_id) -> AlertRule:
-    rule = AlertRule.objects.filter(team_id=access.team.id, id=str(rule_id)).first()
-    if rule is None:
-        raise NotFound("Alert rule not found.")
-    return rule
 
 
 def _rule_state(rule: AlertRule) -> dict:
@@ -63,7 +56,7 @@ def alert_rule_update(
 ) -> AlertRule:
     """Fields left out stay; `webhook_url: null` removes the webhook."""
     access.require("alerts.manage")
-    rule = _rule(access, rule_id)
+    rule = selectors.alert_rule(access, rule_id, permission="alerts.manage")
     before = _rule_state(rule)
     if name is not UNSET:
         rule.name = clean_name(name)
@@ -84,7 +77,7 @@ def alert_rule_update(
 def alert_rule_delete(*, access: TeamAccess, rule_id) -> None:
     """Its alerts stay in the inbox, still naming the rule."""
     access.require("alerts.manage")
-    rule = _rule(access, rule_id)
+    rule = selectors.alert_rule(access, rule_id, permission="alerts.manage")
     _audit(access, "alert_rule.delete", rule, before=_rule_state(rule))
     rule.delete()
 
@@ -94,7 +87,7 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
     """open → acknowledged → resolved (or open → resolved). Repeating a step is a no-op; going
     back is a conflict."""
     access.require("alerts.manage")
-    alert = readable_alerts(access).select_for_update().filter(id=str(alert_id)).first()
+    alert = selectors.readable_alerts(access).select_for_update().filter(id=str(alert_id)).first()
     if alert is None:
         raise NotFound("Alert not found.")
     order = {Alert.OPEN: 0, Alert.ACKNOWLEDGED: 1, Alert.RESOLVED: 2}
@@ -109,13 +102,6 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
         alert.status = status
         alert.save()
     return alert
-
-
-def _automation(access: TeamAccess, automation_id) -> Automation:
-    found = Automation.objects.filter(team_id=access.team.id, id=str(automation_id)).first()
-    if found is None:
-        raise NotFound("Automation not found.")
-    return found
 
 
 def _clean_trigger(value) -> str:
@@ -167,7 +153,7 @@ def automation_update(
     enabled=UNSET,
 ) -> Automation:
     access.require("automations.manage")
-    automation = _automation(access, automation_id)
+    automation = selectors.automation(access, automation_id, permission="automations.manage")
     before = _automation_state(automation)
     if name is not UNSET:
         automation.name = clean_name(name)
@@ -191,6 +177,6 @@ def automation_update(
 @transaction.atomic
 def automation_delete(*, access: TeamAccess, automation_id) -> None:
     access.require("automations.manage")
-    automation = _automation(access, automation_id)
+    automation = selectors.automation(access, automation_id, permission="automations.manage")
     _audit(access, "automation.delete", automation, before=_automation_state(automation))
     automation.delete()
