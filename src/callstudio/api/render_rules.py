@@ -2,6 +2,8 @@
 place, so every endpoint that returns one of them returns the same shape, with the same secrets
 hidden from the same readers."""
 
+from callstudio.rules.conditions import without_secrets
+
 
 def agent_ref(account) -> dict | None:
     if account is None:
@@ -49,9 +51,7 @@ def automation(a, access) -> dict:
         "name": a.name,
         "trigger": a.trigger,
         "conditions": a.conditions,
-        "actions": [
-            x if manage else {k: v for k, v in x.items() if k != "secret"} for x in a.actions
-        ],
+        "actions": [x if manage else without_secrets(x) for x in a.actions],
         "enabled": a.enabled,
         "created_at": a.created_at,
         "updated_at": a.updated_at,

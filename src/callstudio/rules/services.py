@@ -1,8 +1,6 @@
 """Writes to alert rules, alerts and automations: each checked by the policy point, validated
 (rules/conditions.py) before anything changes, and audited."""
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +10,15 @@ from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.validation import clean_name
 
 from . import selectors
-from .conditions import clean_actions, clean_condition, clean_conditions, clean_url
+from .conditions import (
+    clean_actions,
+    clean_condition,
+    clean_conditions,
+    clean_url,
+    without_secrets,
+)
+from .kinds import TRIGGERS
+from .kinds.actions import new_secret
 from .models import Alert, AlertRule, Automation
 
 UNSET = object()
@@ -44,7 +50,7 @@ def alert_rule_create(*, access: TeamAccess, name, condition, webhook_url=None) 
     )
     if webhook_url is not None:
         rule.webhook_url = clean_url(webhook_url, field="webhook_url")
-        rule.webhook_secret = "whsec_" + secrets.token_urlsafe(24)
+        rule.webhook_secret = new_secret()
     rule.save()
     _audit(access, "alert_rule.create", rule, after=_rule_state(rule))
     return rule
@@ -67,7 +73,7 @@ def alert_rule_update(
             rule.webhook_url, rule.webhook_secret = "", ""
         else:
             rule.webhook_url = clean_url(webhook_url, field="webhook_url")
-            rule.webhook_secret = rule.webhook_secret or "whsec_" + secrets.token_urlsafe(24)
+            rule.webhook_secret = rule.webhook_secret or new_secret()
     rule.save()
     _audit(access, "alert_rule.update", rule, before=before, after=_rule_state(rule))
     return rule
@@ -105,13 +111,13 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
 
 
 def _clean_trigger(value) -> str:
-    if value not in Automation.TRIGGERS:
-        raise Invalid(f"Use one of: {', '.join(Automation.TRIGGERS)}.", field="trigger")
+    if value not in TRIGGERS:
+        raise Invalid(f"Use one of: {', '.join(TRIGGERS)}.", field="trigger")
     return value
 
 
 def _automation_state(a: Automation) -> dict:
-    actions = [{k: v for k, v in x.items() if k != "secret"} for x in a.actions]
+    actions = [without_secrets(x) for x in a.actions]
     return {
         "name": a.name,
         "trigger": a.trigger,
