@@ -31,6 +31,7 @@ def new_secret() -> str:
 class AddTag(ActionKind):
     type = "add_tag"
     label = "Add a tag"
+    example = {"type": "add_tag", "tag": "escalate"}
     description = "Adds `tag` to the call's tags (once)."
     properties = {"tag": {"type": "string", "maxLength": 100}}
     required = ("tag",)
@@ -50,7 +51,8 @@ class AddTag(ActionKind):
 class ArchiveCall(ActionKind):
     type = "archive_call"
     label = "Archive the call"
-    description = "Archives the call: it leaves the call list and the figures."
+    example = {"type": "archive_call"}
+    description = "Archives the call: it leaves the default call list and the figures."
 
     def run(self, action, effects):
         effects.archive()
@@ -60,6 +62,11 @@ class ArchiveCall(ActionKind):
 class Webhook(ActionKind):
     type = "webhook"
     label = "Send a signed webhook"
+    example = {
+        "type": "webhook",
+        "url": "https://hooks.example.com/calls",
+        "secret": "whsec_change-me",
+    }
     description = (
         "POSTs the event as JSON to `url` (`http://` or `https://`), signed with `secret` "
         "(at least 8 characters, shown back only to those who manage automations)."

@@ -41,6 +41,7 @@ class Kind:
     description: ClassVar[str]  # a sentence: the API guide, the OpenAPI document, the forms' help
     properties: ClassVar[dict[str, Any]] = {}  # JSON Schema of each field besides `type`
     required: ClassVar[tuple[str, ...]] = ()
+    example: ClassVar[dict]  # a valid value, as stored: the OpenAPI document and the tests use it
     form_fields: ClassVar[tuple[FormField, ...]] = ()
 
     def json_schema(self) -> dict:
@@ -51,6 +52,7 @@ class Kind:
             "properties": {"type": {"const": self.type}, **self.properties},
             "required": ["type", *self.required],
             "additionalProperties": False,
+            "examples": [self.example],
         }
 
     def clean(self, value: dict, field: str) -> dict:

@@ -62,6 +62,7 @@ SECONDS_FIELD = FormField(
 class Keyword(ConditionKind):
     type = "keyword"
     label = "Keyword or phrase said"
+    example = {"type": "keyword", "phrases": ["refund", "cancel my account"]}
     description = (
         f"Any of the phrases is said by anyone on the call, in any case "
         f"(up to {MAX_PHRASES} phrases of 200 characters)."
@@ -115,6 +116,7 @@ class Keyword(ConditionKind):
 class SentimentBelow(ConditionKind):
     type = "sentiment_below"
     label = "Sentiment below a threshold"
+    example = {"type": "sentiment_below", "value": -0.3}
     description = (
         "The call's sentiment, from -1 (very negative) to 1 (very positive), is below `value`."
     )
@@ -166,6 +168,7 @@ class _Duration(ConditionKind):
 class DurationAbove(_Duration):
     type = "duration_above"
     label = "Duration above"
+    example = {"type": "duration_above", "seconds": 600.0}
     description = f"The call lasts longer than `seconds` (0 to {MAX_SECONDS})."
 
     def holds(self, condition, facts):
@@ -179,6 +182,7 @@ class DurationAbove(_Duration):
 class DurationBelow(_Duration):
     type = "duration_below"
     label = "Duration below"
+    example = {"type": "duration_below", "seconds": 10.0}
     description = f"The call is shorter than `seconds` (0 to {MAX_SECONDS})."
 
     def holds(self, condition, facts):
@@ -192,6 +196,7 @@ class DurationBelow(_Duration):
 class AgentUnknown(ConditionKind):
     type = "agent_unknown"
     label = "Unknown agent"
+    example = {"type": "agent_unknown"}
     description = "The call's agent is not a member of the team."
 
     def holds(self, condition, facts):
@@ -205,6 +210,7 @@ class AgentUnknown(ConditionKind):
 class MetadataEquals(ConditionKind):
     type = "metadata_equals"
     label = "Metadata equals"
+    example = {"type": "metadata_equals", "key": "queue", "value": "billing"}
     description = (
         "The call's metadata has `key` and its value equals `value` (a string, number or boolean)."
     )
