@@ -9,7 +9,8 @@ from callstudio.core.ids import (
     new_automation_id,
     new_delivery_id,
 )
-from callstudio.rules import kinds
+
+from . import kinds
 
 
 class AlertRule(models.Model):
