@@ -1,4 +1,4 @@
-"""Alert rules raising alerts in the analysis pass, and the alert inbox (PRODUCT.md §4.3, §5): each
+"""Alert rules raising alerts in the analysis pass, and the alert inbox: each
 condition type raises on a matching call and stays quiet otherwise; one alert per (rule, call),
 never two; acknowledge and resolve; who sees and changes which alerts."""
 

@@ -1,4 +1,4 @@
-"""Automations in the analysis pass (PRODUCT.md §4.3, §5): when a call arrives (or an alert
+"""Automations in the analysis pass: when a call arrives (or an alert
 fires) and every condition holds, add a tag, archive the call, or queue a webhook."""
 
 import orjson

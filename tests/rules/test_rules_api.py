@@ -1,4 +1,4 @@
-"""Alert rules and automations over the API (PRODUCT.md §4.3): exact status codes and effects,
+"""Alert rules and automations over the API: exact status codes and effects,
 every bad input refused with a 422 naming the field and nothing stored, permissions allowed and
 denied, audit entries."""
 
@@ -578,3 +578,25 @@ def test_automation_changes_are_audited_without_secrets(world):
     world.api("agent").post(automations_url(world), auto())
     world.api("supervisor").post(automations_url(world), auto(trigger="nope"))
     assert AuditLogEntry.objects.count() == count
+
+
+def test_managing_without_reading_changes_rules_and_automations_by_id(world):
+    """The services look rules and automations up through the selectors under the permission
+    they act with: `alerts.manage` / `automations.manage` alone is enough to change one by id,
+    while listing still needs the read permission."""
+    rule = create_rule(world, {"type": "agent_unknown"})
+    automation = create_automation(world, actions=[{"type": "archive_call"}])
+    give_team_role(world, "qa", ["team.read", "alerts.manage", "automations.manage"])
+    qa = world.api("qa")
+    response = qa.patch(f"{rules_url(world)}/{rule['id']}", {"name": "Renamed"})
+    assert response.status_code == 200 and response.json()["name"] == "Renamed"
+    response = qa.patch(f"{automations_url(world)}/{automation['id']}", {"enabled": False})
+    assert response.status_code == 200 and response.json()["enabled"] is False
+    assert AlertRule.objects.get().name == "Renamed"
+    assert Automation.objects.get().enabled is False
+    assert qa.get(rules_url(world)).status_code == 403
+    assert qa.get(automations_url(world)).status_code == 403
+    missing = qa.patch(f"{rules_url(world)}/alr_missing", {"name": "x"})
+    assert missing.status_code == 404
+    assert qa.delete(f"{automations_url(world)}/{automation['id']}").status_code == 204
+    assert not Automation.objects.exists()

@@ -1,4 +1,4 @@
-"""Signed webhook deliveries to a real HTTP receiver on 127.0.0.1 (PRODUCT.md §4.3): the signature
+"""Signed webhook deliveries to a real HTTP receiver on 127.0.0.1: the signature
 and body, retries with backoff after errors and timeouts, giving up, deduplication by
 `delivery_id`, the delivery log. The worker's `deliver_webhook` task calls `attempt()`; here the
 tests call it, as the worker would."""

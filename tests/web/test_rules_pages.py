@@ -377,3 +377,45 @@ def test_a_call_the_alert_names_is_one_the_reader_may_open(world, alert, browser
     call = Call.objects.get()
     assert browser_as("supervisor").get(team_url(world, f"calls/{call.id}")).status_code == 200
     assert call.external_id in page
+
+
+def label_texts(page: str) -> list[str]:
+    return [
+        re.sub(r"\s+", " ", t).strip()
+        for t in re.findall(r"<label for=[^>]*>(.*?)</label>", page, re.S)
+    ]
+
+
+def test_automation_form_rows_are_labelled_by_position(world, browser_as):
+    page = browser_as("supervisor").get(team_url(world, "automations/new")).content.decode()
+    labels = label_texts(page)
+    assert len(labels) == len(set(labels)), "two fields of the editor share a label"
+    for n in (1, 2, 3):
+        assert f"Condition {n} type" in labels and f"Condition {n} seconds" in labels
+        assert f"Action {n} type" in labels and f"Action {n} webhook URL" in labels
+    assert '<label for="id_c1-seconds">Condition 2 seconds</label>' in page
+    assert '<label for="id_a2-url">Action 3 webhook URL</label>' in page
+    # The single condition of an alert rule needs no number.
+    rule_form = browser_as("supervisor").get(team_url(world, "alert-rules/new")).content.decode()
+    rule_labels = label_texts(rule_form)
+    assert "Condition" in rule_labels and "Seconds" in rule_labels
+    assert len(rule_labels) == len(set(rule_labels))
+
+
+def test_pages_name_triggers_and_events_in_words(world, alert, browser_as):
+    automation_create(
+        access=in_team(world),
+        name="Ping",
+        trigger="alert.raised",
+        actions=[{"type": "webhook", "url": "https://hooks.acme.test/p", "secret": "s" * 12}],
+    )
+    supervisor = browser_as("supervisor")
+    form = supervisor.get(team_url(world, "automations/new")).content.decode()
+    assert '<option value="call.ingested">A call arrives</option>' in form
+    assert '<option value="alert.raised">An alert is raised</option>' in form
+    page = supervisor.get(team_url(world, "automations")).content.decode()
+    assert "<td>An alert is raised</td>" in page  # the automation's trigger, and the delivery's
+    assert page.count("<td>An alert is raised</td>") == 2
+    for raw in ("call.ingested", "alert.raised"):
+        assert raw not in re.sub(r'value="[^"]*"', "", form)
+        assert raw not in page

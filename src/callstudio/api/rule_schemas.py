@@ -1,12 +1,31 @@
-"""Shapes of the analytics, alerts and automations API (PRODUCT.md §4.2, §4.3)."""
+"""Shapes of the analytics, alerts and automations API: what each endpoint
+accepts and returns, as the OpenAPI document shows it."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import StrictBool
+from pydantic import StrictBool, WithJsonSchema
+
+from callstudio.rules.kinds import ACTIONS, CONDITIONS, TRIGGERS
 
 from .schemas import In
+
+# What the document shows for a condition, an action and a trigger comes from the registry
+# (rules/kinds/). The request still parses as any object or string: the rule services validate
+# it, so a bad one is a 422 naming the field (`conditions[1].seconds`), as in the browser forms.
+Condition = Annotated[dict[str, Any], WithJsonSchema(CONDITIONS.json_schema())]
+Action = Annotated[dict[str, Any], WithJsonSchema(ACTIONS.json_schema())]
+Trigger = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(TRIGGERS),
+            "description": " ".join(f"`{t.value}`: {t.description}" for t in TRIGGERS.values()),
+        }
+    ),
+]
 
 
 class AgentRef(Schema):
@@ -89,13 +108,13 @@ class OverviewOut(Schema):
 
 class AlertRuleIn(In):
     name: str
-    condition: dict[str, Any]
+    condition: Condition
     webhook_url: str | None = None
 
 
 class AlertRulePatchIn(In):
     name: str | None = None
-    condition: dict[str, Any] | None = None
+    condition: Condition | None = None
     webhook_url: str | None = None
 
 
@@ -137,17 +156,17 @@ class AlertPage(Schema):
 
 class AutomationIn(In):
     name: str
-    trigger: str
-    conditions: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]]
+    trigger: Trigger
+    conditions: list[Condition] = []
+    actions: list[Action]
     enabled: StrictBool = True
 
 
 class AutomationPatchIn(In):
     name: str | None = None
-    trigger: str | None = None
-    conditions: list[dict[str, Any]] | None = None
-    actions: list[dict[str, Any]] | None = None
+    trigger: Trigger | None = None
+    conditions: list[Condition] | None = None
+    actions: list[Action] | None = None
     enabled: StrictBool | None = None
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from callstudio.calls import lifecycle
 
 from .conditions import Facts, holds, keyword_phrases
+from .kinds import ACTIONS
 from .models import Alert, AlertRule, Automation, WebhookDelivery
 from .webhooks import delivery_for
 
@@ -93,24 +94,45 @@ def process_call(call, *, team, agent, rules: TeamRules, facts: Facts, now) -> O
 
 
 def _run(automation, call, *, team, agent, alert, now, out: Outcome) -> None:
+    effects = Effects(automation, call, team=team, agent=agent, alert=alert, now=now, out=out)
     for action in automation.actions:
-        if action["type"] == "add_tag":
-            if action["tag"] not in call.tags:
-                call.tags = [*call.tags, action["tag"]]
-        elif action["type"] == "archive_call":
-            lifecycle.archive_on_arrival(call)
-        else:
-            out.deliveries.append(
-                delivery_for(
-                    event=automation.trigger,
-                    source=f"Automation: {automation.name}",
-                    source_id=automation.id,
-                    url=action["url"],
-                    secret=action["secret"],
-                    team=team,
-                    call=call,
-                    agent=agent,
-                    alert=alert,
-                    now=now,
-                )
+        ACTIONS[action["type"]].run(action, effects)
+
+
+@dataclass
+class Effects:
+    """What an automation's actions may do (rules/kinds/actions.py says which action does what):
+    change the call in hand, which the analysis pass then saves, and queue deliveries."""
+
+    automation: Automation
+    call: object
+    team: object
+    agent: object
+    alert: Alert | None
+    now: object
+    out: Outcome
+
+    def add_tag(self, tag: str) -> None:
+        call = self.call
+        if tag not in call.tags:
+            call.tags = [*call.tags, tag]
+
+    def archive(self) -> None:
+        lifecycle.archive_on_arrival(self.call)
+
+    def webhook(self, *, url: str, secret: str) -> None:
+        automation = self.automation
+        self.out.deliveries.append(
+            delivery_for(
+                event=automation.trigger,
+                source=f"Automation: {automation.name}",
+                source_id=automation.id,
+                url=url,
+                secret=secret,
+                team=self.team,
+                call=self.call,
+                agent=self.agent,
+                alert=self.alert,
+                now=self.now,
             )
+        )

@@ -10,6 +10,8 @@ from callstudio.core.ids import (
     new_delivery_id,
 )
 
+from . import kinds
+
 
 class AlertRule(models.Model):
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_alert_rule_id)
@@ -60,8 +62,8 @@ class Alert(models.Model):
 
 
 class Automation(models.Model):
-    CALL_INGESTED, ALERT_RAISED = "call.ingested", "alert.raised"
-    TRIGGERS = (CALL_INGESTED, ALERT_RAISED)
+    CALL_INGESTED, ALERT_RAISED = kinds.CALL_INGESTED.value, kinds.ALERT_RAISED.value
+    TRIGGERS = tuple(kinds.TRIGGERS)
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_automation_id)
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.CASCADE, related_name="+"
@@ -74,6 +76,10 @@ class Automation(models.Model):
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def trigger_label(self) -> str:
+        return kinds.trigger_label(self.trigger)
 
 
 class WebhookDelivery(models.Model):
@@ -111,3 +117,7 @@ class WebhookDelivery(models.Model):
                 name="delivery_due",
             ),
         ]
+
+    @property
+    def event_label(self) -> str:
+        return kinds.trigger_label(self.event)

@@ -14,9 +14,10 @@ def alert_rules(access: TeamAccess) -> list[AlertRule]:
     return list(AlertRule.objects.filter(team_id=access.team.id).order_by("name", "id"))
 
 
-def alert_rule(access: TeamAccess, rule_id) -> AlertRule:
-    """One rule of this team (another team's, or none: not found)."""
-    access.require("alerts.read")
+def alert_rule(access: TeamAccess, rule_id, *, permission: str = "alerts.read") -> AlertRule:
+    """One rule of this team (another team's, or none: not found). The services look a rule up
+    here too, asking for the permission they act under (`alerts.manage`)."""
+    access.require(permission)
     rule = AlertRule.objects.filter(team_id=access.team.id, id=str(rule_id)).first()
     if rule is None:
         raise NotFound("Alert rule not found.")
@@ -44,8 +45,12 @@ def automations(access: TeamAccess) -> list[Automation]:
     return list(Automation.objects.filter(team_id=access.team.id).order_by("name", "id"))
 
 
-def automation(access: TeamAccess, automation_id) -> Automation:
-    access.require("automations.read")
+def automation(
+    access: TeamAccess, automation_id, *, permission: str = "automations.read"
+) -> Automation:
+    """One automation of this team (another team's, or none: not found); the services pass
+    `automations.manage`."""
+    access.require(permission)
     found = Automation.objects.filter(team_id=access.team.id, id=str(automation_id)).first()
     if found is None:
         raise NotFound("Automation not found.")

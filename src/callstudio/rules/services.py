@@ -1,19 +1,26 @@
 """Writes to alert rules, alerts and automations: each checked by the policy point, validated
 (rules/conditions.py) before anything changes, and audited."""
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 
 from callstudio.access.policy import TeamAccess
 from callstudio.core.audit import audit_record
+from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.validation import clean_name
 
-from .conditions import clean_actions, clean_condition, clean_conditions, clean_url
+from . import selectors
+from .conditions import (
+    clean_actions,
+    clean_condition,
+    clean_conditions,
+    clean_url,
+    without_secrets,
+)
+from .kinds import TRIGGERS
+from .kinds.actions import new_secret
 from .models import Alert, AlertRule, Automation
-from .selectors import readable_alerts
 
 UNSET = object()
 
@@ -27,13 +34,6 @@ def _audit(access: TeamAccess, action: str, target, **changes) -> None:
         team=access.team,
         **changes,
     )
-
-
-def _rule(access: TeamAccess, rule_id) -> AlertRule:
-    rule = AlertRule.objects.filter(team_id=access.team.id, id=str(rule_id)).first()
-    if rule is None:
-        raise NotFound("Alert rule not found.")
-    return rule
 
 
 def _rule_state(rule: AlertRule) -> dict:
@@ -51,9 +51,9 @@ def alert_rule_create(*, access: TeamAccess, name, condition, webhook_url=None) 
     )
     if webhook_url is not None:
         rule.webhook_url = clean_url(webhook_url, field="webhook_url")
-        rule.webhook_secret = "whsec_" + secrets.token_urlsafe(24)
+        rule.webhook_secret = new_secret()
     rule.save()
-    _audit(access, "alert_rule.create", rule, after=_rule_state(rule))
+    _audit(access, AuditAction.ALERT_RULE_CREATE, rule, after=_rule_state(rule))
     return rule
 
 
@@ -63,7 +63,7 @@ def alert_rule_update(
 ) -> AlertRule:
     """Fields left out stay; `webhook_url: null` removes the webhook."""
     access.require("alerts.manage")
-    rule = _rule(access, rule_id)
+    rule = selectors.alert_rule(access, rule_id, permission="alerts.manage")
     before = _rule_state(rule)
     if name is not UNSET:
         rule.name = clean_name(name)
@@ -74,9 +74,9 @@ def alert_rule_update(
             rule.webhook_url, rule.webhook_secret = "", ""
         else:
             rule.webhook_url = clean_url(webhook_url, field="webhook_url")
-            rule.webhook_secret = rule.webhook_secret or "whsec_" + secrets.token_urlsafe(24)
+            rule.webhook_secret = rule.webhook_secret or new_secret()
     rule.save()
-    _audit(access, "alert_rule.update", rule, before=before, after=_rule_state(rule))
+    _audit(access, AuditAction.ALERT_RULE_UPDATE, rule, before=before, after=_rule_state(rule))
     return rule
 
 
@@ -84,8 +84,8 @@ def alert_rule_update(
 def alert_rule_delete(*, access: TeamAccess, rule_id) -> None:
     """Its alerts stay in the inbox, still naming the rule."""
     access.require("alerts.manage")
-    rule = _rule(access, rule_id)
-    _audit(access, "alert_rule.delete", rule, before=_rule_state(rule))
+    rule = selectors.alert_rule(access, rule_id, permission="alerts.manage")
+    _audit(access, AuditAction.ALERT_RULE_DELETE, rule, before=_rule_state(rule))
     rule.delete()
 
 
@@ -94,7 +94,7 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
     """open → acknowledged → resolved (or open → resolved). Repeating a step is a no-op; going
     back is a conflict."""
     access.require("alerts.manage")
-    alert = readable_alerts(access).select_for_update().filter(id=str(alert_id)).first()
+    alert = selectors.readable_alerts(access).select_for_update().filter(id=str(alert_id)).first()
     if alert is None:
         raise NotFound("Alert not found.")
     order = {Alert.OPEN: 0, Alert.ACKNOWLEDGED: 1, Alert.RESOLVED: 2}
@@ -111,21 +111,14 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
     return alert
 
 
-def _automation(access: TeamAccess, automation_id) -> Automation:
-    found = Automation.objects.filter(team_id=access.team.id, id=str(automation_id)).first()
-    if found is None:
-        raise NotFound("Automation not found.")
-    return found
-
-
 def _clean_trigger(value) -> str:
-    if value not in Automation.TRIGGERS:
-        raise Invalid(f"Use one of: {', '.join(Automation.TRIGGERS)}.", field="trigger")
+    if value not in TRIGGERS:
+        raise Invalid(f"Use one of: {', '.join(TRIGGERS)}.", field="trigger")
     return value
 
 
 def _automation_state(a: Automation) -> dict:
-    actions = [{k: v for k, v in x.items() if k != "secret"} for x in a.actions]
+    actions = [without_secrets(x) for x in a.actions]
     return {
         "name": a.name,
         "trigger": a.trigger,
@@ -151,7 +144,7 @@ def automation_create(
         actions=clean_actions(actions),
         enabled=enabled,
     )
-    _audit(access, "automation.create", automation, after=_automation_state(automation))
+    _audit(access, AuditAction.AUTOMATION_CREATE, automation, after=_automation_state(automation))
     return automation
 
 
@@ -167,7 +160,7 @@ def automation_update(
     enabled=UNSET,
 ) -> Automation:
     access.require("automations.manage")
-    automation = _automation(access, automation_id)
+    automation = selectors.automation(access, automation_id, permission="automations.manage")
     before = _automation_state(automation)
     if name is not UNSET:
         automation.name = clean_name(name)
@@ -183,7 +176,11 @@ def automation_update(
         automation.enabled = enabled
     automation.save()
     _audit(
-        access, "automation.update", automation, before=before, after=_automation_state(automation)
+        access,
+        AuditAction.AUTOMATION_UPDATE,
+        automation,
+        before=before,
+        after=_automation_state(automation),
     )
     return automation
 
@@ -191,6 +188,6 @@ def automation_update(
 @transaction.atomic
 def automation_delete(*, access: TeamAccess, automation_id) -> None:
     access.require("automations.manage")
-    automation = _automation(access, automation_id)
-    _audit(access, "automation.delete", automation, before=_automation_state(automation))
+    automation = selectors.automation(access, automation_id, permission="automations.manage")
+    _audit(access, AuditAction.AUTOMATION_DELETE, automation, before=_automation_state(automation))
     automation.delete()

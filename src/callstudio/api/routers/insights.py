@@ -1,8 +1,12 @@
-"""Analytics, alert rules and alerts, automations, webhook deliveries (PRODUCT.md §4.2, §4.3)."""
+"""Analytics, alert rules and alerts, automations, webhook deliveries.
+
+Each endpoint resolves the team through `request_team`, calls one selector or service of
+analytics/ or rules/, and renders the result (the rules area's shapes: api/render_rules.py)."""
 
 from ninja import Query, Router, Status
 
 from callstudio.analytics import selectors as analytics
+from callstudio.api import render_rules
 from callstudio.api.deps import request_org, request_team
 from callstudio.api.rule_schemas import (
     AlertOut,
@@ -55,23 +59,12 @@ def org_overview(
     )
 
 
-def _rule_out(rule, access) -> dict:
-    manage = access.has("alerts.manage")
-    return {
-        "id": rule.id,
-        "name": rule.name,
-        "condition": rule.condition,
-        "webhook_url": rule.webhook_url or None,
-        "webhook_secret": (rule.webhook_secret or None) if manage else None,
-        "created_at": rule.created_at,
-        "updated_at": rule.updated_at,
-    }
-
-
 @router.get(TEAM + "/alert-rules", response={200: AlertRuleList, **ERRORS})
 def list_alert_rules(request, org: str, team: str):
     access = request_team(request, org, team)
-    return Status(200, {"items": [_rule_out(r, access) for r in selectors.alert_rules(access)]})
+    return Status(
+        200, {"items": [render_rules.alert_rule(r, access) for r in selectors.alert_rules(access)]}
+    )
 
 
 @router.post(TEAM + "/alert-rules", response={201: AlertRuleOut, **ERRORS})
@@ -83,7 +76,7 @@ def create_alert_rule(request, org: str, team: str, payload: AlertRuleIn):
         condition=payload.condition,
         webhook_url=payload.webhook_url,
     )
-    return Status(201, _rule_out(rule, access))
+    return Status(201, render_rules.alert_rule(rule, access))
 
 
 @router.patch(TEAM + "/alert-rules/{rule}", response={200: AlertRuleOut, **ERRORS})
@@ -93,36 +86,13 @@ def update_alert_rule(request, org: str, team: str, rule: str, payload: AlertRul
     access = request_team(request, org, team)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set}
     updated = services.alert_rule_update(access=access, rule_id=rule, **changes)
-    return Status(200, _rule_out(updated, access))
+    return Status(200, render_rules.alert_rule(updated, access))
 
 
 @router.delete(TEAM + "/alert-rules/{rule}", response={204: None, **ERRORS})
 def delete_alert_rule(request, org: str, team: str, rule: str):
     services.alert_rule_delete(access=request_team(request, org, team), rule_id=rule)
     return Status(204, None)
-
-
-def _agent(account):
-    if account is None:
-        return None
-    return {"account_id": account.account_id, "name": account.name, "email": account.email}
-
-
-def _alert_out(alert) -> dict:
-    return {
-        "id": alert.id,
-        "rule": {"id": alert.rule_id, "name": alert.rule_name},
-        "call": {
-            "id": alert.call.id,
-            "external_id": alert.call.external_id,
-            "started_at": alert.call.started_at,
-            "agent": _agent(alert.call.agent),
-        },
-        "status": alert.status,
-        "raised_at": alert.raised_at,
-        "acknowledged_at": alert.acknowledged_at,
-        "resolved_at": alert.resolved_at,
-    }
 
 
 @router.get(TEAM + "/alerts", response={200: AlertPage, **ERRORS})
@@ -139,7 +109,7 @@ def list_alerts(
         access=request_team(request, org, team), status=status, cursor=cursor, limit=limit
     )
     return Status(
-        200, {"items": [_alert_out(a) for a in page.items], "next_cursor": page.next_cursor}
+        200, {"items": [render_rules.alert(a) for a in page.items], "next_cursor": page.next_cursor}
     )
 
 
@@ -147,38 +117,21 @@ def list_alerts(
 def acknowledge_alert(request, org: str, team: str, alert: str):
     access = request_team(request, org, team)
     updated = services.alert_set_status(access=access, alert_id=alert, status="acknowledged")
-    return Status(200, _alert_out(updated))
+    return Status(200, render_rules.alert(updated))
 
 
 @router.post(TEAM + "/alerts/{alert}/resolve", response={200: AlertOut, **ERRORS})
 def resolve_alert(request, org: str, team: str, alert: str):
     access = request_team(request, org, team)
     updated = services.alert_set_status(access=access, alert_id=alert, status="resolved")
-    return Status(200, _alert_out(updated))
-
-
-def _automation_out(automation, access) -> dict:
-    manage = access.has("automations.manage")
-    return {
-        "id": automation.id,
-        "name": automation.name,
-        "trigger": automation.trigger,
-        "conditions": automation.conditions,
-        "actions": [
-            a if manage else {k: v for k, v in a.items() if k != "secret"}
-            for a in automation.actions
-        ],
-        "enabled": automation.enabled,
-        "created_at": automation.created_at,
-        "updated_at": automation.updated_at,
-    }
+    return Status(200, render_rules.alert(updated))
 
 
 @router.get(TEAM + "/automations", response={200: AutomationList, **ERRORS})
 def list_automations(request, org: str, team: str):
     access = request_team(request, org, team)
     return Status(
-        200, {"items": [_automation_out(a, access) for a in selectors.automations(access)]}
+        200, {"items": [render_rules.automation(a, access) for a in selectors.automations(access)]}
     )
 
 
@@ -186,7 +139,7 @@ def list_automations(request, org: str, team: str):
 def create_automation(request, org: str, team: str, payload: AutomationIn):
     access = request_team(request, org, team)
     automation = services.automation_create(access=access, **payload.model_dump())
-    return Status(201, _automation_out(automation, access))
+    return Status(201, render_rules.automation(automation, access))
 
 
 @router.patch(TEAM + "/automations/{automation}", response={200: AutomationOut, **ERRORS})
@@ -194,7 +147,7 @@ def update_automation(request, org: str, team: str, automation: str, payload: Au
     access = request_team(request, org, team)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set}
     updated = services.automation_update(access=access, automation_id=automation, **changes)
-    return Status(200, _automation_out(updated, access))
+    return Status(200, render_rules.automation(updated, access))
 
 
 @router.delete(TEAM + "/automations/{automation}", response={204: None, **ERRORS})
@@ -211,20 +164,5 @@ def list_deliveries(
     page = selectors.deliveries_page(
         access=request_team(request, org, team), cursor=cursor, limit=limit
     )
-    items = [
-        {
-            "delivery_id": d.id,
-            "source": d.source,
-            "event": d.event,
-            "url": d.url,
-            "status": d.status,
-            "attempts": d.attempts,
-            "last_status_code": d.last_status_code,
-            "last_error": d.last_error or None,
-            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
-            "created_at": d.created_at,
-            "delivered_at": d.delivered_at,
-        }
-        for d in page.items
-    ]
+    items = [render_rules.delivery(d) for d in page.items]
     return Status(200, {"items": items, "next_cursor": page.next_cursor})

@@ -165,6 +165,7 @@ def _automation_forms(data, automation):
         ConditionForm(
             data,
             prefix=f"c{i}",
+            position=i + 1,
             optional=True,
             initial=ConditionForm.initial_for(conditions[i] if i < len(conditions) else None),
         )
@@ -174,6 +175,7 @@ def _automation_forms(data, automation):
         ActionForm(
             data,
             prefix=f"a{i}",
+            position=i + 1,
             initial=ActionForm.initial_for(actions[i] if i < len(actions) else None),
         )
         for i in range(max(ROWS, len(actions)))
