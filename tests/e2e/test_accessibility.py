@@ -107,3 +107,147 @@ def test_the_check_finds_a_violation(world, axe_context, axe_source):
     button.evaluate("b => { b.textContent = ''; }")
     ids = {v["id"] for v in axe_violations(page, axe_source)}
     assert "button-name" in ids, ids
+
+
+def test_focus_moves_to_the_first_error_after_a_failed_form(world, axe_context):
+    page = axe_context().new_page()
+    # A field error: focus is on the field marked invalid.
+    log_in(page, world["admin"].account.email)
+    page.goto(f"/o/{world.org.id}/teams/new")
+    expect(page.get_by_label("Team name", exact=True)).not_to_be_focused()
+    page.get_by_role("button", name="Create", exact=True).click()
+    team_name = page.get_by_label("Team name", exact=True)
+    expect(team_name).to_have_attribute("aria-invalid", "true")
+    expect(team_name).to_be_focused()
+    # Several invalid fields: the first one in page order gets focus.
+    page.goto(f"/o/{world.org.id}/teams/{world.team.id}/alert-rules/new")
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_role("button", name="Create alert rule", exact=True).click()
+    invalid = page.locator('#main [aria-invalid="true"]')
+    expect(invalid.first).to_be_focused()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    # A form-wide error (wrong password): focus is on the error summary, which says why.
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(world["admin"].account.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign In").click()
+    summary = page.locator("#main .errorlist")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("not correct")
+
+
+def test_repeated_buttons_say_what_they_act_on(world, objects, axe_context):
+    page = axe_context().new_page()
+    log_in(page, world["admin"].account.email)
+    org, team = world.org.id, world.team.id
+
+    def has(role: str, name: str):
+        expect(page.get_by_role(role, name=name, exact=True)).to_have_count(1)
+
+    page.goto(f"/o/{org}/members")
+    has("link", "Revoke Supervisor")
+    has("combobox", "Organization role of Supervisor")
+    has("button", "Change organization role of Supervisor")
+    page.goto(f"/o/{org}/members?status=archived")
+    has("link", "Restore Former")
+    page.goto(f"/o/{org}/teams/{team}/members")
+    has("link", "Revoke Agent")
+    has("combobox", "Role of Agent")
+    has("button", "Change role of Agent")
+    has("textbox", "Agent ID of Agent")
+    has("button", "Save Agent ID of Agent")
+    page.goto(f"/o/{org}/teams/{team}/alerts")
+    has("button", "Acknowledge alert on call matrix-call")
+    has("button", "Resolve alert on call matrix-call")
+    has("link", "Edit alert rule Refunds")
+    has("link", "Delete alert rule Refunds")
+    has("button", "Copy Signing secret of Refunds")
+    page.goto(f"/o/{org}/teams/{team}/automations")
+    has("link", "Edit automation Tag long calls")
+    has("link", "Delete automation Tag long calls")
+    page.goto(f"/o/{org}/roles")
+    has("link", "Edit role Spare")
+    has("link", "Delete role Spare")
+    page.goto(f"/o/{org}/api-keys")
+    has("link", "Revoke API key matrix")
+    page.goto("/profile")
+    has("link", "Revoke token tests")
+    has("button", "Copy Your account ID")
+    # The visible word stays the start of the name (what a voice-control user says).
+    button = page.get_by_role("button", name="Copy Your account ID", exact=True)
+    expect(button).to_have_text("Copy")
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_helper():
+    assert round(contrast((0, 0, 0), (255, 255, 255)), 2) == 21.0
+    assert round(contrast((118, 118, 118), (255, 255, 255)), 2) == 4.54
+
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    const rgb = (s) => (s.match(/\\d+(\\.\\d+)?/g) || []).map(Number);
+    const style = getComputedStyle(el);
+    // The ring is drawn outside the element (outline-offset), over its parent's background.
+    let node = el.parentElement, bg = [255, 255, 255];
+    while (node) {
+        const c = rgb(getComputedStyle(node).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c.slice(0, 3); break; }
+        node = node.parentElement;
+    }
+    return {
+        what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + el.textContent.trim().slice(0, 30),
+        style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+        outline: rgb(style.outlineColor).slice(0, 3), background: bg,
+    };
+}"""
+
+
+def test_focus_ring_contrast_is_at_least_3_to_1(world, objects, axe_context):
+    """Tab through pages with light, tinted and dark backgrounds; every focused element shows a
+    solid ring of at least 2px whose colour contrasts 3:1 with the background around it."""
+    page = axe_context().new_page()
+    seen = []
+    page.goto("/accounts/login/")
+    log_in(page, world["admin"].account.email)
+    for path in [
+        f"/o/{world.org.id}/members",
+        f"/o/{world.org.id}/teams/{world.team.id}/alerts",
+        f"/o/{world.org.id}/teams/{world.team.id}/members",
+    ]:
+        page.goto(path)
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED)
+            if focused["what"].startswith("body"):
+                break
+            seen.append((path, focused))
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        seen.append(("/accounts/login/", page.evaluate(FOCUSED)))
+    backgrounds = {tuple(f["background"]) for _, f in seen}
+    assert (17, 26, 46) in backgrounds and (255, 255, 255) in backgrounds, backgrounds
+    bad = [
+        (path, f, round(contrast(tuple(f["outline"]), tuple(f["background"])), 2))
+        for path, f in seen
+        if f["style"] != "solid"
+        or f["width"] < 2
+        or contrast(tuple(f["outline"]), tuple(f["background"])) < 3
+    ]
+    assert not bad, bad

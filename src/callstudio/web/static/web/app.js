@@ -50,3 +50,16 @@ document.addEventListener("change", (event) => {
   const group = event.target.closest("[data-rule-fields]");
   if (group && event.target.matches("select")) showRuleFields(group);
 });
+
+// After a failed form submit the page comes back with errors: move focus to the first field
+// marked invalid, or else to the error summary, so a keyboard or screen reader user starts there.
+// (Runs once, on load: this script is deferred, so the page is parsed by now.)
+(function focusFirstError() {
+  const main = document.getElementById("main");
+  if (!main) return;
+  const field = main.querySelector('[aria-invalid="true"]');
+  const target = field || main.querySelector(".form-errors, .errorlist");
+  if (!target) return;
+  if (!field && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
+})();
