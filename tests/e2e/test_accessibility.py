@@ -5,6 +5,8 @@ as it is declared there; each role sees exactly the GET pages the table says it 
 plus the sign-in pages, the 404 page and, for members, a 403 page. One browser context per role,
 logged in once through the login page."""
 
+import re
+
 import pytest
 from django.db import transaction
 from playwright.sync_api import expect
@@ -148,15 +150,15 @@ def test_repeated_buttons_say_what_they_act_on(world, objects, axe_context):
     page.goto(f"/o/{org}/members")
     has("link", "Revoke Supervisor")
     has("combobox", "Organization role of Supervisor")
-    has("button", "Change organization role of Supervisor")
+    has("button", "Change Supervisor's organization role")
     page.goto(f"/o/{org}/members?status=archived")
     has("link", "Restore Former")
     page.goto(f"/o/{org}/teams/{team}/members")
     has("link", "Revoke Agent")
     has("combobox", "Role of Agent")
-    has("button", "Change role of Agent")
+    has("button", "Change Agent's role")
     has("textbox", "Agent ID of Agent")
-    has("button", "Save Agent ID of Agent")
+    has("button", "Save Agent's agent ID")
     page.goto(f"/o/{org}/teams/{team}/alerts")
     has("button", "Acknowledge alert on call matrix-call")
     has("button", "Resolve alert on call matrix-call")
@@ -251,3 +253,54 @@ def test_focus_ring_contrast_is_at_least_3_to_1(world, objects, axe_context):
         or contrast(tuple(f["outline"]), tuple(f["background"])) < 3
     ]
     assert not bad, bad
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_pages_fit_a_phone(world, objects, axe_context):
+    """At 390×844 no page scrolls sideways (wide tables scroll inside their own frame); the team
+    tabs scroll sideways with the current tab in view and a shadow on the side with more tabs."""
+    page = axe_context(viewport=PHONE).new_page()
+    log_in(page, world["admin"].account.email)
+    too_wide = []
+    for path in pages_for(world, objects, "admin"):
+        head = page.context.request.get(path)
+        if not head.headers.get("content-type", "").startswith("text/html"):
+            continue
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide.append((path, width))
+    assert not too_wide, too_wide
+
+    team = f"/o/{world.org.id}/teams/{world.team.id}"
+    page.goto(f"{team}/settings")
+    tabs = page.get_by_role("navigation", name="Team")
+    state = tabs.evaluate(
+        """t => ({overflow: getComputedStyle(t).overflowX, scroll: t.scrollWidth,
+                  client: t.clientWidth, left: t.scrollLeft,
+                  shadows: (getComputedStyle(t).backgroundImage.match(/radial-gradient/g) || []).length})"""
+    )
+    assert state["overflow"] == "auto" and state["scroll"] > state["client"], state
+    assert state["shadows"] == 2, state
+    assert state["left"] > 0, state  # scrolled so that the current tab (Settings) shows
+    expect(tabs.get_by_role("link", name="Settings")).to_be_in_viewport(ratio=0.95)
+    overview = tabs.get_by_role("link", name="Overview")
+    overview.click()
+    expect(page).to_have_url(re.compile(rf"{team}/$"))
+
+    page.goto(f"{team}/calls")
+    frame = page.locator(".table-wrap", has=page.get_by_role("table"))
+    sizes = frame.evaluate(
+        "f => ({overflow: getComputedStyle(f).overflowX, scroll: f.scrollWidth, client: f.clientWidth})"
+    )
+    assert sizes["overflow"] == "auto" and sizes["client"] <= PHONE["width"], sizes
+    first_call = page.get_by_role("row").nth(1).get_by_role("link")  # the row's name: its time
+    box = first_call.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+    page.goto(f"{team}/analytics")
+    for card in page.locator(".stat, .chart-card").all():
+        box = card.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box

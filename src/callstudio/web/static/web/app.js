@@ -16,10 +16,22 @@ document.addEventListener("click", async (event) => {
     selection.addRange(range);
     copied = document.execCommand && document.execCommand("copy");
   }
-  const label = button.textContent;
-  button.textContent = copied ? "Copied" : "Press Ctrl+C";
+  // The visible word changes for a moment; the accessible name ("Copy Workflow ID") keeps
+  // starting with it, so it changes along.
+  if (!button.dataset.label) {
+    button.dataset.label = button.textContent;
+    button.dataset.name = button.getAttribute("aria-label") || "";
+  }
+  const { label, name } = button.dataset;
+  const shown = copied ? "Copied" : "Press Ctrl+C";
+  button.textContent = shown;
+  if (name) button.setAttribute("aria-label", shown + name.slice(label.length));
   button.setAttribute("aria-live", "polite");
-  setTimeout(() => { button.textContent = label; }, 1600);
+  clearTimeout(button.copyTimer);
+  button.copyTimer = setTimeout(() => {
+    button.textContent = label;
+    if (name) button.setAttribute("aria-label", name);
+  }, 1600);
 });
 
 // Close an open menu with Escape, and when clicking elsewhere.
@@ -63,3 +75,11 @@ document.addEventListener("change", (event) => {
   if (!field && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
   target.focus();
 })();
+
+// Tabs scroll sideways on a narrow screen: bring the current one into view.
+document.querySelectorAll(".tabs [aria-current='page']").forEach((tab) => {
+  const tabs = tab.parentElement;
+  if (tabs.scrollWidth > tabs.clientWidth) {
+    tabs.scrollLeft = tab.offsetLeft - tabs.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2;
+  }
+});
