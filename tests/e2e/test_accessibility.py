@@ -308,6 +308,14 @@ def test_pages_fit_a_phone(world, objects, axe_context):
     first_call = page.get_by_role("row").nth(1).get_by_role("link")  # the row's name: its time
     box = first_call.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert sizes["scroll"] > sizes["client"], sizes  # it does scroll, inside its frame...
+    # ... and a keyboard user can scroll it: the frame is a named region that takes focus.
+    region = page.get_by_role("region", name="Calls of Billing, newest first", exact=True)
+    expect(region).to_have_attribute("tabindex", "0")
+    region.focus()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")
 
     page.goto(f"{team}/analytics")
     for card in page.locator(".stat, .chart-card").all():

@@ -83,3 +83,22 @@ document.querySelectorAll(".tabs [aria-current='page']").forEach((tab) => {
     tabs.scrollLeft = tab.offsetLeft - tabs.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2;
   }
 });
+
+// A table wider than its frame scrolls inside it; a keyboard user scrolls it too once it can take
+// focus (arrow keys), so such a frame becomes a named, focusable region while it overflows.
+function markScrollableTables() {
+  document.querySelectorAll(".table-wrap").forEach((frame) => {
+    const scrolls = frame.scrollWidth > frame.clientWidth + 1;
+    if (scrolls && !frame.hasAttribute("tabindex")) {
+      const caption = frame.querySelector("caption");
+      frame.setAttribute("tabindex", "0");
+      frame.setAttribute("role", "region");
+      frame.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+      frame.dataset.scrollRegion = "";
+    } else if (!scrolls && "scrollRegion" in frame.dataset) {
+      ["tabindex", "role", "aria-label", "data-scroll-region"].forEach((a) => frame.removeAttribute(a));
+    }
+  });
+}
+markScrollableTables();
+window.addEventListener("resize", markScrollableTables);
