@@ -20,8 +20,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@
 
+# axe-core for the accessibility tests, pinned by tests/e2e/axe/package-lock.json, installed from
+# the npm registry now (the tests inject the installed file; nothing is fetched while they run).
+AXE_PKG := tests/e2e/axe
+AXE_JS := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE_JS): $(AXE_PKG)/package.json $(AXE_PKG)/package-lock.json
+	mkdir -p $(VENV)/axe
+	cp $(AXE_PKG)/package.json $(AXE_PKG)/package-lock.json $(VENV)/axe/
+	npm ci --prefix $(VENV)/axe --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(AXE_JS)
 
 run: install
 	$(BIN)/callstudio migrate --no-input -v 0

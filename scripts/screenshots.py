@@ -120,6 +120,25 @@ def main() -> None:
             shot("org-analytics")
             page.goto(f"{base}/profile")
             shot("profile")
+
+            # The same pages on a phone (390x844): tabs scroll sideways, tables in their frame.
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(f"{base}/")
+            page.get_by_role("link", name="Billing").click()
+            team_nav = page.get_by_role("navigation", name="Team")
+            for tab, name in [
+                ("Overview", "phone-team-overview"),
+                ("Calls", "phone-team-calls"),
+                ("Analytics", "phone-team-analytics"),
+                ("Members", "phone-team-members"),
+            ]:
+                team_nav.get_by_role("link", name=tab).click()
+                shot(name)
+            page.get_by_role("link", name="Organization").click()
+            page.get_by_role("navigation", name="Organization").get_by_role(
+                "link", name="Members"
+            ).click()
+            shot("phone-org-members")
             browser.close()
     finally:
         server.terminate()

@@ -89,3 +89,51 @@ def login(page):
         return page
 
     return log_in
+
+
+# axe-core, installed from the npm registry by `make install-dev` (tests/e2e/axe/package.json).
+AXE_JS = Path(__file__).resolve().parents[2] / ".venv" / "axe" / "node_modules" / "axe-core"
+AXE_JS = Path(os.environ.get("AXE_CORE_JS", AXE_JS / "axe.min.js"))
+AXE_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="package")
+def axe_source() -> str:
+    """axe-core's script. Missing is a failure, not a skip: `make test` installs it."""
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is not installed at {AXE_JS}: run `make install-dev`")
+    return AXE_JS.read_text()
+
+
+@pytest.fixture
+def axe_context(browser, live_server, axe_source):
+    """A browser context that may run axe-core: the app's CSP allows only its own scripts, so CSP
+    is bypassed here (and only here) for the injected checker."""
+    contexts = []
+
+    def new_context(**options):
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page, axe_source: str) -> list[dict]:
+    """axe-core over the page as it is now; the serious and critical violations, one dict per
+    rule with its impact and the CSS selectors of the failing nodes."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    results = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map(n => n.target.join(" ")),
+            }));
+        }"""
+    )
+    return [v for v in results if v["impact"] in AXE_IMPACTS]

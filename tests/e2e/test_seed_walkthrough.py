@@ -91,7 +91,7 @@ def test_seed_walkthrough(page: Page, login):
     workflow_id = page.get_by_label("Workflow ID", exact=True)
     expect(workflow_id).to_have_text(team.workflow_id)
     copy = page.locator(".copy", has=workflow_id).get_by_role("button")
-    expect(copy).to_have_accessible_name("Copy")
+    expect(copy).to_have_accessible_name("Copy Workflow ID")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy.click()
     expect(copy).to_have_text("Copied")
@@ -123,7 +123,7 @@ def test_seed_walkthrough(page: Page, login):
 
     # 6. Organization → Members → Revoke while still in a team: refused, naming the team.
     open_org_members(page)
-    row(page, dana.email).get_by_role("link", name="Revoke", exact=True).click()
+    row(page, dana.email).get_by_role("link", name=f"Revoke {dana.name}", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Revoke this member from every team first")
     team_link = page.get_by_role("main").get_by_role("link", name="Support", exact=True)
     expect(team_link).to_have_attribute("href", f"/o/{org.id}/teams/{team.id}/members")
@@ -133,7 +133,7 @@ def test_seed_walkthrough(page: Page, login):
 
     # 7. Team → Members → Revoke → Confirm: out of the team.
     team_link.click()
-    row(page, dana.email).get_by_role("link", name="Revoke", exact=True).click()
+    row(page, dana.email).get_by_role("link", name=f"Revoke {dana.name}", exact=True).click()
     expect(page.get_by_role("heading", name=f"Revoke {dana.name} from Support?")).to_be_visible()
     click_button(page, "Confirm")
     expect(page).to_have_url(re.compile(rf"/teams/{team.id}/members$"))
@@ -142,7 +142,7 @@ def test_seed_walkthrough(page: Page, login):
 
     # 8. Organization → Members → Revoke → Confirm: archived.
     open_org_members(page)
-    row(page, dana.email).get_by_role("link", name="Revoke", exact=True).click()
+    row(page, dana.email).get_by_role("link", name=f"Revoke {dana.name}", exact=True).click()
     click_button(page, "Confirm")
     expect(page).to_have_url(re.compile(r"/members\?status=archived$"))
     status = page.get_by_role("group", name="Member status")
@@ -151,7 +151,7 @@ def test_seed_walkthrough(page: Page, login):
     assert OrgMembership.objects.get(organization=org, account=dana).status == "archived"
 
     # 9. Restore → Restore: active again with the same role, and re-added to the former team.
-    row(page, dana.email).get_by_role("link", name="Restore", exact=True).click()
+    row(page, dana.email).get_by_role("link", name=f"Restore {dana.name}", exact=True).click()
     click_button(page, "Restore")
     expect(page.get_by_role("heading", name=f"{dana.name} is active again")).to_be_visible()
     membership = OrgMembership.objects.get(organization=org, account=dana)
