@@ -1,4 +1,9 @@
+import html
 import re
+from datetime import UTC
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from callstudio.calls.models import Call, IngestKey
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
@@ -81,3 +86,61 @@ def test_agent_id_is_editable_and_links_calls(world, ingest, browser_as):  # noq
         {"agent_external_id": "PBX-7"},
     )
     assert Call.objects.get().agent_id == world["qa"].account.pk
+
+
+def store(world, count, *, text="Hello, billing.", started=None, agent="agent@acme.test"):
+    """`count` calls in Billing, one minute apart, each saying `text`."""
+    from datetime import datetime, timedelta
+
+    from callstudio.calls.ingest import store_calls
+    from callstudio.calls.schemas import CallIn
+
+    start = started or datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    bodies = [
+        call_body(
+            f"bulk-{i}-{start:%Y%m%d}",
+            started_at=(start + timedelta(minutes=i)).isoformat(),
+            agent={"email": agent},
+            transcript=[{"speaker": "customer", "start": 0, "end": 5, "text": text}],
+        )
+        for i in range(count)
+    ]
+    store_calls(team=world.team, calls=[CallIn.model_validate(b) for b in bodies])
+
+
+def older_link(page: str) -> str:
+    """The link's query as a browser reads it (a `#` starts the fragment)."""
+    match = re.search(r'<a class="btn" href="([^"]*)">Older calls</a>', page)
+    assert match, "no Older calls link"
+    return urlsplit(html.unescape(match.group(1))).query
+
+
+@pytest.mark.parametrize("q", ["a&b", "#1", "50% off + more=yes"])
+def test_older_calls_keeps_every_filter_exactly(world, browser_as, q):
+    store(world, 51, text=f"Customer said {q} twice.")
+    store(world, 3, text="Nothing to see.")
+    supervisor = browser_as("supervisor")
+    filters = {
+        "agent": world["agent"].account_id,
+        "from": "2026-11-20",
+        "to": "2026-11-21",
+        "q": q,
+    }
+    first = supervisor.get(team_url(world, "calls"), filters)
+    assert first.status_code == 200
+    assert first.content.decode().count('<th scope="row"><a href=') == 50
+    query = parse_qs(older_link(first.content.decode()), keep_blank_values=True)
+    assert {k: v for k, v in query.items() if k != "cursor"} == {k: [v] for k, v in filters.items()}
+    assert len(query["cursor"]) == 1
+    second = supervisor.get(team_url(world, "calls"), {k: v[0] for k, v in query.items()})
+    assert second.status_code == 200
+    assert second.content.decode().count('<th scope="row"><a href=') == 1
+    assert "Older calls" not in second.content.decode()
+
+
+def test_older_calls_keeps_the_archived_filter(world, browser_as):
+    store(world, 51)
+    Call.objects.update(archived=True)
+    page = browser_as("supervisor").get(team_url(world, "calls"), {"archived": "1"})
+    query = parse_qs(older_link(page.content.decode()))
+    assert query["archived"] == ["1"] and set(query) == {"archived", "cursor"}

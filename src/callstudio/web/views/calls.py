@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
@@ -42,9 +44,12 @@ def calls(request, access):
             .order_by("account__name")
             .values_list("account__account_id", "account__name")
         )
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v and k != "archived")
-    if filters["archived"]:
-        query += "&archived=1"
+    older = None
+    if page and page.next_cursor:
+        kept = {k: v for k, v in filters.items() if v and k != "archived"}
+        if filters["archived"]:
+            kept["archived"] = "1"
+        older = "?" + urlencode({**kept, "cursor": page.next_cursor})
     return render_team(
         request,
         access,
@@ -54,7 +59,7 @@ def calls(request, access):
             "filters": filters,
             "agents": agents,
             "error": error,
-            "query": query,
+            "older_url": older,
         },
         tab="team_calls",
         status=422 if error else 200,
