@@ -144,3 +144,27 @@ def test_older_calls_keeps_the_archived_filter(world, browser_as):
     page = browser_as("supervisor").get(team_url(world, "calls"), {"archived": "1"})
     query = parse_qs(older_link(page.content.decode()))
     assert query["archived"] == ["1"] and set(query) == {"archived", "cursor"}
+
+
+def test_an_empty_team_says_no_calls_yet(world, browser_as):
+    page = browser_as("supervisor").get(team_url(world, "calls")).content.decode()
+    assert "No calls yet" in page and "No calls match" not in page
+
+
+def test_filters_that_hide_every_call_say_no_calls_match_with_a_way_out(world, browser_as):
+    store(world, 2)
+    supervisor = browser_as("supervisor")
+    for filters in ({"q": "nowhere"}, {"from": "2020-01-01", "to": "2020-01-02"}):
+        response = supervisor.get(team_url(world, "calls"), filters)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "No calls match" in page and "No calls yet" not in page
+        assert f'href="{team_url(world, "calls")}">Clear filters</a>' in page
+
+
+def test_only_archived_calls_say_no_calls_match_and_offer_the_archived_ones(world, browser_as):
+    store(world, 1)
+    Call.objects.update(archived=True)
+    page = browser_as("supervisor").get(team_url(world, "calls")).content.decode()
+    assert "No calls match" in page and "No calls yet" not in page
+    assert f'href="{team_url(world, "calls")}?archived=1"' in page

@@ -9,6 +9,7 @@ from callstudio.core.errors import DomainError
 from callstudio.orgs.models import TeamMembership
 
 from ..context import render_team, team_page
+from ..forms import DateRangeForm, apply_error
 
 
 @team_page("team_calls")
@@ -22,21 +23,24 @@ def calls(request, access):
         "q": params.get("q") or "",
         "archived": params.get("archived") == "1",
     }
-    error = None
-    try:
-        page = selectors.calls_page(
-            access=access,
-            agent=filters["agent"] or None,
-            start=filters["from"] or None,
-            end=filters["to"] or None,
-            q=filters["q"] or None,
-            archived=filters["archived"],
-            cursor=params.get("cursor"),
-        )
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        error, page = exc, None
+    form = DateRangeForm(params)
+    page = None
+    if form.is_valid():
+        start, end = form.times()  # To's whole day is in: the list's end is the next midnight
+        try:
+            page = selectors.calls_page(
+                access=access,
+                agent=filters["agent"] or None,
+                start=start,
+                end=end,
+                q=filters["q"] or None,
+                archived=filters["archived"],
+                cursor=params.get("cursor"),
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_error(form, exc)
     agents = []
     if access.has("calls.read.all"):
         agents = list(
@@ -44,12 +48,14 @@ def calls(request, access):
             .order_by("account__name")
             .values_list("account__account_id", "account__name")
         )
+    kept = {k: v for k, v in filters.items() if v and k != "archived"}
+    if filters["archived"]:
+        kept["archived"] = "1"
     older = None
     if page and page.next_cursor:
-        kept = {k: v for k, v in filters.items() if v and k != "archived"}
-        if filters["archived"]:
-            kept["archived"] = "1"
         older = "?" + urlencode({**kept, "cursor": page.next_cursor})
+    # "No calls yet" only when there is none to read at all, archived ones included.
+    team_has_calls = bool(page and page.items) or selectors.readable_calls(access).exists()
     return render_team(
         request,
         access,
@@ -57,12 +63,14 @@ def calls(request, access):
         {
             "page": page,
             "filters": filters,
+            "filtered": bool(kept),
+            "range": form.picker(),
             "agents": agents,
-            "error": error,
             "older_url": older,
+            "team_has_calls": team_has_calls,
         },
         tab="team_calls",
-        status=422 if error else 200,
+        status=422 if form.errors else 200,
     )
 
 
