@@ -55,21 +55,39 @@ def test_archive_from_the_call_page_needs_calls_archive(world, ingest, browser_a
 
 def test_api_keys_page_creates_shows_once_and_revokes(world, browser_as):
     admin = browser_as("admin")
-    page = admin.post(
-        f"/o/{world.org.id}/api-keys", {"name": "PBX", "scope": "some", "teams": [world.team.id]}
-    ).content.decode()
-    raw = re.search(r'<code id="new-key"[^>]*>(cs_ik_[^<]+)</code>', page).group(1)
-    key = IngestKey.objects.get()
+    keys_url = f"/o/{world.org.id}/api-keys"
+    created = admin.post(keys_url, {"name": "PBX", "scope": "some", "teams": [world.team.id]})
     assert (
-        key.team_ids == [world.team.id]
-        and raw not in admin.get(f"/o/{world.org.id}/api-keys").content.decode()
+        created.status_code == 302 and created["Location"] == keys_url
+    )  # a reload resends nothing
+    assert "cs_ik_" not in created["Location"] and IngestKey.objects.count() == 1
+    shown = admin.get(keys_url)
+    assert shown.status_code == 200
+    raw = re.search(r'<code id="new-key"[^>]*>(cs_ik_[^<]+)</code>', shown.content.decode()).group(
+        1
     )
+    key = IngestKey.objects.get()
+    again = admin.get(keys_url)
+    assert again.status_code == 200 and raw not in again.content.decode()
+    assert 'id="new-key"' not in again.content.decode() and "PBX" in again.content.decode()
+    assert key.team_ids == [world.team.id] and IngestKey.objects.count() == 1
+    assert raw not in browser_as("admin").get(keys_url).content.decode()  # another session
     assert (
         ">Confirm</button>"
         in admin.get(f"/o/{world.org.id}/api-keys/{key.id}/revoke").content.decode()
     )
     admin.post(f"/o/{world.org.id}/api-keys/{key.id}/revoke")
     assert IngestKey.objects.get().revoked_at is not None
+
+
+def test_a_new_api_key_is_shown_only_in_its_own_organization(world, browser_as):
+    from callstudio.orgs.services import organization_create
+
+    admin = browser_as("admin")
+    other = organization_create(actor=world["admin"].account, name="Zeta")
+    admin.post(f"/o/{world.org.id}/api-keys", {"name": "PBX", "scope": "all"})
+    assert 'id="new-key"' not in admin.get(f"/o/{other.id}/api-keys").content.decode()
+    assert 'id="new-key"' in admin.get(f"/o/{world.org.id}/api-keys").content.decode()
 
 
 def test_api_key_form_errors(world, browser_as):

@@ -214,3 +214,55 @@ def member_agent_id(request, access, account_id):
             request, f"Agent ID of {membership.account.name} saved; their earlier calls are linked."
         )
     return _team_url(access, "team_members")
+
+
+def _set_archived(request, access, *, archived: bool):
+    """Archive or unarchive the team behind a confirmation page, through the API's service: an
+    archived team keeps its members, calls and figures, and its workflow ID answers 410."""
+    access.require("team.manage")
+    name = access.team.name
+    if request.method == "POST":
+        services.team_set_archived(access=access, archived=archived)
+        messages.success(
+            request,
+            f"{name} is archived: it takes no new calls until it is unarchived."
+            if archived
+            else f"{name} is active again: its workflow ID takes calls.",
+        )
+        return _team_url(access, "team_settings")
+    if archived:
+        title = f"Archive {name}?"
+        text = (
+            "Its members, calls and figures stay as they are, but calls sent to its workflow ID "
+            "are refused until the team is unarchived."
+        )
+    else:
+        title = f"Unarchive {name}?"
+        text = "Calls sent to its workflow ID are taken again, with the same workflow ID."
+    return render_team(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": title,
+            "text": text,
+            "confirm_label": "Archive team" if archived else "Unarchive team",
+            "danger": archived,
+            "cancel_url": reverse(
+                "team_settings", args=[access.org.organization.id, access.team.id]
+            ),
+        },
+        tab="team_settings",
+    )
+
+
+@team_page("team_settings")
+@require_http_methods(["GET", "POST"])
+def archive(request, access):
+    return _set_archived(request, access, archived=True)
+
+
+@team_page("team_settings")
+@require_http_methods(["GET", "POST"])
+def unarchive(request, access):
+    return _set_archived(request, access, archived=False)
