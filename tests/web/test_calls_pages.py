@@ -186,3 +186,53 @@ def test_only_archived_calls_say_no_calls_match_and_offer_the_archived_ones(worl
     page = browser_as("supervisor").get(team_url(world, "calls")).content.decode()
     assert "No calls match" in page and "No calls yet" not in page
     assert f'href="{team_url(world, "calls")}?archived=1"' in page
+
+
+def test_call_metadata_is_shown_in_words_not_python(world, ingest, browser_as):  # noqa: F811
+    metadata = {
+        "queue": "billing",
+        "vip": True,
+        "callback": False,
+        "note": None,
+        "hops": ["ivr", "queue"],
+        "ivr": {"menu": 2, "lang": "en"},
+        "score": 4.5,
+    }
+    assert ingest.post(ingest.url, call_body("c1", metadata=metadata)).status_code == 201
+    page = browser_as("supervisor").get(team_url(world, f"calls/{Call.objects.get().id}"))
+    facts = re.search(
+        r"<h3 class=\"flush\">Metadata</h3>(.*?)</section>", page.content.decode(), re.S
+    )
+    shown = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", facts.group(1)))
+    assert shown == {
+        "queue": "billing",
+        "vip": "Yes",
+        "callback": "No",
+        "note": "—",
+        "hops": "ivr, queue",
+        "ivr": "menu: 2 · lang: en",
+        "score": "4.5",
+    }
+
+
+def test_the_leaderboard_note_names_no_permission(world, ingest, browser_as):  # noqa: F811
+    """A role that sees the team's figures but not agent data is told so in words."""
+    from callstudio.access.policy import org_access, team_access
+    from callstudio.access.services import role_create
+    from callstudio.orgs.services import team_member_add
+
+    admin = org_access(world["admin"].account, world.org.id)
+    role = role_create(
+        access=admin,
+        name="Figures only",
+        scope="team",
+        permissions=["team.read", "analytics.read.all"],
+    )
+    team_member_add(
+        access=team_access(admin, world.team.id),
+        account_id=world["member"].account_id,
+        role=role.id,
+    )
+    page = browser_as("member").get(team_url(world, "analytics")).content.decode()
+    assert 'id="scope-note"' in page and "agents.read" not in page
+    assert "roles that may see agent data" in page

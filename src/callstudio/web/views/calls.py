@@ -78,7 +78,27 @@ def calls(request, access):
 @require_safe
 def call_detail(request, access, call_id):
     call = selectors.readable_call(access=access, call_id=call_id)
-    return render_team(request, access, "web/call_detail.html", {"call": call}, tab="team_calls")
+    metadata = [(key, _in_words(value)) for key, value in (call.metadata or {}).items()]
+    return render_team(
+        request,
+        access,
+        "web/call_detail.html",
+        {"call": call, "metadata": metadata},
+        tab="team_calls",
+    )
+
+
+def _in_words(value) -> str:
+    """A metadata value as a person reads it: the JSON a sender wrote, never a Python repr."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_in_words(v) for v in value)
+    if isinstance(value, dict):
+        return " · ".join(f"{k}: {_in_words(v)}" for k, v in value.items())
+    return str(value)
 
 
 @team_page("team_calls")
