@@ -236,3 +236,13 @@ def test_the_leaderboard_note_names_no_permission(world, ingest, browser_as):  #
     page = browser_as("member").get(team_url(world, "analytics")).content.decode()
     assert 'id="scope-note"' in page and "agents.read" not in page
     assert "roles that may see agent data" in page
+
+
+def test_the_overview_of_a_team_whose_calls_are_all_archived_does_not_say_no_calls_yet(
+    world, browser_as
+):
+    store(world, 1)
+    Call.objects.update(archived=True)
+    page = browser_as("supervisor").get(team_url(world)).content.decode()
+    assert "No calls yet" not in page and "No recent calls" in page
+    assert f'href="{team_url(world, "calls")}?archived=1"' in page

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callstudio.access.selectors import assignable_team_roles
-from callstudio.calls.selectors import calls_page
+from callstudio.calls.selectors import calls_page, readable_calls
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.orgs import services
 from callstudio.orgs.models import TeamMembership
@@ -29,7 +29,15 @@ def _team_url(access, name="team"):
 def overview(request, access):
     can_read_calls = access.has("calls.read.all") or access.has("calls.read.own")
     recent = calls_page(access=access, limit=5).items if can_read_calls else []
-    return render_team(request, access, "web/team_overview.html", {"recent": recent}, tab="team")
+    # "No calls yet" only for a team without any call the actor may read, archived ones included.
+    has_calls = bool(recent) or (can_read_calls and readable_calls(access).exists())
+    return render_team(
+        request,
+        access,
+        "web/team_overview.html",
+        {"recent": recent, "has_calls": has_calls},
+        tab="team",
+    )
 
 
 @team_page("team_members")
