@@ -1,11 +1,13 @@
 import html
 import re
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call, IngestKey
+from callstudio.calls.schemas import CallIn
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
 from tests.helpers import fingerprint
 
@@ -108,11 +110,6 @@ def test_agent_id_is_editable_and_links_calls(world, ingest, browser_as):  # noq
 
 def store(world, count, *, text="Hello, billing.", started=None, agent="agent@acme.test"):
     """`count` calls in Billing, one minute apart, each saying `text`."""
-    from datetime import datetime, timedelta
-
-    from callstudio.calls.ingest import store_calls
-    from callstudio.calls.schemas import CallIn
-
     start = started or datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     bodies = [
         call_body(
