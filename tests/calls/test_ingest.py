@@ -66,6 +66,26 @@ def test_a_personal_token_is_not_an_ingest_key(world):
     )
 
 
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Token x"])
+@pytest.mark.parametrize("path", ["calls", "calls/stream"])
+def test_the_ingest_401_asks_for_an_ingest_key(world, header, path):
+    response = world.api(None).request(
+        "POST",
+        f"/api/v1/workflows/{world.team.workflow_id}/{path}",
+        call_body(),
+        headers={"Authorization": header} if header else {},
+    )
+    body = assert_problem(response, 401)
+    assert body["detail"] == (
+        "Sending calls needs an ingest key (created by an admin under Organization, API keys): "
+        "Authorization: Bearer <ingest key>."
+    )
+    assert response["WWW-Authenticate"] == "Bearer"
+    # Elsewhere the API still asks for a personal API token.
+    other = world.api(None).get("/api/v1/me")
+    assert "personal API token" in assert_problem(other, 401)["detail"]
+
+
 def test_revoked_key_is_401_at_once(world):
     access = org_access(world["admin"].account, world.org.id)
     key, raw = ingest_key_create(access=access, name="short-lived")

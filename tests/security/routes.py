@@ -176,7 +176,7 @@ UI = {
     "GET welcome": account(200),
     "POST welcome": account(302, name="Side project"),
     "GET profile": account(200),
-    "POST profile": account(200, name="laptop"),
+    "POST profile": account(302, name="laptop"),
     "GET profile/tokens/<str:token_id>/revoke": account(200),
     "POST profile/tokens/<str:token_id>/revoke": account(302),
     "GET o/<str:org_id>/": org(ANY_MEMBER, 200),
@@ -194,7 +194,10 @@ UI = {
     "GET o/<str:org_id>/members/<str:account_id>/revoke": org("org.members.revoke", 200),
     "POST o/<str:org_id>/members/<str:account_id>/revoke": org("org.members.revoke", 302),
     "GET o/<str:org_id>/members/<str:account_id>/restore": org("org.members.restore", 200),
-    "POST o/<str:org_id>/members/<str:account_id>/restore": org("org.members.restore", 200),
+    "POST o/<str:org_id>/members/<str:account_id>/restore": org("org.members.restore", 302),
+    # The page a restore redirects to; the matrix's target is still archived, so it leads back
+    # to the restore confirmation.
+    "GET o/<str:org_id>/members/<str:account_id>/restored": org("org.members.restore", 302),
     "GET o/<str:org_id>/roles": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/roles/new": org("org.roles.manage", 200),
     "POST o/<str:org_id>/roles/new": org(
@@ -218,7 +221,7 @@ UI = {
     "POST o/<str:org_id>/roles/<str:role_id>/delete": org("org.roles.manage", 302),
     "GET o/<str:org_id>/audit-log": org("org.audit.read", 200),
     "GET o/<str:org_id>/api-keys": org("org.keys.manage", 200),
-    "POST o/<str:org_id>/api-keys": org("org.keys.manage", 200, name="PBX", scope="all"),
+    "POST o/<str:org_id>/api-keys": org("org.keys.manage", 302, name="PBX", scope="all"),
     "GET o/<str:org_id>/api-keys/<str:key_id>/revoke": org("org.keys.manage", 200),
     "POST o/<str:org_id>/api-keys/<str:key_id>/revoke": org("org.keys.manage", 302),
     f"GET {TEAM}": org("team.read", 200),
@@ -290,6 +293,10 @@ UI = {
     ),
     f"GET {TEAM}settings/rotate-workflow-id": org("team.manage", 200, team_page=True),
     f"POST {TEAM}settings/rotate-workflow-id": org("team.manage", 302, team_page=True),
+    f"GET {TEAM}settings/archive": org("team.manage", 200, team_page=True),
+    f"POST {TEAM}settings/archive": org("team.manage", 302, team_page=True),
+    f"GET {TEAM}settings/unarchive": org("team.manage", 200, team_page=True),
+    f"POST {TEAM}settings/unarchive": org("team.manage", 302, team_page=True),
 }
 
 __all__ = ["API", "MEMBERS", "UI"]

@@ -3,7 +3,9 @@ and the leaderboard, or one's own figures only), what the charts and exports hol
 number of queries whatever the team's size."""
 
 import csv
+import html
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,7 +132,7 @@ def test_a_range_picks_the_days_and_bad_dates_are_explained(analysed, browser_as
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="range-from-error"' in page and "Must not be after" in page
+    assert 'id="range-from-error"' in page and "From must be on or before To." in page
     assert svg_count(page) == 0
     response = supervisor.get(team_url(analysed, "analytics"), {"to": "yesterday"})
     assert response.status_code == 422 and 'id="range-to-error"' in response.content.decode()
@@ -282,3 +284,69 @@ def test_analytics_tab_query_count_is_fixed(db, who):
         client.force_login(built[who])
         counts[size] = count(client, f"/o/{built['org'].id}/teams/{built['team'].id}/analytics")
     assert counts[2] == counts[40] <= 10, counts
+
+
+# One date range on the Calls and Analytics tabs: From and To, both days included, one error.
+REVERSED = "From must be on or before To."
+BAD_DATE = "Enter a date as YYYY-MM-DD, for example 2026-11-28."
+
+
+def field_error(page: str, field: str) -> str:
+    match = re.search(rf'<p class="field-error" id="range-{field}-error"[^>]*>([^<]*)</p>', page)
+    return html.unescape(match.group(1)) if match else ""
+
+
+@pytest.mark.parametrize("tab", ["calls", "analytics"])
+def test_a_reversed_range_is_the_same_form_error_on_both_tabs(analysed, browser_as, tab):
+    response = browser_as("supervisor").get(
+        team_url(analysed, tab), {"from": TODAY.isoformat(), "to": "2020-01-01"}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert field_error(page, "from") == REVERSED and field_error(page, "to") == ""
+    assert 'name="from" value="' + TODAY.isoformat() + '"' in page
+    assert 'name="to" value="2020-01-01"' in page
+    assert "No calls" not in page and "`" not in page.split("tab-body")[1]
+
+
+@pytest.mark.parametrize("tab", ["calls", "analytics"])
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "11/28/2026"])
+def test_an_invalid_date_is_the_same_form_error_on_both_tabs(analysed, browser_as, tab, value):
+    response = browser_as("supervisor").get(team_url(analysed, tab), {"to": value})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert field_error(page, "to") == BAD_DATE and field_error(page, "from") == ""
+
+
+def test_from_equal_to_includes_the_days_calls_on_both_tabs(analysed, browser_as):
+    day = (TODAY - timedelta(days=1)).isoformat()  # agent-1 (and the archived agent-archived)
+    supervisor = browser_as("supervisor")
+    calls = supervisor.get(team_url(analysed, "calls"), {"from": day, "to": day})
+    assert calls.status_code == 200
+    listed = re.findall(r'<th scope="row"><a href="[^"]*/calls/(\d+)"', calls.content.decode())
+    assert listed == [str(Call.objects.get(external_id="agent-1").id)]
+    analytics = supervisor.get(team_url(analysed, "analytics"), {"from": day, "to": day})
+    assert analytics.status_code == 200
+    page = analytics.content.decode()
+    assert "<dt>Calls</dt><dd>1</dd>" in page
+    assert f"{day} to {day}" in page
+    assert f'analytics/calls.csv?from={day}&amp;to={day}"' in page
+    assert f'analytics/figures.csv?from={day}&amp;to={day}"' in page
+    exported = rows(
+        supervisor.get(team_url(analysed, "analytics/calls.csv"), {"from": day, "to": day})
+    )
+    assert [r["external_id"] for r in exported] == ["agent-1"]
+
+
+def test_exports_refuse_a_reversed_range_with_the_form_message(analysed, browser_as):
+    response = browser_as("supervisor").get(
+        team_url(analysed, "analytics/calls.csv"), {"from": TODAY.isoformat(), "to": "2020-01-01"}
+    )
+    assert response.status_code == 422 and REVERSED in response.content.decode()
+
+
+def test_org_overview_uses_the_same_range_form(analysed, browser_as):
+    url = f"/o/{analysed.org.id}/analytics"
+    response = browser_as("admin").get(url, {"from": TODAY.isoformat(), "to": "2020-01-01"})
+    assert response.status_code == 422
+    assert field_error(response.content.decode(), "from") == REVERSED

@@ -41,8 +41,9 @@ PAGES = [
 ]
 
 # Pages whose selector needs more: the team's figures are four queries of their own (by day, tags
-# and keywords, the leaderboard and its agents' names; analytics/selectors.py).
-LIMITS = {"/o/{org}/teams/{team}/analytics": 10}
+# and keywords, the leaderboard and its agents' names; analytics/selectors.py). An empty call list
+# asks once more whether the team has any call at all ("No calls yet" or "No calls match").
+LIMITS = {"/o/{org}/teams/{team}/analytics": 10, "/o/{org}/teams/{team}/calls": 9}
 
 
 def count(client: Client, path: str) -> int:

@@ -163,13 +163,37 @@ def test_restore_lists_former_teams_for_one_click_re_add(world, browser_as):
     admin.post(org_url(world, f"members/{agent_id}/revoke"))
     archived = admin.get(org_url(world, "members?status=archived")).content.decode()
     assert "Archived" in archived and agent_id in archived and ">Restore</a>" in archived
-    page = admin.post(org_url(world, f"members/{agent_id}/restore")).content.decode()
-    assert "Re-add to Billing" in page
+    restored = admin.post(org_url(world, f"members/{agent_id}/restore"))
+    assert restored.status_code == 302
+    assert restored["Location"] == org_url(world, f"members/{agent_id}/restored")
+    for _ in range(2):  # a reload shows the same page and sends nothing
+        before = fingerprint()
+        page = admin.get(restored["Location"])
+        assert page.status_code == 200 and "Re-add to Billing" in page.content.decode()
+        assert fingerprint() == before
     response = admin.post(team_url(world, "members/add"), {"account_id": agent_id, "role": "agent"})
     assert response.status_code == 302
     assert TeamMembership.objects.filter(
         team=world.team, account=world["agent"].account, revoked_at=None
     ).exists()
+
+
+def test_the_restored_page_of_a_member_still_archived_leads_to_restore(world, browser_as):
+    admin = browser_as("admin")
+    agent_id = world["agent"].account_id
+    admin.post(team_url(world, f"members/{agent_id}/revoke"))
+    admin.post(org_url(world, f"members/{agent_id}/revoke"))
+    response = admin.get(org_url(world, f"members/{agent_id}/restored"))
+    assert response.status_code == 302
+    assert response["Location"] == org_url(world, f"members/{agent_id}/restore")
+    assert (
+        browser_as("supervisor").get(org_url(world, f"members/{agent_id}/restored")).status_code
+        == 403
+    )
+    assert (
+        browser_as("foreign_admin").get(org_url(world, f"members/{agent_id}/restored")).status_code
+        == 404
+    )
 
 
 def test_settings_show_the_workflow_id_copy_button_and_example(world, browser_as):
@@ -290,10 +314,20 @@ def test_profile_shows_account_id_and_token_once(world, browser_as):
     client = browser_as("member")
     page = client.get("/profile").content.decode()
     assert world["member"].account_id in page and 'data-copy="account-id"' in page
-    created = client.post("/profile", {"name": "ci"}).content.decode()
-    token = re.search(r'<code id="new-token"[^>]*>(cs_pat_[^<]+)</code>', created).group(1)
-    assert token not in client.get("/profile").content.decode()
+    created = client.post("/profile", {"name": "ci"})
+    assert created.status_code == 302 and created["Location"] == "/profile"
+    shown = client.get("/profile").content.decode()
+    token = re.search(r'<code id="new-token"[^>]*>(cs_pat_[^<]+)</code>', shown).group(1)
+    again = client.get("/profile").content.decode()
+    assert token not in again and 'id="new-token"' not in again and ">ci<" in again
     assert world.api(None).as_(token).get("/api/v1/me").status_code == 200
+
+
+def test_a_token_form_error_stays_on_the_page_and_creates_nothing(world, browser_as):
+    before = fingerprint()
+    response = browser_as("member").post("/profile", {"name": ""})
+    assert response.status_code == 422 and 'id="new-token"' not in response.content.decode()
+    assert fingerprint() == before
 
 
 def test_members_of_another_org_are_never_listed(world, browser_as):
@@ -365,3 +399,71 @@ def test_repeated_sign_ups_from_one_address_get_429(db):
         },
     )
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+
+
+def _send_call(world, external_id):
+    """POST one call to Billing's workflow ID with a fresh ingest key; the response."""
+    from callstudio.calls.services import ingest_key_create
+    from tests.calls.conftest import call_body
+
+    _, raw = ingest_key_create(access=org_access(world["admin"].account, world.org.id), name="t")
+    return (
+        world.api(None)
+        .as_(raw)
+        .post(f"/api/v1/workflows/{world.team.workflow_id}/calls", call_body(external_id))
+    )
+
+
+@pytest.mark.parametrize("who", ["admin", "manager"])
+def test_archive_and_unarchive_a_team_from_settings(world, browser_as, who):
+    from callstudio.core.models import AuditLogEntry
+
+    client = browser_as(who)
+    settings = client.get(team_url(world, "settings")).content.decode()
+    assert f'href="{team_url(world, "settings/archive")}">Archive team</a>' in settings
+    assert "Unarchive team" not in settings
+    confirm = client.get(team_url(world, "settings/archive"))
+    assert confirm.status_code == 200 and ">Archive team</button>" in confirm.content.decode()
+    assert Team.objects.get(id=world.team.id).archived_at is None  # GET changes nothing
+    response = client.post(team_url(world, "settings/archive"))
+    assert response.status_code == 302 and response["Location"] == team_url(world, "settings")
+    assert Team.objects.get(id=world.team.id).archived_at is not None
+    entry = AuditLogEntry.objects.filter(action="team.archive").get()
+    assert entry.actor_id == world[who].account.pk and entry.team_id == world.team.id
+    assert _send_call(world, "late").status_code == 410  # the API's behaviour
+    overview = client.get(team_url(world)).content.decode()
+    assert "This team is archived" in overview
+    settings = client.get(team_url(world, "settings")).content.decode()
+    assert "This team is archived" in settings and "Archive team</a>" not in settings
+    assert f'href="{team_url(world, "settings/unarchive")}">Unarchive team</a>' in settings
+    confirm = client.get(team_url(world, "settings/unarchive"))
+    assert confirm.status_code == 200 and ">Unarchive team</button>" in confirm.content.decode()
+    assert Team.objects.get(id=world.team.id).archived_at is not None
+    response = client.post(team_url(world, "settings/unarchive"))
+    assert response.status_code == 302 and response["Location"] == team_url(world, "settings")
+    assert Team.objects.get(id=world.team.id).archived_at is None
+    assert AuditLogEntry.objects.filter(action="team.unarchive").count() == 1
+    assert _send_call(world, "back").status_code == 201
+    assert "This team is archived" not in client.get(team_url(world)).content.decode()
+
+
+@pytest.mark.parametrize("who", ["supervisor", "agent"])
+@pytest.mark.parametrize("rest", ["settings/archive", "settings/unarchive"])
+def test_archiving_a_team_is_refused_without_team_manage(world, browser_as, who, rest):
+    before = fingerprint()
+    client = browser_as(who)
+    assert client.get(team_url(world, rest)).status_code == 403
+    assert client.post(team_url(world, rest)).status_code == 403
+    assert fingerprint() == before
+    assert Team.objects.get(id=world.team.id).archived_at is None
+    settings = client.get(team_url(world, "settings")).content.decode()
+    assert "Archive team" not in settings and "Unarchive team" not in settings
+
+
+def test_archiving_another_orgs_team_is_not_found(world, browser_as):
+    before = fingerprint()
+    client = browser_as("foreign_admin")
+    for rest in ("settings/archive", "settings/unarchive"):
+        assert client.get(team_url(world, rest)).status_code == 404
+        assert client.post(team_url(world, rest)).status_code == 404
+    assert fingerprint() == before and Team.objects.get(id=world.team.id).archived_at is None

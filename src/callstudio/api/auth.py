@@ -3,6 +3,13 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from callstudio.accounts.services import token_authenticate
 
+# What a 401 says: each kind of credential names itself, so a sender holding the wrong one knows
+# which one it needs.
+INGEST_KEY_NEEDED = (
+    "Sending calls needs an ingest key (created by an admin under Organization, API keys): "
+    "Authorization: Bearer <ingest key>."
+)
+
 
 class PersonalTokenAuth(HttpBearer):
     """`Authorization: Bearer cs_pat_...`."""

@@ -1,6 +1,8 @@
 """Forms give fields, labels and choices; the services validate and decide. A service's error is
 put back on the form next to its field (see `apply_error`)."""
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from django import forms
 from django.contrib import messages
 
@@ -164,3 +166,57 @@ class IngestKeyForm(forms.Form):
         if data.get("scope") == "some" and not data.get("teams"):
             self.add_error("teams", "Choose at least one team, or every team.")
         return data
+
+
+RANGE_REVERSED = "From must be on or before To."
+RANGE_BAD_DATE = "Enter a date as YYYY-MM-DD, for example 2026-11-28."
+
+
+class DateRangeForm(forms.Form):
+    """The date range of the Calls and Analytics tabs and the analytics overview: From and To are
+    UTC days, both included, either may be empty (the page decides what an open end means).
+    Bound to the query string; its errors are the only ones a range ever shows, whatever the
+    selector behind the page would have said."""
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        for name, label in (("from", "From"), ("to", "To")):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                input_formats=["%Y-%m-%d"],
+                error_messages={"invalid": RANGE_BAD_DATE},
+            )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end:
+            self.add_error("from", RANGE_REVERSED)
+        return data
+
+    def days(self) -> tuple[date | None, date | None]:
+        return self.cleaned_data.get("from"), self.cleaned_data.get("to")
+
+    def times(self) -> tuple[datetime | None, datetime | None]:
+        """The range as [start, end) instants for a list of calls: To's whole day is in."""
+        start, end = self.days()
+        low = datetime.combine(start, time.min, UTC) if start else None
+        high = (
+            datetime.combine(end + timedelta(days=1), time.min, UTC)
+            if end and end < date.max
+            else None
+        )
+        return low, high
+
+    def picker(self, shown: dict | None = None, presets=()) -> dict:
+        """What `_range.html` shows: the values (the resolved range once a page has one, the
+        input as typed otherwise), each field's first error and the quick ranges."""
+        values = shown or {name: self.data.get(name) or "" for name in ("from", "to")}
+        errors = {name: self.errors[name][0] for name in ("from", "to") if name in self.errors}
+        return {
+            **values,
+            "errors": errors,
+            "error": " ".join(self.non_field_errors()),
+            "presets": presets,
+        }

@@ -11,6 +11,7 @@ org_urls = [
     path("members/<str:account_id>/role", org.member_role, name="org_member_role"),
     path("members/<str:account_id>/revoke", org.member_revoke, name="org_member_revoke"),
     path("members/<str:account_id>/restore", org.member_restore, name="org_member_restore"),
+    path("members/<str:account_id>/restored", org.member_restored, name="org_member_restored"),
     path("roles", roles.roles, name="roles"),
     path("roles/new", roles.role_edit, name="role_create"),
     path("roles/<str:role_id>/edit", roles.role_edit, name="role_edit"),
@@ -95,6 +96,8 @@ org_urls = [
         teams.rotate_workflow_id,
         name="team_rotate",
     ),
+    path("teams/<str:team_id>/settings/archive", teams.archive, name="team_archive"),
+    path("teams/<str:team_id>/settings/unarchive", teams.unarchive, name="team_unarchive"),
 ]
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 """The Analytics tab, its CSV exports, and the organization's overview of every team."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
@@ -14,40 +15,48 @@ from callstudio.core.errors import Invalid
 
 from .. import charts
 from ..context import org_page, render_org, render_team, team_page
+from ..forms import DateRangeForm, apply_error
 
 PRESETS = (7, 30, 90, 365)
 
 
-def _range(request) -> dict:
-    """The range picker's values as asked, the presets, and room for an error."""
+def _presets() -> list[tuple[int, str, str]]:
     today = datetime.now(UTC).date()
-    return {
-        "from": request.GET.get("from") or "",
-        "to": request.GET.get("to") or "",
-        "error": None,
-        "presets": [
-            (days, charts.days_back(today, days).isoformat(), today.isoformat()) for days in PRESETS
-        ],
-    }
+    return [
+        (days, charts.days_back(today, days).isoformat(), today.isoformat()) for days in PRESETS
+    ]
+
+
+def _figures_of(request, read) -> tuple[DateRangeForm, dict | None]:
+    """The range form bound to the query string and `read(start, end)`'s figures, or the form
+    with its error (a reversed or invalid range, or one the selector refuses) and None."""
+    form = DateRangeForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    start, end = form.days()
+    try:
+        return form, read(start, end)
+    except Invalid as exc:
+        apply_error(form, exc)
+        return form, None
 
 
 def _query(figures: dict) -> str:
     r = figures["range"]
-    return f"from={r['from']}&to={r['to']}"
+    return urlencode({"from": r["from"], "to": r["to"]})
 
 
 @team_page("team_analytics")
 @require_safe
 def analytics(request, access):
-    picker = _range(request)
-    figures = None
-    try:
-        figures = selectors.team_analytics(access=access, start=picker["from"], end=picker["to"])
-    except Invalid as exc:
-        picker["error"] = exc
-    context = {"range": picker, "figures": figures}
+    form, figures = _figures_of(
+        request, lambda start, end: selectors.team_analytics(access=access, start=start, end=end)
+    )
+    context = {
+        "range": form.picker(figures and figures["range"], presets=_presets()),
+        "figures": figures,
+    }
     if figures:
-        picker["from"], picker["to"] = figures["range"]["from"], figures["range"]["to"]
         context["query"] = _query(figures)
         context["can_export_calls"] = access.has("calls.read.all") or access.has("calls.read.own")
         if figures["calls"]:
@@ -64,7 +73,7 @@ def analytics(request, access):
         "web/team_analytics.html",
         context,
         tab="team_analytics",
-        status=422 if picker["error"] else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -87,12 +96,20 @@ def _csv(request, chunks, *, access, what: str, days) -> StreamingHttpResponse:
     return response
 
 
+def _export_range(request):
+    """The export's range, read by the Analytics tab's form (its link carries the tab's range); a
+    bad one is refused with the form's own words, as a page."""
+    form = DateRangeForm(request.GET)
+    if not form.is_valid():
+        raise Invalid(" ".join(e for errors in form.errors.values() for e in errors))
+    return form.days()
+
+
 @team_page("team_analytics")
 @require_safe
 def export_calls(request, access):
-    days, rows = export.export_calls(
-        access=access, start=request.GET.get("from"), end=request.GET.get("to")
-    )
+    start, end = _export_range(request)
+    days, rows = export.export_calls(access=access, start=start, end=end)
     chunks = export.csv_chunks(export.CALL_COLUMNS, rows)
     return _csv(request, chunks, access=access, what="calls", days=days)
 
@@ -100,9 +117,8 @@ def export_calls(request, access):
 @team_page("team_analytics")
 @require_safe
 def export_figures(request, access):
-    days, rows = export.export_figures(
-        access=access, start=request.GET.get("from"), end=request.GET.get("to")
-    )
+    start, end = _export_range(request)
+    days, rows = export.export_figures(access=access, start=start, end=end)
     chunks = export.csv_chunks(export.FIGURE_COLUMNS, rows)
     return _csv(request, chunks, access=access, what="figures", days=days)
 
@@ -110,15 +126,14 @@ def export_figures(request, access):
 @org_page
 @require_safe
 def overview(request, access):
-    picker = _range(request)
-    overview = None
-    try:
-        overview = selectors.org_overview(access=access, start=picker["from"], end=picker["to"])
-    except Invalid as exc:
-        picker["error"] = exc
-    context = {"range": picker, "overview": overview}
+    form, overview = _figures_of(
+        request, lambda start, end: selectors.org_overview(access=access, start=start, end=end)
+    )
+    context = {
+        "range": form.picker(overview and overview["range"], presets=_presets()),
+        "overview": overview,
+    }
     if overview:
-        picker["from"], picker["to"] = overview["range"]["from"], overview["range"]["to"]
         context["query"] = _query(overview)
         if overview["teams"]:
             context["chart"] = charts.calls_per_team(overview["teams"])
@@ -128,5 +143,5 @@ def overview(request, access):
         "web/org_analytics.html",
         context,
         section="organization",
-        status=422 if picker["error"] else 200,
+        status=422 if form.errors else 200,
     )

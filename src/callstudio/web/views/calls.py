@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
@@ -7,6 +9,7 @@ from callstudio.core.errors import DomainError
 from callstudio.directory.selectors import team_agent_choices
 
 from ..context import render_team, team_page
+from ..forms import DateRangeForm, apply_error
 
 
 @team_page("team_calls")
@@ -20,27 +23,35 @@ def calls(request, access):
         "q": params.get("q") or "",
         "archived": params.get("archived") == "1",
     }
-    error = None
-    try:
-        page = selectors.calls_page(
-            access=access,
-            agent=filters["agent"] or None,
-            start=filters["from"] or None,
-            end=filters["to"] or None,
-            q=filters["q"] or None,
-            archived=filters["archived"],
-            cursor=params.get("cursor"),
-        )
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        error, page = exc, None
+    form = DateRangeForm(params)
+    page = None
+    if form.is_valid():
+        start, end = form.times()  # To's whole day is in: the list's end is the next midnight
+        try:
+            page = selectors.calls_page(
+                access=access,
+                agent=filters["agent"] or None,
+                start=start,
+                end=end,
+                q=filters["q"] or None,
+                archived=filters["archived"],
+                cursor=params.get("cursor"),
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_error(form, exc)
     agents = []
     if access.has("calls.read.all"):
         agents = team_agent_choices(access=access)
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v and k != "archived")
+    kept = {k: v for k, v in filters.items() if v and k != "archived"}
     if filters["archived"]:
-        query += "&archived=1"
+        kept["archived"] = "1"
+    older = None
+    if page and page.next_cursor:
+        older = "?" + urlencode({**kept, "cursor": page.next_cursor})
+    # "No calls yet" only when there is none to read at all, archived ones included.
+    team_has_calls = bool(page and page.items) or selectors.readable_calls(access).exists()
     return render_team(
         request,
         access,
@@ -48,12 +59,14 @@ def calls(request, access):
         {
             "page": page,
             "filters": filters,
+            "filtered": bool(kept),
+            "range": form.picker(),
             "agents": agents,
-            "error": error,
-            "query": query,
+            "older_url": older,
+            "team_has_calls": team_has_calls,
         },
         tab="team_calls",
-        status=422 if error else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -61,7 +74,27 @@ def calls(request, access):
 @require_safe
 def call_detail(request, access, call_id):
     call = selectors.readable_call(access=access, call_id=call_id)
-    return render_team(request, access, "web/call_detail.html", {"call": call}, tab="team_calls")
+    metadata = [(key, _in_words(value)) for key, value in (call.metadata or {}).items()]
+    return render_team(
+        request,
+        access,
+        "web/call_detail.html",
+        {"call": call, "metadata": metadata},
+        tab="team_calls",
+    )
+
+
+def _in_words(value) -> str:
+    """A metadata value as a person reads it: the JSON a sender wrote, never a Python repr."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_in_words(v) for v in value)
+    if isinstance(value, dict):
+        return " · ".join(f"{k}: {_in_words(v)}" for k, v in value.items())
+    return str(value)
 
 
 @team_page("team_calls")

@@ -10,6 +10,16 @@ from callstudio.directory.selectors import org_team_choices
 from ..context import org_page, render_org
 from ..forms import IngestKeyForm, apply_error
 
+NEW_KEY = "callstudio.new_ingest_key"
+
+
+def _pop_new_key(request, access) -> str | None:
+    shown = request.session.get(NEW_KEY)
+    if not shown or shown.get("org") != access.organization.id:
+        return None
+    del request.session[NEW_KEY]
+    return shown["key"]
+
 
 @org_page
 @require_http_methods(["GET", "POST"])
@@ -17,17 +27,20 @@ def api_keys(request, access):
     access.require("org.keys.manage")
     teams = org_team_choices(access=access)
     form = IngestKeyForm(request.POST or None, teams=teams)
-    new_key = None
     if request.method == "POST" and form.is_valid():
         team_ids = None if form.cleaned_data["scope"] == "all" else form.cleaned_data["teams"]
         try:
-            key, new_key = services.ingest_key_create(
+            _, raw = services.ingest_key_create(
                 access=access, name=form.cleaned_data["name"], team_ids=team_ids
             )
         except DomainError as exc:
             apply_error(form, exc)
         else:
-            form = IngestKeyForm(teams=teams)
+            # Shown once, by the GET this redirects to: a reload then resends nothing, and the
+            # key never travels in a URL.
+            request.session[NEW_KEY] = {"org": access.organization.id, "key": raw}
+            return redirect("api_keys", org_id=access.organization.id)
+    new_key = _pop_new_key(request, access) if request.method == "GET" else None
     names = dict(teams)
     keys = [
         (k, [names.get(t, t) for t in k.team_ids] if k.team_ids is not None else None)

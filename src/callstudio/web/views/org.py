@@ -149,17 +149,10 @@ def member_restore(request, access, account_id):
         except DomainError as exc:
             messages.error(request, exc.detail)
             return _members_url(access, archived=True)
-        former = former_team_memberships(access=access, account=target.account)
         messages.success(
             request, f"{target.account.name} is active again with their previous role."
         )
-        return render_org(
-            request,
-            access,
-            "web/org_member_restored.html",
-            {"target": target, "former": former},
-            section="organization",
-        )
+        return redirect("org_member_restored", org_id=access.organization.id, account_id=account_id)
     return render_org(
         request,
         access,
@@ -173,5 +166,24 @@ def member_restore(request, access, account_id):
             "cancel_url": reverse("org_members", args=[access.organization.id])
             + "?status=archived",
         },
+        section="organization",
+    )
+
+
+@org_page
+@require_safe
+def member_restored(request, access, account_id):
+    """After a restore (redirected to, so a reload resends nothing): the member's former teams,
+    each re-added with one click."""
+    access.require("org.members.restore")
+    target = org_membership(access=access, account_id=account_id)
+    if target.status != OrgMembership.ACTIVE:
+        return redirect("org_member_restore", org_id=access.organization.id, account_id=account_id)
+    former = former_team_memberships(access=access, account=target.account)
+    return render_org(
+        request,
+        access,
+        "web/org_member_restored.html",
+        {"target": target, "former": former},
         section="organization",
     )

@@ -11,21 +11,23 @@ from callstudio.directory.selectors import account_orgs
 
 from ..forms import TokenForm, apply_error
 
+NEW_TOKEN = "callstudio.new_token"
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = TokenForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_token = services.token_create(
-                account=request.user, name=form.cleaned_data["name"]
-            )
+            _, raw = services.token_create(account=request.user, name=form.cleaned_data["name"])
         except DomainError as exc:
             apply_error(form, exc)
         else:
-            form = TokenForm()
+            # Shown once, by the GET this redirects to (never in a URL); a reload resends nothing.
+            request.session[NEW_TOKEN] = raw
+            return redirect("profile")
+    new_token = request.session.pop(NEW_TOKEN, None) if request.method == "GET" else None
     return render(
         request,
         "web/profile.html",
@@ -36,6 +38,7 @@ def profile(request):
             "orgs": [m.organization for m in account_orgs(account=request.user)],
             "section": "profile",
         },
+        status=422 if form.errors else 200,
     )
 
 

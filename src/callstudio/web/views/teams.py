@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callstudio.access.selectors import assignable_team_roles
-from callstudio.calls.selectors import calls_page
+from callstudio.calls.selectors import calls_page, readable_calls
 from callstudio.core.errors import DomainError
 from callstudio.directory import services
 from callstudio.directory.selectors import (
@@ -32,7 +32,15 @@ def _team_url(access, name="team"):
 def overview(request, access):
     can_read_calls = access.has("calls.read.all") or access.has("calls.read.own")
     recent = calls_page(access=access, limit=5).items if can_read_calls else []
-    return render_team(request, access, "web/team_overview.html", {"recent": recent}, tab="team")
+    # "No calls yet" only for a team without any call the actor may read, archived ones included.
+    has_calls = bool(recent) or (can_read_calls and readable_calls(access).exists())
+    return render_team(
+        request,
+        access,
+        "web/team_overview.html",
+        {"recent": recent, "has_calls": has_calls},
+        tab="team",
+    )
 
 
 @team_page("team_members")
@@ -211,3 +219,55 @@ def member_agent_id(request, access, account_id):
             request, f"Agent ID of {membership.account.name} saved; their earlier calls are linked."
         )
     return _team_url(access, "team_members")
+
+
+def _set_archived(request, access, *, archived: bool):
+    """Archive or unarchive the team behind a confirmation page, through the API's service: an
+    archived team keeps its members, calls and figures, and its workflow ID answers 410."""
+    access.require("team.manage")
+    name = access.team.name
+    if request.method == "POST":
+        services.team_set_archived(access=access, archived=archived)
+        messages.success(
+            request,
+            f"{name} is archived: it takes no new calls until it is unarchived."
+            if archived
+            else f"{name} is active again: its workflow ID takes calls.",
+        )
+        return _team_url(access, "team_settings")
+    if archived:
+        title = f"Archive {name}?"
+        text = (
+            "Its members, calls and figures stay as they are, but calls sent to its workflow ID "
+            "are refused until the team is unarchived."
+        )
+    else:
+        title = f"Unarchive {name}?"
+        text = "Calls sent to its workflow ID are taken again, with the same workflow ID."
+    return render_team(
+        request,
+        access,
+        "web/confirm.html",
+        {
+            "title": title,
+            "text": text,
+            "confirm_label": "Archive team" if archived else "Unarchive team",
+            "danger": archived,
+            "cancel_url": reverse(
+                "team_settings", args=[access.org.organization.id, access.team.id]
+            ),
+        },
+        tab="team_settings",
+    )
+
+
+@team_page("team_settings")
+@require_http_methods(["GET", "POST"])
+def archive(request, access):
+    return _set_archived(request, access, archived=True)
+
+
+@team_page("team_settings")
+@require_http_methods(["GET", "POST"])
+def unarchive(request, access):
+    return _set_archived(request, access, archived=False)
