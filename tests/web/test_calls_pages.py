@@ -83,7 +83,7 @@ def test_api_keys_page_creates_shows_once_and_revokes(world, browser_as):
 
 
 def test_a_new_api_key_is_shown_only_in_its_own_organization(world, browser_as):
-    from callstudio.orgs.services import organization_create
+    from callstudio.directory.services import organization_create
 
     admin = browser_as("admin")
     other = organization_create(actor=world["admin"].account, name="Zeta")
@@ -214,7 +214,7 @@ def test_call_metadata_is_shown_in_words_not_python(world, ingest, browser_as): 
 
 def test_the_leaderboard_note_names_no_permission(world, ingest, browser_as):  # noqa: F811
     """A role that sees the team's figures but not agent data is told so in words."""
-    from callstudio.orgs.services import team_member_add
+    from callstudio.directory.services import team_member_add
 
     from callstudio.access.policy import org_access, team_access
     from callstudio.access.services import role_create
