@@ -22,17 +22,27 @@ Method, all in one run:
    keep-alive connections, with personal tokens; warm-up rounds first. Both servers must return
    the same first page (checked). p50 and p90 of each; the target ratio is page p50 / `/me` p50
    of the same server.
+5. For context, the server's own CPU time per request: the process's user + system time
+   (/proc/<pid>/stat, which keeps the time of threads that have ended) read just before and
+   after each request, averaged per kind of request (the counter moves in 10 ms ticks, so one
+   request's figure means nothing, their mean does; it also carries the idle worker threads'
+   polling, evenly). It hardly grows when other processes share the cores, so its ratio tells
+   the code's cost apart from the machine's load, which inflates the wall-clock ratio of the
+   longer request.
 
 Usage: python bench/listing.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
 Exits 1 when a ratio is over the target, unless --no-fail.
 """
 
 import argparse
+import os
 import random
 import re
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import orjson
@@ -176,35 +186,50 @@ def schedule(warmup: int, n: int, budget: float):
         i += 1
 
 
-def over_http(bases: dict, team: dict, requests: int, warmup: int, budget: float) -> dict:
-    """p50/p90 inputs: {(server, case): [ms, ...]}, every server's cases interleaved."""
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of the whole process so far, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_MS
+
+
+def over_http(
+    bases: dict, pids: dict, team: dict, requests: int, warmup: int, budget: float
+) -> tuple[dict, dict]:
+    """Wall-clock and server-CPU ms per request: {(server, case): [ms, ...]}, every server's
+    cases interleaved."""
     path = f"/api/v1/orgs/{team['org']}/teams/{team['teams'][0]}/calls"
     urls = {"agent": path, "supervisor": path, "me": "/api/v1/me"}
     token = {"agent": "agent", "supervisor": "supervisor", "me": "agent"}
     auth = {k: {"Authorization": f"Bearer {team['tokens'][token[k]]}"} for k in urls}
     clients = {name: httpx.Client(base_url=base, timeout=60) for name, base in bases.items()}
     cases = [(name, case) for name in bases for case in urls]
-    times = {c: [] for c in cases}
+    times, cpu = {c: [] for c in cases}, {c: [] for c in cases}
     first_pages: dict = {}
     try:
         for i, measured in schedule(warmup, requests, budget):
             for name, case in cases[i % len(cases) :] + cases[: i % len(cases)]:
+                c0 = cpu_ms(pids[name])
                 t0 = time.perf_counter()
                 r = clients[name].get(urls[case], headers=auth[case])
                 elapsed = (time.perf_counter() - t0) * 1000
+                used = cpu_ms(pids[name]) - c0
                 if r.status_code != 200 or (case != "me" and len(r.json()["items"]) != 50):
                     raise RuntimeError(f"{name}, {case}: HTTP {r.status_code} {r.text[:300]}")
                 if case != "me":
                     first_pages.setdefault(case, {}).setdefault(name, r.content)
                 if measured:
                     times[(name, case)].append(elapsed)
+                    cpu[(name, case)].append(used)
     finally:
         for client in clients.values():
             client.close()
     for case, bodies in first_pages.items():
         if len(set(bodies.values())) != 1:
             raise RuntimeError(f"{case}: the servers returned different first pages")
-    return times
+    return times, cpu
 
 
 def main() -> int:
@@ -223,9 +248,12 @@ def main() -> int:
         load(bench.vendor, args.calls, team)
         log(f"loaded in {time.perf_counter() - t0:.0f} s")
         plan = plans(team, bench.vendor)
-        bases = {name: bench.serve({SWITCH: value}, name=value) for name, value in SERVERS.items()}
+        bases, pids = {}, {}
+        for name, value in SERVERS.items():
+            bases[name] = bench.serve({SWITCH: value}, name=value)
+            pids[name] = bench.pid
         log("HTTP rounds")
-        times = over_http(bases, team, args.requests, args.warmup, args.budget)
+        times, cpu = over_http(bases, pids, team, args.requests, args.warmup, args.budget)
     rounds = len(times[next(iter(times))])
     print(
         f"\n== listing: {bench.vendor}, {args.calls:,} calls in one team, 20 agents, "
@@ -246,6 +274,15 @@ def main() -> int:
                 f"{name:<14} {label:<10} page {pct(t, 50):.2f} ({pct(t, 90):.2f})   "
                 f"page / me {ratio:5.2f}   {'PASS' if ratio <= TARGET else 'FAIL'}"
             )
+    print("context, server CPU per request, mean in ms (no target):")
+    for name in SERVERS:
+        me = statistics.fmean(cpu[(name, "me")])
+        pages = ", ".join(
+            f"{label} {statistics.fmean(cpu[(name, label)]):.2f} "
+            f"(/ me {statistics.fmean(cpu[(name, label)]) / me:.2f})"
+            for label in PRINCIPALS
+        )
+        print(f"{name:<14} GET /me {me:.2f}; {pages}")
     print(f"RESULT: {'PASS' if ok else 'FAIL'}")
     return 0 if ok or args.no_fail else 1
 
