@@ -3,6 +3,9 @@
 Target (issue 10): with N calls (default 1,000,000) in one team, the p50 of the first page (50) of
 `GET /api/v1/orgs/{org}/teams/{team}/calls`, for an agent (own calls) and for a supervisor (all
 calls), is at most 2.5 x the p50 of `GET /api/v1/me` on the same server, measured interleaved.
+The exit code follows the configuration that ships (with the cache). The server without the
+cache is measured beside it because the issue's rule removes the cache when, without it, both
+pages stay within the target on both databases (median of three runs, no run over).
 
 Method, all in one run:
 1. A fresh data dir and database (a new SQLite file, or a new PostgreSQL database `bench_listing`
@@ -31,7 +34,7 @@ Method, all in one run:
    longer request.
 
 Usage: python bench/listing.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
-Exits 1 when a ratio is over the target, unless --no-fail.
+Exits 1 when a ratio of the shipped configuration is over the target, unless --no-fail.
 """
 
 import argparse
@@ -52,7 +55,8 @@ from _harness import COLUMNS, Bench, build_team, context, log, pct, sqlite_row
 TARGET = 2.5
 CHUNK = 100_000
 SWITCH = "CALLSTUDIO_LIST_SHAPE_CACHE"
-SERVERS = {"with cache": "1", "without cache": "0"}
+SHIPPED, NO_CACHE = "with cache", "without cache"
+SERVERS = {SHIPPED: "1", NO_CACHE: "0"}
 PRINCIPALS = ("agent", "supervisor")
 
 
@@ -262,14 +266,14 @@ def main() -> int:
     for label, p in plan.items():
         print(f"plan, {label:<10}: {p}")
     print("p50 (p90) in ms; target: page p50 / GET /me p50 <= " + f"{TARGET}")
-    ok = True
+    ok = {}
     for name in SERVERS:
         me = pct(times[(name, "me")], 50)
         print(f"{name:<14} GET /me {me:.2f} ({pct(times[(name, 'me')], 90):.2f})")
         for label in PRINCIPALS:
             t = times[(name, label)]
             ratio = pct(t, 50) / me
-            ok = ok and ratio <= TARGET
+            ok[name] = ok.get(name, True) and ratio <= TARGET
             print(
                 f"{name:<14} {label:<10} page {pct(t, 50):.2f} ({pct(t, 90):.2f})   "
                 f"page / me {ratio:5.2f}   {'PASS' if ratio <= TARGET else 'FAIL'}"
@@ -283,8 +287,12 @@ def main() -> int:
             for label in PRINCIPALS
         )
         print(f"{name:<14} GET /me {me:.2f}; {pages}")
-    print(f"RESULT: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok or args.no_fail else 1
+    print(
+        f"without the cache, both pages within the target: {'yes' if ok[NO_CACHE] else 'no'}"
+        " (the removal condition, over three runs on each database)"
+    )
+    print(f"RESULT ({SHIPPED}): {'PASS' if ok[SHIPPED] else 'FAIL'}")
+    return 0 if ok[SHIPPED] or args.no_fail else 1
 
 
 if __name__ == "__main__":
