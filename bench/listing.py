@@ -1,8 +1,11 @@
-"""Is the first page of a big team's call list as cheap as the SQL behind it?
+"""Is the first page of a big team's call list cheap over HTTP, with and without the shape cache?
 
-Target (the issue): with N calls (default 1,000,000) in one team, the first page (50) of an
-agent's own calls and of a supervisor's all-calls list, through the selector the API uses, costs
-at most 1.5 x the equivalent hand-written SQL using the same index.
+Target (issue 10): with N calls (default 1,000,000) in one team, the p50 of the first page (50) of
+`GET /api/v1/orgs/{org}/teams/{team}/calls`, for an agent (own calls) and for a supervisor (all
+calls), is at most 2.5 x the p50 of `GET /api/v1/me` on the same server, measured interleaved.
+The exit code follows the configuration that ships (with the cache). The server without the
+cache is measured beside it because the issue's rule removes the cache when, without it, both
+pages stay within the target on both databases (median of three runs, no run over).
 
 Method, all in one run:
 1. A fresh data dir and database (a new SQLite file, or a new PostgreSQL database `bench_listing`
@@ -12,44 +15,49 @@ Method, all in one run:
    over a year, each agent ~1/20 of them, 2% archived, a short transcript (PostgreSQL: psycopg
    `COPY`, then VACUUM ANALYZE as autovacuum would; SQLite: `executemany` in 100,000-row
    transactions, no ANALYZE, as the application runs none).
-3. In-process, like with like on one connection: (a) `callstudio.calls.selectors.calls_page`
-   with the principal's real TeamAccess (built once by `org_access`/`team_access`, as a request
-   does once): the access layer's queryset, compiled once per shape and bound per call
-   (core/compiled.py), its rows read as light objects with decoded JSON fields; (b) the
-   hand-written SQL returning the same columns and rows (`LEFT JOIN accounts_account`, `WHERE
-   team_id = %s [AND agent_id = %s] AND archived = false ORDER BY started_at DESC, id DESC LIMIT
-   51`), executed by `cursor.execute` + `fetchall` on the same Django connection. Both return the
-   same ids (checked). Rounds alternate the order of (a) and (b); p50 of each; ratio a/b. EXPLAIN
-   (SQLite: EXPLAIN QUERY PLAN) of the selector's captured SQL and of the hand-written SQL shows
-   the index each uses.
-4. For context: the real server (`callstudio serve`) and the p50 of
-   `GET /api/v1/orgs/{org}/teams/{team}/calls` for the agent and the supervisor (personal tokens),
-   interleaved with `GET /api/v1/me`.
+3. EXPLAIN (SQLite: EXPLAIN QUERY PLAN) of the SQL `calls_page` runs for each principal (captured
+   in this process), to show the index it uses.
+4. Two real servers (`callstudio serve`, same database), identical but for one environment
+   variable read by the call-list selector: `CALLSTUDIO_LIST_SHAPE_CACHE=1` (the list's statement
+   compiled once per shape and bound per request, core/compiled.py) and `=0` (the plain
+   queryset, built and compiled per request). Each round sends the six requests (agent's page,
+   supervisor's page, `GET /me`, on each server) in an order that rotates every round, over
+   keep-alive connections, with personal tokens; warm-up rounds first. Both servers must return
+   the same first page (checked). p50 and p90 of each; the target ratio is page p50 / `/me` p50
+   of the same server.
+5. For context, the server's own CPU time per request: the process's user + system time
+   (/proc/<pid>/stat, which keeps the time of threads that have ended) read just before and
+   after each request, averaged per kind of request (the counter moves in 10 ms ticks, so one
+   request's figure means nothing, their mean does; it also carries the idle worker threads'
+   polling, evenly). It hardly grows when other processes share the cores, so its ratio tells
+   the code's cost apart from the machine's load, which inflates the wall-clock ratio of the
+   longer request.
 
-Usage: python bench/listing.py [--database-url URL] [--calls N] [--rounds N] [--no-fail]
-Exits 1 when a ratio is over the target, unless --no-fail.
+Usage: python bench/listing.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
+Exits 1 when a ratio of the shipped configuration is over the target, unless --no-fail.
 """
 
 import argparse
-import json
+import os
 import random
 import re
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import orjson
 
 from _harness import COLUMNS, Bench, build_team, context, log, pct, sqlite_row
 
-TARGET = 1.5
+TARGET = 2.5
 CHUNK = 100_000
-SQL = """SELECT c.id, c.team_id, c.external_id, c.started_at, c.ended_at, c.duration_seconds, c.direction,
- c.agent_id, c.agent_ref, c.customer, c.tags, c.archived, c.talk_ratio, c.silence_share,
- a.id, a.account_id, a.email, a.name
-FROM calls_call c LEFT JOIN accounts_account a ON a.id = c.agent_id
-WHERE c.team_id = %s{agent} AND c.archived = %s ORDER BY c.started_at DESC, c.id DESC LIMIT 51"""
+SWITCH = "CALLSTUDIO_LIST_SHAPE_CACHE"
+SHIPPED, NO_CACHE = "with cache", "without cache"
+SERVERS = {SHIPPED: "1", NO_CACHE: "0"}
+PRINCIPALS = ("agent", "supervisor")
 
 
 def rows(n: int, team: dict):
@@ -143,15 +151,27 @@ def load(vendor: str, n: int, team: dict) -> None:
         log("VACUUM ANALYZE done")
 
 
-def explain(sql: str, params: list, vendor: str) -> str:
+def plans(team: dict, vendor: str) -> dict:
+    """The plan of the statement `calls_page` runs for each principal."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    with connection.cursor() as cur:
-        cur.execute(("EXPLAIN " if vendor == "postgresql" else "EXPLAIN QUERY PLAN ") + sql, params)
-        plan = [str(r[-1]) for r in cur.fetchall()]
-    key = re.compile(r"Scan.* on calls_call|Sort|^(SEARCH|SCAN) (calls_call|c) |TEMP B-TREE")
-    keys = [p.strip() for p in plan if key.search(p.strip())]
-    return " | ".join(keys or plan)
+    from callstudio.access.policy import org_access, team_access
+    from callstudio.calls.selectors import calls_page
+
+    out = {}
+    for label, account in (("agent", team["agents"][0]), ("supervisor", team["supervisor"])):
+        access = team_access(org_access(account, team["org"]), team["teams"][0])
+        with CaptureQueriesContext(connection) as queries:
+            page = calls_page(access=access)
+        assert len(page.items) == 50 and len(queries) == 1, (label, len(queries))
+        prefix = "EXPLAIN " if vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        with connection.cursor() as cur:
+            cur.execute(prefix + queries[0]["sql"])
+            plan = [str(r[-1]).strip() for r in cur.fetchall()]
+        key = re.compile(r"Scan.* on calls_call|Sort|^(SEARCH|SCAN) calls_call |TEMP B-TREE")
+        out[label] = " | ".join([p for p in plan if key.search(p)] or plan)
+    return out
 
 
 def schedule(warmup: int, n: int, budget: float):
@@ -170,93 +190,59 @@ def schedule(warmup: int, n: int, budget: float):
         i += 1
 
 
-def decode(rows: list, vendor: str) -> list:
-    """The hand-written side's rows as the same Python values the ORM gives: aware datetimes
-    (SQLite's driver gives naive UTC ones) and decoded JSON (customer, tags)."""
-    parse = (lambda v: v) if vendor == "postgresql" else (lambda v: v.replace(tzinfo=UTC))
-    return [
-        (*r[:3], parse(r[3]), parse(r[4]), *r[5:9], json.loads(r[9]), json.loads(r[10]), *r[11:])
-        for r in rows
-    ]
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def in_process(team: dict, vendor: str, rounds: int, warmup: int, budget: float) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from callstudio.access.policy import org_access, team_access
-    from callstudio.calls.selectors import calls_page
-
-    out = {}
-    for label, account in (("agent", team["agents"][0]), ("supervisor", team["supervisor"])):
-        access = team_access(org_access(account, team["org"]), team["teams"][0])
-        own = label == "agent"
-        sql = SQL.format(agent=" AND c.agent_id = %s" if own else "")
-        params = [team["teams"][0], *([account.pk] if own else []), False]
-
-        def hand(convert: bool, sql=sql, params=params) -> list:
-            with connection.cursor() as cur:
-                cur.execute(sql, params)
-                rows = cur.fetchall()
-            return decode(rows, vendor) if convert else rows
-
-        with CaptureQueriesContext(connection) as queries:
-            page = calls_page(access=access)
-        expected = hand(True)
-        assert [c.id for c in page.items] == [r[0] for r in expected[:50]] and len(
-            page.items
-        ) == 50, label
-        assert [c.customer for c in page.items] == [r[9] for r in expected[:50]], label
-        assert len(queries) == 1, [q["sql"] for q in queries]
-        plans = {
-            "selector": explain(queries[0]["sql"], [], vendor),
-            "SQL": explain(sql, params, vendor),
-        }
-        cases = {
-            "selector": lambda access=access: calls_page(access=access),
-            "SQL+decode": lambda: hand(True),
-            "SQL fetch": lambda: hand(False),
-        }
-        times, order = {k: [] for k in cases}, list(cases)
-        for i, measured in schedule(warmup, rounds, budget):
-            for case in order[i % 3 :] + order[: i % 3]:
-                t0 = time.perf_counter()
-                cases[case]()
-                if measured:
-                    times[case].append((time.perf_counter() - t0) * 1000)
-        out[label] = {"times": times, "plans": plans}
-    return out
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of the whole process so far, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_MS
 
 
-def over_http(base: str, team: dict, requests: int, warmup: int, budget: float) -> dict:
+def over_http(
+    bases: dict, pids: dict, team: dict, requests: int, warmup: int, budget: float
+) -> tuple[dict, dict]:
+    """Wall-clock and server-CPU ms per request: {(server, case): [ms, ...]}, every server's
+    cases interleaved."""
     path = f"/api/v1/orgs/{team['org']}/teams/{team['teams'][0]}/calls"
-    cases = {"agent": path, "supervisor": path, "me": "/api/v1/me"}
-    auth = {
-        k: {"Authorization": f"Bearer {team['tokens'][k if k != 'me' else 'agent']}"} for k in cases
-    }
-    times = {k: [] for k in cases}
-    with httpx.Client(base_url=base, timeout=60) as client:
+    urls = {"agent": path, "supervisor": path, "me": "/api/v1/me"}
+    token = {"agent": "agent", "supervisor": "supervisor", "me": "agent"}
+    auth = {k: {"Authorization": f"Bearer {team['tokens'][token[k]]}"} for k in urls}
+    clients = {name: httpx.Client(base_url=base, timeout=60) for name, base in bases.items()}
+    cases = [(name, case) for name in bases for case in urls]
+    times, cpu = {c: [] for c in cases}, {c: [] for c in cases}
+    first_pages: dict = {}
+    try:
         for i, measured in schedule(warmup, requests, budget):
-            for case in list(cases) if i % 2 == 0 else list(reversed(cases)):
+            for name, case in cases[i % len(cases) :] + cases[: i % len(cases)]:
+                c0 = cpu_ms(pids[name])
                 t0 = time.perf_counter()
-                r = client.get(cases[case], headers=auth[case])
-                if measured:
-                    times[case].append((time.perf_counter() - t0) * 1000)
+                r = clients[name].get(urls[case], headers=auth[case])
+                elapsed = (time.perf_counter() - t0) * 1000
+                used = cpu_ms(pids[name]) - c0
                 if r.status_code != 200 or (case != "me" and len(r.json()["items"]) != 50):
-                    raise RuntimeError(f"{case}: HTTP {r.status_code} {r.text[:300]}")
-    return times
+                    raise RuntimeError(f"{name}, {case}: HTTP {r.status_code} {r.text[:300]}")
+                if case != "me":
+                    first_pages.setdefault(case, {}).setdefault(name, r.content)
+                if measured:
+                    times[(name, case)].append(elapsed)
+                    cpu[(name, case)].append(used)
+    finally:
+        for client in clients.values():
+            client.close()
+    for case, bodies in first_pages.items():
+        if len(set(bodies.values())) != 1:
+            raise RuntimeError(f"{case}: the servers returned different first pages")
+    return times, cpu
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: a new SQLite file)")
     parser.add_argument("--calls", type=int, default=1_000_000, help="calls in the team")
-    parser.add_argument("--rounds", type=int, default=1000, help="measured in-process rounds")
-    parser.add_argument("--requests", type=int, default=300, help="measured HTTP rounds")
-    parser.add_argument("--warmup", type=int, default=50, help="warm-up rounds, each kind")
-    parser.add_argument(
-        "--budget", type=float, default=90, help="seconds at most per principal and phase"
-    )
+    parser.add_argument("--requests", type=int, default=500, help="measured rounds")
+    parser.add_argument("--warmup", type=int, default=50, help="warm-up rounds")
+    parser.add_argument("--budget", type=float, default=120, help="seconds at most for the rounds")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even over the target")
     args = parser.parse_args()
     with Bench(args.database_url, "bench_listing") as bench:
@@ -264,39 +250,49 @@ def main() -> int:
         log(f"org built; loading {args.calls:,} calls into calls_call")
         t0 = time.perf_counter()
         load(bench.vendor, args.calls, team)
-        log(f"loaded in {time.perf_counter() - t0:.0f} s; in-process rounds")
-        local = in_process(team, bench.vendor, args.rounds, args.warmup, args.budget)
+        log(f"loaded in {time.perf_counter() - t0:.0f} s")
+        plan = plans(team, bench.vendor)
+        bases, pids = {}, {}
+        for name, value in SERVERS.items():
+            bases[name] = bench.serve({SWITCH: value}, name=value)
+            pids[name] = bench.pid
         log("HTTP rounds")
-        http = over_http(bench.serve(), team, args.requests, args.warmup, args.budget)
+        times, cpu = over_http(bases, pids, team, args.requests, args.warmup, args.budget)
+    rounds = len(times[next(iter(times))])
     print(
-        f"\n== listing: {bench.vendor}, {args.calls:,} calls in one team, 20 agents, first page (50) ==\n"
-        f"   {context()}"
+        f"\n== listing: {bench.vendor}, {args.calls:,} calls in one team, 20 agents, "
+        f"first page (50) over HTTP, {rounds} interleaved rounds ==\n   {context()}"
     )
-    ok = True
-    for label, res in local.items():
-        t = res["times"]
-        sel, raw, fetch = (pct(t[k], 50) for k in ("selector", "SQL+decode", "SQL fetch"))
-        print(
-            f"{label}: p50 (p90) over {len(t['selector'])} rounds: selector {sel:.3f} ms "
-            f"({pct(t['selector'], 90):.3f}), hand-written SQL+decode {raw:.3f} ms ({pct(t['SQL+decode'], 90):.3f}), "
-            f"SQL fetch only {fetch:.3f} ms ({pct(t['SQL fetch'], 90):.3f})"
+    for label, p in plan.items():
+        print(f"plan, {label:<10}: {p}")
+    print("p50 (p90) in ms; target: page p50 / GET /me p50 <= " + f"{TARGET}")
+    ok = {}
+    for name in SERVERS:
+        me = pct(times[(name, "me")], 50)
+        print(f"{name:<14} GET /me {me:.2f} ({pct(times[(name, 'me')], 90):.2f})")
+        for label in PRINCIPALS:
+            t = times[(name, label)]
+            ratio = pct(t, 50) / me
+            ok[name] = ok.get(name, True) and ratio <= TARGET
+            print(
+                f"{name:<14} {label:<10} page {pct(t, 50):.2f} ({pct(t, 90):.2f})   "
+                f"page / me {ratio:5.2f}   {'PASS' if ratio <= TARGET else 'FAIL'}"
+            )
+    print("context, server CPU per request, mean in ms (no target):")
+    for name in SERVERS:
+        me = statistics.fmean(cpu[(name, "me")])
+        pages = ", ".join(
+            f"{label} {statistics.fmean(cpu[(name, label)]):.2f} "
+            f"(/ me {statistics.fmean(cpu[(name, label)]) / me:.2f})"
+            for label in PRINCIPALS
         )
-        for case, plan in res["plans"].items():
-            print(f"  plan, {case:<8}: {plan}")
-        ok = ok and sel / raw <= TARGET
-        print(
-            f"  selector / SQL+decode p50 {sel / raw:6.2f}   target <= {TARGET}   "
-            f"{'PASS' if sel / raw <= TARGET else 'FAIL'}   (selector / SQL fetch only: {sel / fetch:.2f})"
-        )
+        print(f"{name:<14} GET /me {me:.2f}; {pages}")
     print(
-        f"HTTP GET /orgs/{{org}}/teams/{{team}}/calls p50 (p90), {args.requests} each, context only: "
-        + ", ".join(
-            f"{k} {pct(v, 50):.2f} ms ({pct(v, 90):.2f})" for k, v in http.items() if k != "me"
-        )
-        + f"; GET /me {pct(http['me'], 50):.2f} ms ({pct(http['me'], 90):.2f})"
+        f"without the cache, both pages within the target: {'yes' if ok[NO_CACHE] else 'no'}"
+        " (the removal condition, over three runs on each database)"
     )
-    print(f"RESULT: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok or args.no_fail else 1
+    print(f"RESULT ({SHIPPED}): {'PASS' if ok[SHIPPED] else 'FAIL'}")
+    return 0 if ok[SHIPPED] or args.no_fail else 1
 
 
 if __name__ == "__main__":

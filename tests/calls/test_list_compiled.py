@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callstudio.access.policy import org_access, team_access
-from callstudio.calls.selectors import _list_values, list_query, list_statement, readable_calls
+from callstudio.calls.selectors import (
+    calls_page,
+    list_filters,
+    list_query,
+    list_statement,
+    readable_calls,
+)
 from callstudio.core.errors import DomainError
 from callstudio.core.pagination import encode_cursor
 
@@ -68,16 +74,16 @@ def test_bound_statement_is_the_fresh_compile(
     access = team_access(org_access(world[who].account, world.org.id), world.team.id)
     filters = dict(agent=agent, start=start, end=end, q=q, cursor=cursor)
     try:
-        values = _list_values(access, **filters)
-        fresh = list_query(access, archived=archived, limit=limit, **values)
+        parsed = list_filters(**filters)
+        fresh = list_query(access, archived=archived, limit=limit, **parsed)
         expected = fresh.query.sql_with_params()
     except (DomainError, ValueError, TypeError) as error:
         with pytest.raises(type(error)):
-            list_statement(access, archived=archived, limit=limit, **filters)
+            calls_page(access=access, archived=archived, limit=limit, **filters)
         return
-    sql, params = list_statement(access, archived=archived, limit=limit, **filters)
+    sql, params = list_statement(access, archived=archived, limit=limit, **parsed)
     assert (sql, list(params)) == (expected[0], list(expected[1]))
-    assert [row[0] for row in run(sql, params)] == [row[0] for row in fresh]
+    assert [row[0] for row in run(sql, params)] == [row["id"] for row in fresh]
 
 
 def test_standing_in_changes_nothing_but_the_ids(world):
@@ -103,8 +109,6 @@ def test_one_shape_serves_every_team_and_actor(world, calls, ingest):
             agent=world[who].account_id,
             start=datetime(2026, 11, 1, tzinfo=UTC),
             end=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=60),
-            q=None,
-            cursor=None,
         )
         seen[who] = [row[2] for row in run(sql, params)]
     assert seen == {"agent": ["c3", "c1", "c0"], "supervisor": ["c2"]}

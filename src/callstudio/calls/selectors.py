@@ -1,5 +1,6 @@
 """Reading calls: only ever through the access layer's row filter (`TeamAccess.restrict`)."""
 
+import os
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -90,6 +91,10 @@ _LIST_SHAPES = ShapeCache(
         "after_id": field_slot(Call, "id", -7_000_000_002),
     }
 )
+# For bench/listing.py, which serves the page with and without the shape cache side by side
+# (issue 10 keeps the cache unless the page stays within its target without it): "0" lists
+# through the plain queryset. Read once, at import.
+_SHAPE_CACHE = os.environ.get("CALLSTUDIO_LIST_SHAPE_CACHE", "1") != "0"
 
 
 def calls_page(
@@ -105,52 +110,33 @@ def calls_page(
 ) -> Page:
     """Newest first. `agent` is an account ID; `q` searches the transcript text.
 
-    The statement is `list_query`'s, compiled once per shape and bound to this request's values
-    (core/compiled.py): the access layer's row filter decides the rows, at a fraction of the
-    cost of building the queryset on every page view."""
+    `list_query` decides the rows; the shape cache only saves building and compiling it again
+    (core/compiled.py). Either way the rows are read by column name into light items."""
     limit = clean_limit(limit)
-    sql, params = list_statement(
-        access,
-        agent=agent,
-        start=start,
-        end=end,
-        q=q,
-        archived=archived,
-        cursor=cursor,
-        limit=limit,
-    )
-    with connection.cursor() as db:
-        db.execute(sql, params)
-        rows = [_list_row(row) for row in db.fetchall()]
-    return page_of(rows, keys=PAGE_KEYS, limit=limit)
-
-
-def list_statement(access: TeamAccess, *, archived: bool, limit: int, **filters) -> tuple:
-    """`list_query`'s SQL and parameters for this request, bound into the shape's compile."""
     _require_read(access)
-    values = _list_values(access, **filters)
-    return _LIST_SHAPES.bind(
-        (access.permissions, archived, limit),
-        values,
-        lambda v: list_query(access, archived=archived, limit=limit, **v),
-    )
+    filters = list_filters(agent=agent, start=start, end=end, q=q, cursor=cursor)
+    if _SHAPE_CACHE:
+        sql, params = list_statement(access, archived=archived, limit=limit, **filters)
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            rows = [_from_raw(dict(zip(LIST_COLUMNS, row, strict=True))) for row in db.fetchall()]
+    else:
+        rows = list_query(access, archived=archived, limit=limit, **filters)
+    return page_of([_list_item(row) for row in rows], keys=PAGE_KEYS, limit=limit)
 
 
-def _list_values(access: TeamAccess, *, agent, start, end, q, cursor) -> dict:
-    values = {"team": access.team.id, "actor": access.account.pk}
-    if agent:
-        values["agent"] = agent
-    if start := _parse_time(start, "from"):
-        values["start"] = start
-    if end := _parse_time(end, "to"):
-        values["end"] = end
-    if q:
-        if len(q) > 200 or "\x00" in q:
-            raise Invalid("At most 200 characters, without NUL.", field="q")
-        values["q"] = q
-    if cursor:
-        values["after_time"], values["after_id"] = decode_cursor(cursor, len(PAGE_KEYS))
-    return values
+def list_filters(*, agent, start, end, q, cursor) -> dict:
+    """The request's filters, checked and parsed; absent ones are None."""
+    parsed = {
+        "agent": agent or None,
+        "start": _parse_time(start, "from"),
+        "end": _parse_time(end, "to"),
+        "q": q or None,
+    }
+    if q and (len(q) > 200 or "\x00" in q):
+        raise Invalid("At most 200 characters, without NUL.", field="q")
+    parsed["after"] = decode_cursor(cursor, len(PAGE_KEYS)) if cursor else None
+    return parsed
 
 
 def list_query(
@@ -158,18 +144,14 @@ def list_query(
     *,
     archived: bool,
     limit: int,
-    team,
-    actor,
     agent=None,
     start=None,
     end=None,
     q=None,
-    after_time=None,
-    after_id=None,
+    after=None,
 ) -> QuerySet:
-    """The call list as the ORM spells it, for `access` standing in `team` as `actor`."""
-    qs = readable_calls(access.standing_in(team_id=team, account_pk=actor))
-    qs = qs.filter(archived=Value(archived))
+    """The call list as the ORM spells it: the rows `access` may read, by column name."""
+    qs = readable_calls(access).filter(archived=Value(archived))
     if agent is not None:
         qs = qs.filter(agent__account_id=agent)
     if start is not None:
@@ -180,63 +162,49 @@ def list_query(
         qs = qs.annotate(transcript_text=Cast("transcript", CharField())).filter(
             transcript_text__icontains=q
         )
-    after = None if after_time is None else [after_time, after_id]
     qs = keyset(qs, keys=PAGE_KEYS, after=after, limit=limit, descending=True)
-    return qs.values_list(*LIST_COLUMNS)
+    return qs.values(*LIST_COLUMNS)
 
 
-def _aware(value):
-    if isinstance(value, str):  # SQLite without declared-type parsing
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def list_statement(access: TeamAccess, *, archived: bool, limit: int, **filters) -> tuple:
+    """`list_query`'s SQL and parameters, bound into the shape's compile (core/compiled.py)."""
+    values = {"team": access.team.id, "actor": access.account.pk}
+    values.update((name, value) for name, value in filters.items() if value is not None)
+    if after := values.pop("after", None):
+        values["after_time"], values["after_id"] = after
+
+    def build(v: dict) -> QuerySet:
+        stand_in = access.standing_in(team_id=v["team"], account_pk=v["actor"])
+        after = [v["after_time"], v["after_id"]] if "after_time" in v else None
+        names = ("agent", "start", "end", "q")
+        given = {name: v[name] for name in names if name in v}
+        return list_query(stand_in, archived=archived, limit=limit, after=after, **given)
+
+    return _LIST_SHAPES.bind((access.permissions, archived, limit), values, build)
 
 
-def _json(value):
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+def _from_raw(row: dict) -> dict:
+    """A row the driver returned, as the ORM would: aware datetimes, decoded JSON, booleans."""
+    for name in ("started_at", "ended_at"):
+        value = row[name]
+        if isinstance(value, str):  # SQLite without declared-type parsing
+            value = datetime.fromisoformat(value)
+        row[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
+    for name in ("customer", "tags"):
+        if isinstance(row[name], str | bytes):
+            row[name] = orjson.loads(row[name])
+    row["archived"] = bool(row["archived"])
+    return row
 
 
-def _list_row(row: tuple) -> SimpleNamespace:
-    (
-        id_,
-        team_id,
-        external_id,
-        started_at,
-        ended_at,
-        duration,
-        direction,
-        agent_id,
-        agent_ref,
-        customer,
-        tags,
-        archived,
-        talk_ratio,
-        silence_share,
-        agent_name,
-        agent_email,
-        agent_account_id,
-    ) = row
-    agent = (
-        SimpleNamespace(name=agent_name, email=agent_email, account_id=agent_account_id)
-        if agent_id
-        else None
-    )
-    return SimpleNamespace(
-        id=id_,
-        team_id=team_id,
-        external_id=external_id,
-        started_at=_aware(started_at),
-        ended_at=_aware(ended_at),
-        duration_seconds=duration,
-        direction=direction,
-        agent_id=agent_id,
-        agent_ref=agent_ref,
-        customer=_json(customer),
-        tags=_json(tags),
-        archived=bool(archived),
-        talk_ratio=talk_ratio,
-        silence_share=silence_share,
-        agent=agent,
-    )
+def _list_item(row: dict) -> SimpleNamespace:
+    """A light list item (no model instance per row); the agent's columns become `.agent`,
+    None for a call not linked to a member."""
+    name, email = row.pop("agent__name"), row.pop("agent__email")
+    account_id = row.pop("agent__account_id")
+    linked = row["agent_id"] is not None
+    agent = SimpleNamespace(name=name, email=email, account_id=account_id) if linked else None
+    return SimpleNamespace(**row, agent=agent)
 
 
 def org_ingest_keys(*, access: OrgAccess) -> list[IngestKey]:
