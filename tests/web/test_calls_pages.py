@@ -214,10 +214,9 @@ def test_call_metadata_is_shown_in_words_not_python(world, ingest, browser_as): 
 
 def test_the_leaderboard_note_names_no_permission(world, ingest, browser_as):  # noqa: F811
     """A role that sees the team's figures but not agent data is told so in words."""
-    from callstudio.directory.services import team_member_add
-
     from callstudio.access.policy import org_access, team_access
     from callstudio.access.services import role_create
+    from callstudio.directory.services import team_member_add
 
     admin = org_access(world["admin"].account, world.org.id)
     role = role_create(
