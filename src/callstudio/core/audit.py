@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from .audit_actions import AuditAction, UndeclaredAuditAction, audit_action
 from .models import AuditLogEntry
 
-__all__ = ["AuditAction", "UndeclaredAuditAction", "audit_entries", "audit_record"]
+__all__ = ["AuditAction", "UndeclaredAuditAction", "dangerously_audit_entries", "audit_record"]
 
 
 def audit_record(
@@ -57,13 +57,15 @@ def _describe(target) -> tuple[str, str, str]:
     raise TypeError(f"No audit description for {kind}")
 
 
-def audit_entries(
+def dangerously_audit_entries(
     *,
     organization,
     actor_account_id: str | None = None,
     action: str | None = None,
     team_id: str | None = None,
 ) -> QuerySet:
+    """Any organization's entries, with no permission check: only a selector that has checked
+    `org.audit.read` for this organization calls it (directory.selectors.audit_log_page)."""
     qs = AuditLogEntry.objects.filter(organization=organization).select_related("actor", "team")
     if actor_account_id:
         # An account ID, or the actor's email as it was when they acted.

@@ -5,7 +5,10 @@ from collections import defaultdict
 
 from django.db.models.functions import Lower
 
+from callstudio.access.models import Role
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
+from callstudio.accounts.models import Account
+from callstudio.core.audit import dangerously_audit_entries
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
@@ -163,3 +166,36 @@ def member_active_teams(*, access: OrgAccess, account) -> list[dict]:
 
 def still_in_teams_message(teams: list[dict]) -> str:
     return "Revoke this member from every team first: " + ", ".join(t["name"] for t in teams) + "."
+
+
+def audit_log_page(
+    *,
+    access: OrgAccess,
+    actor: str | None = None,
+    action: str | None = None,
+    team: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """A page of the organization's audit log, newest first (`org.audit.read`): the one read the
+    audit log page and the API share. `actor` is an account ID or the email the actor had."""
+    access.require("org.audit.read")
+    qs = dangerously_audit_entries(
+        organization=access.organization, actor_account_id=actor, action=action, team_id=team
+    )
+    return paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)
+
+
+def audit_log_names(
+    *, access: OrgAccess, account_ids: set, role_ids: set, team_ids: set
+) -> tuple[dict, dict, dict]:
+    """Names for what audit entries refer to by id, one query per kind at most: accounts (by
+    account ID), this organization's custom roles and teams."""
+    org_id = access.organization.id
+    accounts = Account.objects.filter(account_id__in=account_ids) if account_ids else None
+    roles = Role.objects.filter(organization_id=org_id, id__in=role_ids) if role_ids else None
+    teams = Team.objects.filter(organization_id=org_id, id__in=team_ids) if team_ids else None
+    return tuple(
+        dict(qs.values_list(key, "name")) if qs is not None else {}
+        for qs, key in ((accounts, "account_id"), (roles, "id"), (teams, "id"))
+    )

@@ -7,12 +7,10 @@ one for team names (none when the page has them already), whatever the page size
 
 from dataclasses import dataclass, field
 
-from callstudio.access.models import Role
 from callstudio.access.permissions import CATALOG
 from callstudio.access.roles import BUILTIN_ROLES
-from callstudio.accounts.models import Account
 from callstudio.core.audit_actions import AUDIT_ACTIONS
-from callstudio.orgs.models import Team
+from callstudio.directory.selectors import audit_log_names
 
 NONE = "none"
 ARROW = " → "
@@ -77,11 +75,11 @@ class _Names:
         return self.roles.get(ref, "a deleted role")
 
 
-def describe_entries(entries, *, organization, team_names: dict | None = None) -> list[AuditRow]:
-    """`entries` come from `audit_entries` (actor and team joined). `team_names` (id → name),
+def describe_entries(entries, *, access, team_names: dict | None = None) -> list[AuditRow]:
+    """`entries` come from `audit_log_page` (actor and team joined). `team_names` (id → name),
     when the caller has them already, saves the team query for those teams."""
     entries = list(entries)
-    names = _resolve(entries, organization=organization, team_names=team_names or {})
+    names = _resolve(entries, access=access, team_names=team_names or {})
     return [_row(e, names) for e in entries]
 
 
@@ -91,7 +89,7 @@ def _details(entry):
             yield side
 
 
-def _resolve(entries, *, organization, team_names: dict) -> _Names:
+def _resolve(entries, *, access, team_names: dict) -> _Names:
     account_ids, role_ids, team_ids = set(), set(), set()
     for e in entries:
         if e.target_type == "account":
@@ -103,27 +101,11 @@ def _resolve(entries, *, organization, team_names: dict) -> _Names:
             teams = side.get("teams")
             if isinstance(teams, list):
                 team_ids.update(t for t in teams if isinstance(t, str))
-    accounts = (
-        dict(Account.objects.filter(account_id__in=account_ids).values_list("account_id", "name"))
-        if account_ids
-        else {}
+    known = {t: team_names[t] for t in team_ids if t in team_names}
+    accounts, roles, teams = audit_log_names(
+        access=access, account_ids=account_ids, role_ids=role_ids, team_ids=team_ids - set(known)
     )
-    roles = (
-        dict(
-            Role.objects.filter(organization_id=organization.id, id__in=role_ids).values_list(
-                "id", "name"
-            )
-        )
-        if role_ids
-        else {}
-    )
-    teams = {t: team_names[t] for t in team_ids if t in team_names}
-    if missing := team_ids - set(teams):
-        teams.update(
-            Team.objects.filter(organization_id=organization.id, id__in=missing).values_list(
-                "id", "name"
-            )
-        )
+    teams.update(known)
     return _Names(accounts=accounts, roles=roles, teams=teams)
 
 

@@ -15,8 +15,7 @@ from callstudio.api.schemas import (
     RolePage,
     RolePatchIn,
 )
-from callstudio.core.audit import audit_entries
-from callstudio.core.pagination import paginate
+from callstudio.directory.selectors import audit_log_page
 
 router = Router(tags=["roles and audit"])
 ERRORS = {403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -77,12 +76,14 @@ def audit_log(
     cursor: str | None = None,
     limit: int | None = None,
 ):
-    access = request_org(request, org)
-    access.require("org.audit.read")
-    qs = audit_entries(
-        organization=access.organization, actor_account_id=actor, action=action, team_id=team
+    page = audit_log_page(
+        access=request_org(request, org),
+        actor=actor,
+        action=action,
+        team=team,
+        cursor=cursor,
+        limit=limit,
     )
-    page = paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)
     return Status(
         200,
         {
