@@ -1,6 +1,8 @@
 """Assertions shared by the tests."""
 
 import functools
+import time
+from collections.abc import Callable
 
 from django.apps import apps
 from django.db import connection
@@ -79,6 +81,14 @@ def fingerprint() -> dict:
         return result
 
 
+def expect(response, status: int):
+    """Assert a setup request's status and return its JSON body (None when it has none): state a
+    test builds over HTTP is checked as it is built. Works for Django's and httpx's responses."""
+    content = response.content
+    assert response.status_code == status, (status, response.status_code, content[:500])
+    return response.json() if content else None
+
+
 def assert_problem(response, status: int, *, field: str | None = None) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
@@ -88,3 +98,16 @@ def assert_problem(response, status: int, *, field: str | None = None) -> dict:
     if field is not None:
         assert field in {e["field"] for e in body.get("errors", [])}, body
     return body
+
+
+def wait_until(condition: Callable[[], object], *, seconds: float = 30, what: str, poll=0.05):
+    """Poll `condition` until it is truthy (returned) or `seconds` pass (the test fails, saying
+    `what` was awaited). Tests wait for a state, never for a guessed duration."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {seconds:g} s waiting for {what}")
+        time.sleep(poll)

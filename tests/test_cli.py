@@ -7,11 +7,12 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.helpers import wait_until
 
 BIN = Path(sys.executable).with_name("callstudio")
 
@@ -116,14 +117,22 @@ def start_server(data_dir: Path, **env_overrides) -> tuple[subprocess.Popen, str
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
+
+    def answers() -> bool:
+        if server.poll() is not None:
+            pytest.fail("server exited: " + server.stdout.read())
         try:
             httpx.get(f"{base}/api/v1/openapi.json")
-            return server, base
+            return True
         except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    pytest.fail("server did not start: " + server.stdout.read())
+            return False
+
+    try:
+        wait_until(answers, seconds=60, what=f"`callstudio serve` to answer on {base}")
+    except AssertionError:
+        server.kill()
+        pytest.fail("server did not start: " + server.stdout.read())
+    return server, base
 
 
 def test_serve_answers_real_http(data_dir):
