@@ -2,6 +2,8 @@
 
 import logging
 import time
+from types import SimpleNamespace
+from unittest import mock
 
 import orjson
 from django.test import override_settings
@@ -13,15 +15,19 @@ from tests.helpers import assert_problem, fingerprint
 
 @override_settings(CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE=3)
 def test_ingestion_is_throttled_per_key(world, ingest):  # noqa: F811
-    # The counter's window is the clock minute: do not start right before it turns over.
-    if time.time() % 60 > 57:
-        time.sleep(60 - time.time() % 60 + 0.1)
-    for i in range(3):
-        assert ingest.post(ingest.url, call_body(f"c{i}")).status_code == 201
-    response = ingest.post(ingest.url, call_body("c3"))
-    assert_problem(response, 429)
-    assert 0 < int(response["Retry-After"]) <= 60
-    assert Call.objects.count() == 3
+    # The counter's window is the clock minute: the rate limiter's clock is frozen 10 s into a
+    # minute, so the window cannot turn over mid-test, then moved on to the next minute.
+    now = [(int(time.time()) // 60 + 1) * 60 + 10]
+    with mock.patch("callstudio.core.ratelimit.time", SimpleNamespace(time=lambda: now[0])):
+        for i in range(3):
+            assert ingest.post(ingest.url, call_body(f"c{i}")).status_code == 201
+        before = fingerprint()
+        response = ingest.post(ingest.url, call_body("c3"))
+        assert_problem(response, 429)
+        assert response["Retry-After"] == "50"  # the window ends at the minute
+        assert fingerprint() == before and Call.objects.count() == 3
+        now[0] += 50  # the next minute: a new window
+        assert ingest.post(ingest.url, call_body("c3")).status_code == 201
 
 
 def test_deeply_nested_json_is_a_4xx_everywhere(world, ingest):  # noqa: F811
