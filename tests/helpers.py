@@ -81,12 +81,31 @@ def fingerprint() -> dict:
         return result
 
 
+def assert_unchanged(before: dict, *context) -> None:
+    """Assert fingerprint() still equals `before`; on a difference, name the tables and show the
+    rows that were added, removed or changed (old -> new)."""
+    after = fingerprint()
+    if after == before:
+        return
+    changes = []
+    for label in before:
+        old, new = set(before[label]), set(after[label])
+        if old != new:
+            changes.append(
+                f"{label}: -{sorted(old - new, key=repr)} +{sorted(new - old, key=repr)}"
+            )
+    raise AssertionError(f"{context}: a refused request changed stored data: " + "; ".join(changes))
+
+
 def expect(response, status: int):
-    """Assert a setup request's status and return its JSON body (None when it has none): state a
-    test builds over HTTP is checked as it is built. Works for Django's and httpx's responses."""
+    """Assert a setup request's status: state a test builds over HTTP is checked as it is built.
+    Returns the JSON body when there is one, else the response (a page, a redirect). Works for
+    Django's and httpx's responses."""
     content = response.content
     assert response.status_code == status, (status, response.status_code, content[:500])
-    return response.json() if content else None
+    if content and "json" in response.headers.get("content-type", ""):
+        return response.json()
+    return response
 
 
 def assert_problem(response, status: int, *, field: str | None = None) -> dict:
