@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from callstudio.calls.models import Call
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 
 @override_settings(CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE=3)
@@ -46,12 +46,13 @@ def test_deeply_nested_json_is_a_4xx_everywhere(world, ingest):  # noqa: F811
 def test_secrets_never_reach_the_logs(world, caplog, api):
     caplog.set_level(logging.DEBUG)
     password = "a-long-test-password-91"
-    token = api.post(
-        "/api/v1/auth/tokens", {"email": "member@acme.test", "password": password}
-    ).json()["token"]
-    api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": "wrong-secret-xyz"})
-    world.api(None).as_(token + "x").get("/api/v1/me")
-    world.api(None).as_(token).get(f"{world.org_url}/audit-log")
+    token = expect(
+        api.post("/api/v1/auth/tokens", {"email": "member@acme.test", "password": password}), 201
+    )["token"]
+    wrong = {"email": "member@acme.test", "password": "wrong-secret-xyz"}
+    assert_problem(api.post("/api/v1/auth/tokens", wrong), 401)
+    assert_problem(world.api(None).as_(token + "x").get("/api/v1/me"), 401)
+    assert_problem(world.api(None).as_(token).get(f"{world.org_url}/audit-log"), 403)
     text = "\n".join(r.getMessage() + str(r.args) for r in caplog.records)
     for secret in (password, "wrong-secret-xyz", token, world["member"].token):
         assert secret not in text

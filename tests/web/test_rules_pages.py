@@ -17,6 +17,7 @@ from callstudio.orgs.services import team_member_add
 from callstudio.rules.models import Alert, AlertRule, Automation, WebhookDelivery
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
+from tests.helpers import expect
 
 
 def team_url(world, rest=""):
@@ -120,16 +121,19 @@ def test_edit_and_delete_an_alert_rule(world, browser_as):
     page = supervisor.get(team_url(world, f"alert-rules/{rule.id}/delete")).content.decode()
     assert "Delete the alert rule “Long calls”?" in page and ">Delete</button>" in page
     assert AlertRule.objects.exists()  # a GET changes nothing
-    supervisor.post(team_url(world, f"alert-rules/{rule.id}/delete"))
+    expect(supervisor.post(team_url(world, f"alert-rules/{rule.id}/delete")), 302)
     assert not AlertRule.objects.exists()
 
 
 def test_a_metadata_value_keeps_its_type(world, browser_as):
     supervisor = browser_as("supervisor")
     for typed, stored in [("true", True), ("4.5", 4.5), ('"42"', "42"), ("billing", "billing")]:
-        supervisor.post(
-            team_url(world, "alert-rules/new"),
-            {"name": typed, "type": "metadata_equals", "key": "k", "meta_value": typed},
+        expect(
+            supervisor.post(
+                team_url(world, "alert-rules/new"),
+                {"name": typed, "type": "metadata_equals", "key": "k", "meta_value": typed},
+            ),
+            302,
         )
         rule = AlertRule.objects.get(name=typed)
         assert rule.condition["value"] == stored and type(rule.condition["value"]) is type(stored)
@@ -163,7 +167,7 @@ def test_acknowledge_and_resolve_from_the_inbox(world, alert, browser_as):
     assert "No open alerts" in supervisor.get(team_url(world, "alerts")).content.decode()
     page = supervisor.get(team_url(world, "alerts"), {"status": "acknowledged"}).content.decode()
     assert ">Acknowledge</button>" not in page and ">Resolve</button>" in page
-    supervisor.post(team_url(world, f"alerts/{alert.id}/resolve"))
+    expect(supervisor.post(team_url(world, f"alerts/{alert.id}/resolve")), 302)
     alert.refresh_from_db()
     assert alert.status == "resolved"
     page = supervisor.get(team_url(world, "alerts"), {"status": "resolved"}).content.decode()
