@@ -87,8 +87,8 @@ def _other(field, value):
     import datetime
 
     kind = field.get_internal_type()
-    if kind in ("CharField", "TextField"):
-        return (value or "") + "x"
+    if kind in ("CharField", "TextField"):  # same length: a full-length value stays valid
+        return value[:-1] + ("y" if value.endswith("x") else "x") if value else "x"
     if kind in ("IntegerField", "BigIntegerField", "FloatField"):
         return (value or 0) + 1
     if kind == "BooleanField":
