@@ -7,11 +7,12 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.helpers import expect, wait_until
 
 BIN = Path(sys.executable).with_name("callstudio")
 
@@ -116,31 +117,40 @@ def start_server(data_dir: Path, **env_overrides) -> tuple[subprocess.Popen, str
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
+
+    def answers() -> bool:
+        if server.poll() is not None:
+            pytest.fail("server exited: " + server.stdout.read())
         try:
-            httpx.get(f"{base}/api/v1/openapi.json")
-            return server, base
+            httpx.get(f"{base}/healthz")
+            return True
         except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    pytest.fail("server did not start: " + server.stdout.read())
+            return False
+
+    try:
+        wait_until(answers, seconds=60, what=f"`callstudio serve` to answer on {base}")
+    except AssertionError:
+        server.kill()
+        pytest.fail("server did not start: " + server.stdout.read())
+    return server, base
 
 
 def test_serve_answers_real_http(data_dir):
     run(data_dir, "demo")
     server, base = start_server(data_dir)
     port = base.rsplit(":", 1)[1]
+    # Generous timeouts, not waits: the in-process worker is analysing the demo's calls meanwhile
+    # (SQLite: one writer at a time), so a write may queue behind an analysis batch.
     try:
-        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-        token = httpx.post(
-            f"{base}/api/v1/auth/tokens",
-            json={"email": "admin@acme.example", "password": "callstudio-demo"},
-        ).json()["token"]
-        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-        assert me.status_code == 200 and me.json()["orgs"][0]["name"] == "Acme Support"
-        home = httpx.get(f"{base}/")
-        assert home.status_code == 302 and home.headers["location"] == "/accounts/login/"
-        assert "Sign In" in httpx.get(f"{base}/accounts/login/").text
+        with httpx.Client(base_url=base, timeout=60) as http:
+            assert http.get("/healthz").json() == {"status": "ok"}
+            credentials = {"email": "admin@acme.example", "password": "callstudio-demo"}
+            token = expect(http.post("/api/v1/auth/tokens", json=credentials), 201)["token"]
+            me = http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200 and me.json()["orgs"][0]["name"] == "Acme Support"
+            home = http.get("/")
+            assert home.status_code == 302 and home.headers["location"] == "/accounts/login/"
+            assert "Sign In" in http.get("/accounts/login/").text
     finally:
         server.terminate()
         server.wait(timeout=30)

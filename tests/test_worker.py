@@ -5,12 +5,12 @@ and executed once a worker starts."""
 import os
 import sqlite3
 import subprocess
-import time
 
 import pytest
 import redis
 
 from callstudio.core.maintenance import clear_expired_sessions
+from tests.helpers import wait_until
 from tests.test_cli import BIN, run, start_server
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -40,24 +40,29 @@ def enqueue(data_dir, **env):
     )
 
 
-def wait_for(condition, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+def queued(data_dir) -> int:
+    """Tasks waiting in the embedded queue file (Huey's SQLite storage)."""
+    db = sqlite3.connect(data_dir / "tasks.sqlite3")
+    return db.execute("SELECT COUNT(*) FROM task").fetchone()[0]
+
+
+def expired_sessions_cleared(data_dir):
+    return wait_until(
+        lambda: sessions(data_dir) == {"current"},
+        what="the queued task to delete the expired session",
+    )
 
 
 def test_serve_runs_queued_work_in_process(tmp_path):
     run(tmp_path, "migrate", "--no-input", "-v", "0")
     add_sessions(tmp_path)
     enqueue(tmp_path)  # queued while no server runs: kept in the data dir's queue
-    time.sleep(0.5)
+    assert queued(tmp_path) == 1
     assert sessions(tmp_path) == {"expired", "current"}
     server, _ = start_server(tmp_path)
     try:
-        assert wait_for(lambda: sessions(tmp_path) == {"current"})
+        expired_sessions_cleared(tmp_path)
+        assert queued(tmp_path) == 0
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -93,7 +98,7 @@ def test_worker_on_redis(tmp_path):
         text=True,
     )
     try:
-        assert wait_for(lambda: sessions(tmp_path) == {"current"})
+        expired_sessions_cleared(tmp_path)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

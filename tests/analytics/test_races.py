@@ -4,7 +4,6 @@ Linking the call behind the pass's back would leave it counted as "unlinked" whi
 the member (found on PostgreSQL, fixed in calls/ingest.py `link_agent_calls`)."""
 
 import threading
-import time
 from unittest import mock
 
 import pytest
@@ -25,6 +24,7 @@ from callstudio.directory.services import (
 from callstudio.pipeline import analysis as pipeline
 from tests.calls.conftest import call_body
 from tests.conftest import make_account
+from tests.helpers import wait_until
 
 
 def run_while_the_pass_holds_the_call(action) -> list:
@@ -39,10 +39,20 @@ def run_while_the_pass_holds_the_call(action) -> list:
         counted.set()
         assert go.wait(30)
 
+    waiting = []  # statements the action's thread has sent and not got an answer to yet
+
+    def in_flight(execute, sql, params, many, context):
+        waiting.append(sql)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waiting.remove(sql)
+
     def in_thread(fn):
         def run():
             try:
-                fn()
+                with connection.execute_wrapper(in_flight):
+                    fn()
             except Exception as exc:
                 errors.append(exc)
             finally:
@@ -59,11 +69,28 @@ def run_while_the_pass_holds_the_call(action) -> list:
     assert counted.wait(30)
     second = in_thread(action)
     second.start()
-    time.sleep(0.5)  # the action reaches the locked call (or waits for the pass's transaction)
+    wait_until(
+        lambda: blocked(waiting),
+        what="the action to wait for the pass (the locked call, or the pass's transaction)",
+    )
     go.set()
     first.join(60)
     second.join(60)
     return errors
+
+
+def blocked(waiting: list) -> bool:
+    """The action is stuck behind the pass: on PostgreSQL a backend waits for a lock (the call
+    row the pass holds); on SQLite the action's `BEGIN IMMEDIATE` waits for the pass's write
+    transaction to end."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0] > 0
+    return any(sql.startswith("BEGIN") for sql in list(waiting))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from callstudio.accounts.models import Account, PersonalToken
 from tests.conftest import PASSWORD, make_account
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 SIGNUP = {"email": "Nora@Example.test", "password": "correct horse battery 7", "name": "Nora"}
 
@@ -21,7 +21,9 @@ def test_sign_up_creates_an_account_with_a_public_account_id(api, db):
 
 def test_account_ids_are_not_sequential(api, db):
     ids = [
-        api.post("/api/v1/accounts", {**SIGNUP, "email": f"n{i}@example.test"}).json()["account_id"]
+        expect(api.post("/api/v1/accounts", {**SIGNUP, "email": f"n{i}@example.test"}), 201)[
+            "account_id"
+        ]
         for i in range(3)
     ]
     # 20 random characters from 36: not derived from a sequence, not guessable.

@@ -1,9 +1,9 @@
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, expect
 
 
 def test_audit_log_lists_changes_newest_first_with_before_and_after(world):
     admin = world.api("admin")
-    admin.patch(world.team_url, {"name": "Billing EU"})
+    expect(admin.patch(world.team_url, {"name": "Billing EU"}), 200)
     body = admin.get(f"{world.org_url}/audit-log").json()
     first = body["items"][0]
     assert first["action"] == "team.update"
@@ -17,7 +17,7 @@ def test_audit_log_lists_changes_newest_first_with_before_and_after(world):
 
 def test_audit_log_filters_by_actor_action_and_team(world):
     admin = world.api("admin")
-    world.api("manager").patch(world.team_url, {"description": "by manager"})
+    expect(world.api("manager").patch(world.team_url, {"description": "by manager"}), 200)
     by_manager = admin.get(f"{world.org_url}/audit-log", actor=world["manager"].account_id).json()[
         "items"
     ]

@@ -4,7 +4,7 @@ from callstudio.access.policy import org_access, team_access
 from callstudio.core.models import AuditLogEntry
 from callstudio.directory.services import org_member_add, team_member_add
 from callstudio.orgs.models import OrgMembership, TeamMembership
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 
 def members(w, who="admin", **query):
@@ -183,7 +183,10 @@ def test_change_org_role_takes_effect_on_the_next_request(world):
 
 def test_two_admins_may_demote_each_other_only_while_one_remains(world):
     admin = world.api("admin")
-    admin.patch(f"{world.org_url}/members/{world['manager'].account_id}", {"role": "admin"})
+    expect(
+        admin.patch(f"{world.org_url}/members/{world['manager'].account_id}", {"role": "admin"}),
+        200,
+    )
     assert (
         world.api("manager")
         .patch(f"{world.org_url}/members/{world['admin'].account_id}", {"role": "member"})
@@ -204,13 +207,12 @@ def test_two_admins_may_demote_each_other_only_while_one_remains(world):
 def test_last_admin_is_kept_even_against_a_full_custom_role(world):
     from callstudio.access.permissions import ALL
 
-    role = (
-        world.api("admin")
-        .post(
+    role = expect(
+        world.api("admin").post(
             f"{world.org_url}/roles",
             {"name": "Everything", "scope": "org", "permissions": sorted(ALL)},
-        )
-        .json()
+        ),
+        201,
     )
     assert (
         world.api("admin")
@@ -297,10 +299,15 @@ def test_full_revocation_flow_then_restore(world):
 
 def test_restore_gives_back_a_custom_or_manager_role(world):
     admin = world.api("admin")
-    admin.patch(f"{world.org_url}/members/{world['member'].account_id}", {"role": "manager"})
-    admin.delete(f"{world.org_url}/members/{world['member'].account_id}")
+    expect(
+        admin.patch(f"{world.org_url}/members/{world['member'].account_id}", {"role": "manager"}),
+        200,
+    )
+    expect(admin.delete(f"{world.org_url}/members/{world['member'].account_id}"), 200)
     assert (
-        admin.post(f"{world.org_url}/members/{world['member'].account_id}/restore").json()["role"]
+        expect(admin.post(f"{world.org_url}/members/{world['member'].account_id}/restore"), 200)[
+            "role"
+        ]
         == "manager"
     )
 
@@ -317,7 +324,7 @@ def test_restore_and_revoke_errors(world):
 
 def test_archived_members_role_cannot_change_until_restored(world):
     admin = world.api("admin")
-    admin.delete(f"{world.org_url}/members/{world['member'].account_id}")
+    expect(admin.delete(f"{world.org_url}/members/{world['member'].account_id}"), 200)
     before = fingerprint()
     assert_problem(
         admin.patch(f"{world.org_url}/members/{world['member'].account_id}", {"role": "manager"}),
@@ -391,7 +398,7 @@ def test_bad_team_member_additions_change_nothing(world, body, status, field):
 
 def test_archived_org_member_cannot_be_added_to_a_team(world):
     admin = world.api("admin")
-    admin.delete(f"{world.org_url}/members/{world['member'].account_id}")
+    expect(admin.delete(f"{world.org_url}/members/{world['member'].account_id}"), 200)
     before = fingerprint()
     assert_problem(
         admin.post(
@@ -432,7 +439,7 @@ def test_unknown_team_member_is_not_found(world):
 
 def test_re_adding_after_revoke_keeps_history(world):
     admin = world.api("admin")
-    admin.delete(f"{world.team_url}/members/{world['agent'].account_id}")
+    expect(admin.delete(f"{world.team_url}/members/{world['agent'].account_id}"), 204)
     assert (
         admin.post(
             f"{world.team_url}/members",

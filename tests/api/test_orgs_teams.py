@@ -2,7 +2,7 @@ import pytest
 
 from callstudio.core.models import AuditLogEntry
 from callstudio.orgs.models import Organization, OrgMembership, Team
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 
 def test_creating_an_org_makes_the_caller_its_admin(world):
@@ -161,12 +161,17 @@ def test_renaming_onto_another_teams_name_is_a_conflict(world):
 
 
 def test_renaming_to_its_own_name_in_other_case_is_allowed(world):
-    assert world.api("admin").patch(world.team_url, {"name": "BILLING"}).json()["name"] == "BILLING"
+    assert (
+        expect(world.api("admin").patch(world.team_url, {"name": "BILLING"}), 200)["name"]
+        == "BILLING"
+    )
 
 
 def test_rotating_the_workflow_id_retires_the_old_one_and_is_audited(world):
     old = world.team.workflow_id
-    new = world.api("admin").post(f"{world.team_url}/rotate-workflow-id").json()["workflow_id"]
+    new = expect(world.api("admin").post(f"{world.team_url}/rotate-workflow-id"), 200)[
+        "workflow_id"
+    ]
     assert new != old and not Team.objects.filter(workflow_id=old).exists()
     entry = AuditLogEntry.objects.get(action="team.workflow_id.rotate")
     assert entry.before == {"workflow_id": old} and entry.after == {"workflow_id": new}
@@ -187,7 +192,7 @@ def test_team_list_shows_what_the_caller_may_read(world):
 def test_team_list_paginates_by_name_with_a_cursor(world):
     admin = world.api("admin")
     for name in ["alpha", "Bravo", "charlie", "Delta"]:
-        admin.post(f"{world.org_url}/teams", {"name": name})
+        expect(admin.post(f"{world.org_url}/teams", {"name": name}), 201)
     seen, cursor = [], None
     while True:
         page = admin.get(
@@ -209,5 +214,5 @@ def test_bad_pagination_parameters_are_422(world, query):
 
 
 def test_organization_row_is_untouched_by_team_changes(world):
-    world.api("admin").patch(world.team_url, {"name": "Other"})
+    expect(world.api("admin").patch(world.team_url, {"name": "Other"}), 200)
     assert Organization.objects.get(id=world.org.id).name == "Acme"

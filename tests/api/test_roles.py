@@ -3,7 +3,7 @@ import pytest
 from callstudio.access.models import Role
 from callstudio.access.roles import BUILTIN_ROLES
 from callstudio.core.models import AuditLogEntry
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 LISTENER = {"name": "Listener", "scope": "team", "permissions": ["team.read", "calls.read.all"]}
 
@@ -70,9 +70,12 @@ def test_invalid_roles_are_refused_and_nothing_changes(world, body, status, fiel
 
 def _role_keeper(world, permissions):
     admin = world.api("admin")
-    role = admin.post(
-        f"{world.org_url}/roles", {"name": "Keeper", "scope": "org", "permissions": permissions}
-    ).json()
+    role = expect(
+        admin.post(
+            f"{world.org_url}/roles", {"name": "Keeper", "scope": "org", "permissions": permissions}
+        ),
+        201,
+    )
     assert (
         admin.patch(
             f"{world.org_url}/members/{world['member'].account_id}", {"role": role["id"]}
@@ -127,14 +130,14 @@ def test_a_role_in_use_cannot_be_deleted_and_the_error_says_where(world):
 
 def test_a_role_held_only_by_an_archived_member_is_still_in_use(world):
     role = _role_keeper(world, ["org.read"])
-    world.api("admin").delete(f"{world.org_url}/members/{world['member'].account_id}")
+    expect(world.api("admin").delete(f"{world.org_url}/members/{world['member'].account_id}"), 200)
     body = assert_problem(world.api("admin").delete(f"{world.org_url}/roles/{role['id']}"), 409)
     assert body["members"] == ["Member"]
 
 
 def test_a_role_used_only_in_team_history_can_be_deleted(world):
     admin = world.api("admin")
-    admin.delete(f"{world.team_url}/members/{world['qa'].account_id}")
+    expect(admin.delete(f"{world.team_url}/members/{world['qa'].account_id}"), 204)
     assert admin.delete(f"{world.org_url}/roles/{world.custom_role.id}").status_code == 204
 
 
@@ -151,8 +154,11 @@ def test_scope_of_a_role_in_use_cannot_change(world):
 def test_editing_a_role_changes_its_holders_access_at_once(world):
     qa = world.api("qa")
     assert qa.get(f"{world.team_url}/members").status_code == 200
-    world.api("admin").patch(
-        f"{world.org_url}/roles/{world.custom_role.id}", {"permissions": ["team.read"]}
+    expect(
+        world.api("admin").patch(
+            f"{world.org_url}/roles/{world.custom_role.id}", {"permissions": ["team.read"]}
+        ),
+        200,
     )
     assert_problem(qa.get(f"{world.team_url}/members"), 403)
 
@@ -168,10 +174,8 @@ def test_org_scope_custom_role_grants_team_permissions_in_every_team(world):
 
 
 def test_role_of_another_org_is_not_found_and_not_assignable(world):
-    foreign = (
-        world.api("foreign_admin")
-        .post(f"/api/v1/orgs/{world.foreign_org.id}/roles", LISTENER)
-        .json()
+    foreign = expect(
+        world.api("foreign_admin").post(f"/api/v1/orgs/{world.foreign_org.id}/roles", LISTENER), 201
     )
     before = fingerprint()
     assert_problem(

@@ -4,6 +4,8 @@ follow it with curl."""
 import httpx
 import pytest
 
+from tests.helpers import expect
+
 
 @pytest.fixture
 def http(live_server):
@@ -23,7 +25,7 @@ def sign_up_and_token(http, email, name):
 def test_the_seed_through_the_api(http):
     _, admin = sign_up_and_token(http, "ada@seed.test", "Ada")
     alex_id, alex = sign_up_and_token(http, "alex@seed.test", "Alex")
-    org = http.post("/orgs", json={"name": "Seed Org"}, headers=admin).json()
+    org = expect(http.post("/orgs", json={"name": "Seed Org"}, headers=admin), 201)
     orgs = f"/orgs/{org['id']}"
 
     # Creating a Team: name and description -> the team, with its unique workflow ID.
@@ -37,9 +39,9 @@ def test_the_seed_through_the_api(http):
         http.get(f"{orgs}/teams/{team['id']}", headers=admin).json()["workflow_id"]
         == team["workflow_id"]
     )
-    second = http.post(
-        f"{orgs}/teams", json={"name": "Sales", "description": ""}, headers=admin
-    ).json()
+    second = expect(
+        http.post(f"{orgs}/teams", json={"name": "Sales", "description": ""}, headers=admin), 201
+    )
 
     # Adding a new member by account ID, then to teams with a role.
     assert (
@@ -82,7 +84,7 @@ def test_the_seed_through_the_api(http):
         "items"
     ]
     assert [m["account_id"] for m in listed] == [alex_id]
-    restored = http.post(f"{orgs}/members/{alex_id}/restore", headers=admin).json()
+    restored = expect(http.post(f"{orgs}/members/{alex_id}/restore", headers=admin), 200)
     assert restored["status"] == "active" and restored["role"] == "member"
     assert {t["name"] for t in restored["former_teams"]} == {"Support", "Sales"}
     assert http.get(orgs, headers=alex).status_code == 200

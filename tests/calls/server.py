@@ -5,11 +5,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx
+
+from tests.helpers import expect, wait_until
 
 BIN = Path(sys.executable).with_name("callstudio")
 
@@ -38,13 +39,22 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(200):
-            try:
-                httpx.get(f"{self.base}/api/v1/openapi.json", timeout=2)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        try:
+            wait_until(self._answers, seconds=60, what=f"`callstudio serve` on {self.base}")
+        except BaseException:
+            self.process.kill()  # a server that never answered is not left behind
+            self.process.wait(timeout=30)
+            raise
+        return self
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited with {self.process.returncode} before answering")
+        try:
+            httpx.get(f"{self.base}/healthz", timeout=5)
+            return True
+        except httpx.TransportError:
+            return False
 
     def kill9(self):
         self.process.send_signal(signal.SIGKILL)
@@ -59,23 +69,18 @@ class Server:
         """Sign up, token, organization, team and ingest key, all over HTTP."""
         email, password = f"drill-{uuid.uuid4().hex[:8]}@drill.test", "drill-password-long-42"
         with httpx.Client(base_url=f"{self.base}/api/v1", timeout=30) as c:
-            assert (
-                c.post(
-                    "/accounts", json={"email": email, "password": password, "name": "Drill"}
-                ).status_code
-                == 201
-            )
-            token = c.post("/auth/tokens", json={"email": email, "password": password}).json()[
-                "token"
-            ]
+            account = {"email": email, "password": password, "name": "Drill"}
+            expect(c.post("/accounts", json=account), 201)
+            credentials = {"email": email, "password": password}
+            token = expect(c.post("/auth/tokens", json=credentials), 201)["token"]
             auth = {"Authorization": f"Bearer {token}"}
-            org = c.post("/orgs", json={"name": "Drill"}, headers=auth).json()
-            team = c.post(
-                f"/orgs/{org['id']}/teams", json={"name": "Drill team"}, headers=auth
-            ).json()
-            key = c.post(
-                f"/orgs/{org['id']}/api-keys", json={"name": "drill"}, headers=auth
-            ).json()["key"]
+            org = expect(c.post("/orgs", json={"name": "Drill"}, headers=auth), 201)
+            team = expect(
+                c.post(f"/orgs/{org['id']}/teams", json={"name": "Drill team"}, headers=auth), 201
+            )
+            key = expect(
+                c.post(f"/orgs/{org['id']}/api-keys", json={"name": "drill"}, headers=auth), 201
+            )["key"]
         return {
             "org": org["id"],
             "team": team["id"],

@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.helpers import wait_until
+
 from .conftest import call_body
 from .server import Server
 
@@ -64,8 +66,7 @@ def test_kill_9_mid_stream_then_resend_stores_each_call_once(tmp_path, database_
         def slow_stream():
             for n, line in enumerate(lines(0, 3000)):
                 if n == 2000:
-                    server.kill9()
-                    time.sleep(0.2)
+                    server.kill9()  # returns once the process is gone, its sockets closed
                 yield line
 
         with pytest.raises(httpx.TransportError):
@@ -160,13 +161,11 @@ def test_database_down_is_503_with_retry_after_and_recovers_without_restart(tmp_
             assert response.headers["content-type"] == "application/problem+json"
             assert int(response.headers["retry-after"]) > 0
         proxy.start(proxy.port)
-        deadline = time.time() + 30
-        while True:
-            response = httpx.post(url, json=call_body("up-2"), headers=headers)
-            if response.status_code == 201 or time.time() > deadline:
-                break
-            time.sleep(0.5)
-        assert response.status_code == 201
+        wait_until(
+            lambda: httpx.post(url, json=call_body("up-2"), headers=headers).status_code == 201,
+            poll=0.5,
+            what="the server to store a call again once the database is reachable",
+        )
         assert httpx.get(f"{server.base}/api/v1/me", headers=t["auth"]).status_code == 200
     finally:
         server.stop()
@@ -188,9 +187,15 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path, database_url):
 
         sender = threading.Thread(target=send)
         sender.start()
-        time.sleep(0.6)  # the stream is being stored
+        # The stream is being stored: its first batches are committed.
+        wait_until(
+            lambda: count_calls(server, database_url, tmp_path)[0] >= 500,
+            what="the stream's first batch to be committed",
+        )
+        in_flight = sender.is_alive()
         server.process.terminate()
         sender.join(timeout=120)
+        assert in_flight, "the request finished before SIGTERM: the drill tested nothing"
         assert result["response"].status_code == 200
         assert result["response"].json() == {"accepted": 6000, "duplicates": 0, "rejected": []}
         # uvicorn finishes the request, then exits by re-raising SIGTERM (or with 0).

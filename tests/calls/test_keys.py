@@ -1,5 +1,5 @@
 from callstudio.calls.models import IngestKey
-from tests.helpers import assert_problem, fingerprint
+from tests.helpers import assert_problem, expect, fingerprint
 
 
 def test_admin_creates_lists_and_revokes_keys(world):
@@ -43,10 +43,11 @@ def test_key_teams_must_be_the_orgs(world):
 
 
 def test_another_orgs_key_cannot_be_revoked(world):
-    foreign = (
-        world.api("foreign_admin")
-        .post(f"/api/v1/orgs/{world.foreign_org.id}/api-keys", {"name": "g"})
-        .json()
+    foreign = expect(
+        world.api("foreign_admin").post(
+            f"/api/v1/orgs/{world.foreign_org.id}/api-keys", {"name": "g"}
+        ),
+        201,
     )
     assert_problem(world.api("admin").delete(f"{world.org_url}/api-keys/{foreign['id']}"), 404)
     assert IngestKey.objects.get(id=foreign["id"]).revoked_at is None

@@ -19,6 +19,7 @@ from callstudio.calls.selectors import (
 )
 from callstudio.core.errors import DomainError
 from callstudio.core.pagination import encode_cursor
+from tests.helpers import expect
 
 from .conftest import call_body
 
@@ -37,13 +38,16 @@ cursor = st.one_of(
 @pytest.fixture
 def calls(world, ingest):
     for i, agent in enumerate(["agent", "agent", "supervisor", "agent", None]):
-        ingest.post(
-            ingest.url,
-            call_body(
-                f"c{i}",
-                agent={"email": f"{agent}@acme.test"} if agent else {"external_id": "X"},
-                started_at=f"2026-11-{10 + i:02d}T10:00:00Z",
+        expect(
+            ingest.post(
+                ingest.url,
+                call_body(
+                    f"c{i}",
+                    agent={"email": f"{agent}@acme.test"} if agent else {"external_id": "X"},
+                    started_at=f"2026-11-{10 + i:02d}T10:00:00Z",
+                ),
             ),
+            201,
         )
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from callstudio.calls.models import Call
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, expect
 
 from .conftest import call_body
 
@@ -14,26 +14,34 @@ def calls(world, ingest):
     for i, (agent, day) in enumerate(
         [("agent", 1), ("agent", 2), ("agent", 3), ("supervisor", 4), ("supervisor", 5)]
     ):
+        expect(
+            ingest.post(
+                ingest.url,
+                call_body(
+                    f"b{i}",
+                    agent={"email": f"{agent}@acme.test"},
+                    started_at=f"2026-11-{10 + day:02d}T10:00:00Z",
+                ),
+            ),
+            201,
+        )
+    expect(
         ingest.post(
             ingest.url,
             call_body(
-                f"b{i}",
-                agent={"email": f"{agent}@acme.test"},
-                started_at=f"2026-11-{10 + day:02d}T10:00:00Z",
+                "unlinked",
+                agent={"external_id": "X-9"},
+                started_at="2026-11-09T10:00:00Z",
+                transcript=[
+                    {"speaker": "customer", "start": 0, "end": 3, "text": "Where is my parcel?"}
+                ],
             ),
-        )
-    ingest.post(
-        ingest.url,
-        call_body(
-            "unlinked",
-            agent={"external_id": "X-9"},
-            started_at="2026-11-09T10:00:00Z",
-            transcript=[
-                {"speaker": "customer", "start": 0, "end": 3, "text": "Where is my parcel?"}
-            ],
         ),
+        201,
     )
-    ingest.post(f"/api/v1/workflows/{world.other_team.workflow_id}/calls", call_body("r0"))
+    expect(
+        ingest.post(f"/api/v1/workflows/{world.other_team.workflow_id}/calls", call_body("r0")), 201
+    )
     return {c.external_id: c for c in Call.objects.all()}
 
 
@@ -113,10 +121,10 @@ def test_detail_has_transcript_and_figures(world, calls):
 
 def test_archive_leaves_the_default_list_and_comes_back(world, calls):
     sup, call = world.api("supervisor"), calls["b4"]
-    assert sup.post(f"{world.team_url}/calls/{call.id}/archive").json()["archived"] is True
+    assert expect(sup.post(f"{world.team_url}/calls/{call.id}/archive"), 200)["archived"] is True
     assert "b4" not in ids(sup.get(f"{world.team_url}/calls"))
     assert ids(sup.get(f"{world.team_url}/calls", archived="true")) == ["b4"]
-    sup.post(f"{world.team_url}/calls/{call.id}/unarchive")
+    expect(sup.post(f"{world.team_url}/calls/{call.id}/unarchive"), 200)
     assert "b4" in ids(sup.get(f"{world.team_url}/calls"))
 
 

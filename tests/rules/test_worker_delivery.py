@@ -17,6 +17,7 @@ from django.conf import settings
 
 from tests.calls.conftest import call_body
 from tests.calls.server import BIN, Server
+from tests.helpers import wait_until
 
 PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 REDIS = "redis://127.0.0.1:6379"
@@ -60,13 +61,11 @@ class Deployment(Server):
         self.process = self._spawn(
             "serve", "--port", str(self.port), *([] if worker else ["--no-worker"])
         )
-        for _ in range(300):
-            try:
-                httpx.get(f"{self.base}/api/v1/openapi.json", timeout=2)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start: " + self.log_path.read_text())
+        try:
+            wait_until(self._answers, seconds=60, what=f"`callstudio serve` on {self.base}")
+        except (AssertionError, RuntimeError) as exc:
+            raise RuntimeError(f"{exc}: " + self.log_path.read_text()) from None
+        return self
 
     def start_worker(self):
         self.worker = self._spawn("worker", "--threads", "2")
@@ -239,8 +238,9 @@ def test_a_worker_on_redis_does_the_work_queued_while_it_was_not_running(
         for external_id in ("one", "two"):
             deployment.ingest(team, external_id)
         deployment.ingest(team, "quiet", transcript=PLAIN)
-        time.sleep(1.5)
-        # No worker yet: nothing analysed, nothing sent; the work waits in Redis.
+        # serve runs no consumer on Redis (it says so before it listens) and no worker runs yet:
+        # nothing analysed, nothing sent; the work waits in Redis.
+        assert "background worker: separate" in deployment.log_path.read_text()
         assert deployment.analytics(team)["calls"] == 0
         assert deployment.deliveries(team) == [] and receiver.requests == []
         assert redis.Redis.from_url(redis_url).dbsize() > 1

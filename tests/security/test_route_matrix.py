@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from callstudio.api.main import api
+from tests.helpers import assert_unchanged, fingerprint
 
 from .principals import PRINCIPALS, client_for, own_token_id, targets  # noqa: F401  (fixture)
 from .routes import API, UI
@@ -122,32 +123,47 @@ def _form(body: dict) -> str:
 @pytest.mark.parametrize("who", PRINCIPALS)
 @pytest.mark.parametrize("key", sorted(API))
 def test_api_route_by_principal(world, targets, key, who):  # noqa: F811
+    expected = API[key].expected(who, ui=False)
+    before = fingerprint() if _denied(expected) else None
     response, rule = _send(world, targets, key, who, ui=False)
-    expected = rule.expected(who, ui=False)
     assert response.status_code == expected, (
         key,
         who,
         response.status_code,
         response.content[:300],
     )
+    if before is not None:
+        assert_unchanged(before, key, who)
 
 
 @pytest.mark.parametrize("who", PRINCIPALS)
 @pytest.mark.parametrize("key", sorted(UI))
 def test_page_by_principal(world, targets, key, who):  # noqa: F811
-    response, rule = _send(world, targets, key, who, ui=True)
+    rule = UI[key]
     expected = rule.expected(who, ui=True)
+    to_login = expected == 302 and who in ("anonymous", "ingest_key") and rule.kind != "public"
+    before = fingerprint() if _denied(expected) or to_login else None
+    response, _ = _send(world, targets, key, who, ui=True)
     assert response.status_code == expected, (key, who, response.status_code)
-    if expected == 302 and who in ("anonymous", "ingest_key") and rule.kind != "public":
+    if to_login:
         assert response["Location"].startswith("/accounts/login/")
+    if before is not None:
+        assert_unchanged(before, key, who)
+
+
+def _denied(status: int) -> bool:
+    """A refusal (401, 403, 404, 405...): it must leave every table as it was."""
+    return status >= 400
 
 
 @pytest.mark.parametrize("route", sorted(ui_routes()))
 def test_undeclared_methods_of_a_page_are_refused(world, targets, route):  # noqa: F811
     declared = {key.split(" ", 1)[0] for key in UI if key.split(" ", 1)[1] == route}
-    for method in {"GET", "POST"} - declared:
+    for method in sorted({"GET", "POST"} - declared):
+        before = fingerprint()
         response, _ = _send_undeclared(world, targets, method, route)
         assert response.status_code == 405, (method, route, response.status_code)
+        assert_unchanged(before, method, route)
 
 
 def _send_undeclared(world, targets, method, route):  # noqa: F811

@@ -9,7 +9,7 @@ from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call, IngestKey
 from callstudio.calls.schemas import CallIn
 from tests.calls.conftest import call_body, ingest  # noqa: F401  (fixture)
-from tests.helpers import fingerprint
+from tests.helpers import expect, fingerprint
 
 
 def team_url(world, rest=""):
@@ -17,8 +17,10 @@ def team_url(world, rest=""):
 
 
 def test_agent_sees_only_their_calls_in_the_calls_tab(world, ingest, browser_as):  # noqa: F811
-    ingest.post(ingest.url, call_body("mine", agent={"email": "agent@acme.test"}))
-    ingest.post(ingest.url, call_body("theirs", agent={"email": "supervisor@acme.test"}))
+    expect(ingest.post(ingest.url, call_body("mine", agent={"email": "agent@acme.test"})), 201)
+    expect(
+        ingest.post(ingest.url, call_body("theirs", agent={"email": "supervisor@acme.test"})), 201
+    )
     agent_page = browser_as("agent").get(team_url(world, "calls")).content.decode()
     supervisor_page = browser_as("supervisor").get(team_url(world, "calls")).content.decode()
     mine, theirs = Call.objects.get(external_id="mine"), Call.objects.get(external_id="theirs")
@@ -29,7 +31,7 @@ def test_agent_sees_only_their_calls_in_the_calls_tab(world, ingest, browser_as)
 
 
 def test_call_page_shows_the_transcript_by_speaker(world, ingest, browser_as):  # noqa: F811
-    ingest.post(ingest.url, call_body("c1"))
+    expect(ingest.post(ingest.url, call_body("c1")), 201)
     call = Call.objects.get()
     page = browser_as("supervisor").get(team_url(world, f"calls/{call.id}")).content.decode()
     assert (
@@ -41,7 +43,7 @@ def test_call_page_shows_the_transcript_by_speaker(world, ingest, browser_as):  
 
 
 def test_archive_from_the_call_page_needs_calls_archive(world, ingest, browser_as):  # noqa: F811
-    ingest.post(ingest.url, call_body("c1"))
+    expect(ingest.post(ingest.url, call_body("c1")), 201)
     call = Call.objects.get()
     before = fingerprint()
     assert (
@@ -51,7 +53,12 @@ def test_archive_from_the_call_page_needs_calls_archive(world, ingest, browser_a
         == 403
     )
     assert fingerprint() == before and not Call.objects.get().archived
-    browser_as("supervisor").post(team_url(world, f"calls/{call.id}/archive"), {"archived": "1"})
+    expect(
+        browser_as("supervisor").post(
+            team_url(world, f"calls/{call.id}/archive"), {"archived": "1"}
+        ),
+        302,
+    )
     assert Call.objects.get().archived
 
 
@@ -78,7 +85,7 @@ def test_api_keys_page_creates_shows_once_and_revokes(world, browser_as):
         ">Confirm</button>"
         in admin.get(f"/o/{world.org.id}/api-keys/{key.id}/revoke").content.decode()
     )
-    admin.post(f"/o/{world.org.id}/api-keys/{key.id}/revoke")
+    expect(admin.post(f"/o/{world.org.id}/api-keys/{key.id}/revoke"), 302)
     assert IngestKey.objects.get().revoked_at is not None
 
 
@@ -100,10 +107,13 @@ def test_api_key_form_errors(world, browser_as):
 
 
 def test_agent_id_is_editable_and_links_calls(world, ingest, browser_as):  # noqa: F811
-    ingest.post(ingest.url, call_body("ext", agent={"external_id": "PBX-7"}))
-    browser_as("admin").post(
-        team_url(world, f"members/{world['qa'].account_id}/agent-id"),
-        {"agent_external_id": "PBX-7"},
+    expect(ingest.post(ingest.url, call_body("ext", agent={"external_id": "PBX-7"})), 201)
+    expect(
+        browser_as("admin").post(
+            team_url(world, f"members/{world['qa'].account_id}/agent-id"),
+            {"agent_external_id": "PBX-7"},
+        ),
+        302,
     )
     assert Call.objects.get().agent_id == world["qa"].account.pk
 

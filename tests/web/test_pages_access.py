@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.helpers import fingerprint
+from tests.helpers import expect, fingerprint
 
 PEOPLE = ["admin", "manager", "member", "supervisor", "agent", "qa", "foreign_admin"]
 # page -> set of people who get 200 (everyone else in the org gets 403; other orgs get 404)
@@ -62,10 +62,13 @@ def test_archived_member_loses_every_page_at_once(world, browser_as):
     agent = browser_as("agent")
     assert agent.get(url(world, "{team}/")).status_code == 200
     admin = browser_as("admin")
-    admin.post(
-        f"/o/{world.org.id}/teams/{world.team.id}/members/{world['agent'].account_id}/revoke"
+    expect(
+        admin.post(
+            f"/o/{world.org.id}/teams/{world.team.id}/members/{world['agent'].account_id}/revoke"
+        ),
+        302,
     )
-    admin.post(f"/o/{world.org.id}/members/{world['agent'].account_id}/revoke")
+    expect(admin.post(f"/o/{world.org.id}/members/{world['agent'].account_id}/revoke"), 302)
     assert agent.get(url(world, "{team}/")).status_code == 404
     assert agent.get(url(world, "{org}/")).status_code == 404
     assert agent.get("/")["Location"] == "/welcome"

@@ -10,7 +10,7 @@ from callstudio.access.policy import org_access
 from callstudio.directory.services import org_member_add, organization_create
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 from tests.conftest import PASSWORD, make_account
-from tests.helpers import fingerprint
+from tests.helpers import expect, fingerprint
 
 
 def org_url(world, rest=""):
@@ -103,7 +103,7 @@ def test_add_member_by_account_id_and_the_clear_messages(world, browser_as):
 
 def test_adding_an_archived_member_offers_restore(world, browser_as):
     admin = browser_as("admin")
-    admin.post(org_url(world, f"members/{world['member'].account_id}/revoke"))
+    expect(admin.post(org_url(world, f"members/{world['member'].account_id}/revoke")), 302)
     before = fingerprint()
     page = admin.post(
         org_url(world, "members/add"), {"account_id": world["member"].account_id, "role": "member"}
@@ -117,15 +117,28 @@ def test_adding_an_archived_member_offers_restore(world, browser_as):
 
 def test_role_select_offers_only_roles_the_actor_may_grant(world, browser_as):
     admin = world.api("admin")
-    keeper = admin.post(
-        f"{world.org_url}/roles",
-        {
-            "name": "Keeper",
-            "scope": "org",
-            "permissions": ["org.read", "org.members.read", "org.members.roles", "org.members.add"],
-        },
-    ).json()
-    admin.patch(f"{world.org_url}/members/{world['manager'].account_id}", {"role": keeper["id"]})
+    keeper = expect(
+        admin.post(
+            f"{world.org_url}/roles",
+            {
+                "name": "Keeper",
+                "scope": "org",
+                "permissions": [
+                    "org.read",
+                    "org.members.read",
+                    "org.members.roles",
+                    "org.members.add",
+                ],
+            },
+        ),
+        201,
+    )
+    expect(
+        admin.patch(
+            f"{world.org_url}/members/{world['manager'].account_id}", {"role": keeper["id"]}
+        ),
+        200,
+    )
     page = browser_as("manager").get(org_url(world, "members/add")).content.decode()
     options = re.findall(r'<option value="([^"]+)"', page)
     assert options == ["member", keeper["id"]]  # not admin nor manager: they hold more than Keeper
@@ -138,7 +151,7 @@ def test_revoke_asks_for_confirmation_first(world, browser_as):
     page = admin.get(path).content.decode()
     assert ">Confirm</button>" in page
     assert fingerprint() == before
-    admin.post(path)
+    expect(admin.post(path), 302)
     assert (
         TeamMembership.objects.get(team=world.team, account=world["agent"].account).revoked_at
         is not None
@@ -159,8 +172,8 @@ def test_org_revoke_refused_while_in_teams_names_each_team_with_links(world, bro
 def test_restore_lists_former_teams_for_one_click_re_add(world, browser_as):
     admin = browser_as("admin")
     agent_id = world["agent"].account_id
-    admin.post(team_url(world, f"members/{agent_id}/revoke"))
-    admin.post(org_url(world, f"members/{agent_id}/revoke"))
+    expect(admin.post(team_url(world, f"members/{agent_id}/revoke")), 302)
+    expect(admin.post(org_url(world, f"members/{agent_id}/revoke")), 302)
     archived = admin.get(org_url(world, "members?status=archived")).content.decode()
     assert "Archived" in archived and agent_id in archived and ">Restore</a>" in archived
     restored = admin.post(org_url(world, f"members/{agent_id}/restore"))
@@ -211,7 +224,7 @@ def test_rotate_workflow_id_needs_confirmation(world, browser_as):
         in admin.get(team_url(world, "settings/rotate-workflow-id")).content.decode()
     )
     assert Team.objects.get(id=world.team.id).workflow_id == old
-    admin.post(team_url(world, "settings/rotate-workflow-id"))
+    expect(admin.post(team_url(world, "settings/rotate-workflow-id")), 302)
     assert Team.objects.get(id=world.team.id).workflow_id != old
 
 
@@ -267,7 +280,9 @@ def test_login_rotates_the_session_and_sets_safe_cookies(db):
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     first = cookie.value
     client.logout()
-    client.post("/accounts/login/", {"login": "ann@example.test", "password": PASSWORD})
+    expect(
+        client.post("/accounts/login/", {"login": "ann@example.test", "password": PASSWORD}), 302
+    )
     assert client.cookies["sessionid"].value != first
 
 
@@ -351,12 +366,22 @@ def test_org_revoke_page_says_up_front_that_teams_come_first(world, browser_as):
 
 def test_role_changes_through_the_selects(world, browser_as):
     admin = browser_as("admin")
-    admin.post(org_url(world, f"members/{world['member'].account_id}/role"), {"role": "manager"})
+    expect(
+        admin.post(
+            org_url(world, f"members/{world['member'].account_id}/role"), {"role": "manager"}
+        ),
+        302,
+    )
     assert (
         OrgMembership.objects.get(organization=world.org, account=world["member"].account).role
         == "manager"
     )
-    admin.post(team_url(world, f"members/{world['agent'].account_id}/role"), {"role": "supervisor"})
+    expect(
+        admin.post(
+            team_url(world, f"members/{world['agent'].account_id}/role"), {"role": "supervisor"}
+        ),
+        302,
+    )
     assert (
         TeamMembership.objects.get(
             team=world.team, account=world["agent"].account, revoked_at=None
@@ -379,14 +404,17 @@ def test_role_changes_through_the_selects(world, browser_as):
 def test_repeated_sign_ups_from_one_address_get_429(db):
     client = Client()
     for i in range(2):
-        client.post(
-            "/accounts/signup/",
-            {
-                "email": f"s{i}@example.test",
-                "name": "S",
-                "password1": "a long passphrase 9",
-                "password2": "a long passphrase 9",
-            },
+        expect(
+            client.post(
+                "/accounts/signup/",
+                {
+                    "email": f"s{i}@example.test",
+                    "name": "S",
+                    "password1": "a long passphrase 9",
+                    "password2": "a long passphrase 9",
+                },
+            ),
+            302,
         )
         client.logout()
     response = client.post(

@@ -17,6 +17,7 @@ from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert, AlertRule, Automation, WebhookDelivery
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
+from tests.helpers import expect
 
 
 def team_url(world, rest=""):
@@ -120,16 +121,19 @@ def test_edit_and_delete_an_alert_rule(world, browser_as):
     page = supervisor.get(team_url(world, f"alert-rules/{rule.id}/delete")).content.decode()
     assert "Delete the alert rule “Long calls”?" in page and ">Delete</button>" in page
     assert AlertRule.objects.exists()  # a GET changes nothing
-    supervisor.post(team_url(world, f"alert-rules/{rule.id}/delete"))
+    expect(supervisor.post(team_url(world, f"alert-rules/{rule.id}/delete")), 302)
     assert not AlertRule.objects.exists()
 
 
 def test_a_metadata_value_keeps_its_type(world, browser_as):
     supervisor = browser_as("supervisor")
     for typed, stored in [("true", True), ("4.5", 4.5), ('"42"', "42"), ("billing", "billing")]:
-        supervisor.post(
-            team_url(world, "alert-rules/new"),
-            {"name": typed, "type": "metadata_equals", "key": "k", "meta_value": typed},
+        expect(
+            supervisor.post(
+                team_url(world, "alert-rules/new"),
+                {"name": typed, "type": "metadata_equals", "key": "k", "meta_value": typed},
+            ),
+            302,
         )
         rule = AlertRule.objects.get(name=typed)
         assert rule.condition["value"] == stored and type(rule.condition["value"]) is type(stored)
@@ -163,7 +167,7 @@ def test_acknowledge_and_resolve_from_the_inbox(world, alert, browser_as):
     assert "No open alerts" in supervisor.get(team_url(world, "alerts")).content.decode()
     page = supervisor.get(team_url(world, "alerts"), {"status": "acknowledged"}).content.decode()
     assert ">Acknowledge</button>" not in page and ">Resolve</button>" in page
-    supervisor.post(team_url(world, f"alerts/{alert.id}/resolve"))
+    expect(supervisor.post(team_url(world, f"alerts/{alert.id}/resolve")), 302)
     alert.refresh_from_db()
     assert alert.status == "resolved"
     page = supervisor.get(team_url(world, "alerts"), {"status": "resolved"}).content.decode()
@@ -230,17 +234,23 @@ def test_readers_see_alerts_and_automations_without_controls(world, alert, watch
     before = state()
     rule = AlertRule.objects.get()
     automation = Automation.objects.get()
-    for path, data in [
-        (f"alerts/{alert.id}/acknowledge", {}),
-        (f"alerts/{alert.id}/resolve", {}),
-        ("alert-rules/new", RULE),
-        (f"alert-rules/{rule.id}/edit", RULE),
-        (f"alert-rules/{rule.id}/delete", {}),
-        ("automations/new", {"name": "x", "trigger": "call.ingested", "a0-type": "archive_call"}),
-        (f"automations/{automation.id}/delete", {}),
+    # GET: the form pages refuse the reader (403); acknowledge and resolve are POST-only
+    # actions, so a GET is refused for its method (405) before anyone's permission is looked at.
+    for path, data, get_status in [
+        (f"alerts/{alert.id}/acknowledge", {}, 405),
+        (f"alerts/{alert.id}/resolve", {}, 405),
+        ("alert-rules/new", RULE, 403),
+        (f"alert-rules/{rule.id}/edit", RULE, 403),
+        (f"alert-rules/{rule.id}/delete", {}, 403),
+        (
+            "automations/new",
+            {"name": "x", "trigger": "call.ingested", "a0-type": "archive_call"},
+            403,
+        ),
+        (f"automations/{automation.id}/delete", {}, 403),
     ]:
         assert reader.post(team_url(world, path), data).status_code == 403, path
-        assert reader.get(team_url(world, path)).status_code in (403, 405), path
+        assert reader.get(team_url(world, path)).status_code == get_status, path
     assert state() == before
 
 
