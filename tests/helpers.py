@@ -29,10 +29,7 @@ EXCLUDED_FIELDS = {
     "accounts.personaltoken": {"last_used_at"},
     "calls.ingestkey": {"last_used_at"},
     # last_login: set by a browser sign-in (the test client's force_login), before the request.
-    # last_org_id: which organization `/` opens, written by every page of an organization the
-    # person is a member of (web/context.py org_page), also one that then refuses them (403) or
-    # shows a form error: navigation state that grants nothing, like the session.
-    "accounts.account": {"last_login", "last_org_id"},
+    "accounts.account": {"last_login"},
 }
 
 

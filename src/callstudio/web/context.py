@@ -38,9 +38,12 @@ def org_page(view):
     @wraps(view)
     def wrapper(request, org_id, *args, **kwargs):
         access = resolve_org(request, org_id, account=request.user)
-        if request.user.last_org_id != access.organization.id:
+        response = view(request, access, *args, **kwargs)
+        # `/` opens the organization last used; a page that refused or failed is not a use (and
+        # a refused request changes nothing).
+        if response.status_code < 400 and request.user.last_org_id != access.organization.id:
             Account.objects.filter(pk=request.user.pk).update(last_org_id=access.organization.id)
-        return view(request, access, *args, **kwargs)
+        return response
 
     return wrapper
 
