@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast
 
 from callstudio.access.policy import OrgAccess, TeamAccess
@@ -122,7 +122,8 @@ def list_query(
     after=None,
 ) -> QuerySet:
     """The call list as the ORM spells it: the rows `access` may read, by column name."""
-    qs = readable_calls(access).filter(archived=archived)
+    # `archived = %s`, not Django's `NOT archived`: SQLite uses only an equality as an index key.
+    qs = readable_calls(access).filter(archived=Value(archived))
     if agent is not None:
         qs = qs.filter(agent__account_id=agent)
     if start is not None:
