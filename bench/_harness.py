@@ -1,7 +1,6 @@
 """Shared plumbing of the benchmarks: a fresh data dir and database, the real server
-(`callstudio serve`, one or several side by side) on free ports, the process that listens on
-it, and one organization with a team of agents and a supervisor, built with the ORM in this
-process."""
+(`callstudio serve`) on a free port, the process that listens on it, and one organization with
+a team of agents and a supervisor, built with the ORM in this process."""
 
 import os
 import random
@@ -114,7 +113,6 @@ class Bench:
     def __init__(self, database_url: str | None, pg_name: str):
         self.database_url, self.pg_name = database_url, pg_name
         self.server = self.base = self.pid = None
-        self.servers: list[subprocess.Popen] = []
 
     def __enter__(self):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cleans up
@@ -137,23 +135,18 @@ class Bench:
         django.setup()
         return self
 
-    def serve(self, env: dict[str, str] | None = None, name: str = "server") -> str:
-        """Start `callstudio serve` (with `env` added to this process's environment) and wait
-        for /healthz. Several servers may run side by side; the last one started is
-        `self.server` / `self.pid`."""
+    def serve(self) -> str:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
-        self.log_path = Path(self.data_dir, f"{name}.log")
+        self.log_path = Path(self.data_dir, "server.log")
         with self.log_path.open("w") as fh:
             self.server = subprocess.Popen(
                 callstudio("serve", "--host", "127.0.0.1", "--port", str(port)),
                 stdout=fh,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **(env or {})},
             )
-        self.servers.append(self.server)
         deadline = time.monotonic() + 60
         while True:
             if self.server.poll() is not None:
@@ -180,17 +173,15 @@ class Bench:
         from django.db import connections
 
         connections.close_all()
-        if exc_type is not None:
-            for path in sorted(Path(self.data_dir).glob("*.log")):
-                print(f"--- {path.name}, tail ---\n" + path.read_text()[-3000:], file=sys.stderr)
-        for server in self.servers:
-            server.terminate()
-        for server in self.servers:
+        if exc_type is not None and self.server is not None and self.log_path.exists():
+            print("--- server log, tail ---\n" + self.log_path.read_text()[-3000:], file=sys.stderr)
+        if self.server is not None:
+            self.server.terminate()
             try:
-                server.wait(timeout=15)
+                self.server.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                self.server.kill()
+                self.server.wait()
         if self.database_url:
             pg_recreate(self.database_url, self.pg_name, create=False)
         shutil.rmtree(self.data_dir, ignore_errors=True)

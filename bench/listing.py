@@ -1,11 +1,8 @@
-"""Is the first page of a big team's call list cheap over HTTP, with and without the shape cache?
+"""Is the first page of a big team's call list cheap over HTTP?
 
 Target (issue 10): with N calls (default 1,000,000) in one team, the p50 of the first page (50) of
 `GET /api/v1/orgs/{org}/teams/{team}/calls`, for an agent (own calls) and for a supervisor (all
 calls), is at most 2.5 x the p50 of `GET /api/v1/me` on the same server, measured interleaved.
-The exit code follows the configuration that ships (with the cache). The server without the
-cache is measured beside it because the issue's rule removes the cache when, without it, both
-pages stay within the target on both databases (median of three runs, no run over).
 
 Method, all in one run:
 1. A fresh data dir and database (a new SQLite file, or a new PostgreSQL database `bench_listing`
@@ -17,14 +14,10 @@ Method, all in one run:
    transactions, no ANALYZE, as the application runs none).
 3. EXPLAIN (SQLite: EXPLAIN QUERY PLAN) of the SQL `calls_page` runs for each principal (captured
    in this process), to show the index it uses.
-4. Two real servers (`callstudio serve`, same database), identical but for one environment
-   variable read by the call-list selector: `CALLSTUDIO_LIST_SHAPE_CACHE=1` (the list's statement
-   compiled once per shape and bound per request, core/compiled.py) and `=0` (the plain
-   queryset, built and compiled per request). Each round sends the six requests (agent's page,
-   supervisor's page, `GET /me`, on each server) in an order that rotates every round, over
-   keep-alive connections, with personal tokens; warm-up rounds first. Both servers must return
-   the same first page (checked). p50 and p90 of each; the target ratio is page p50 / `/me` p50
-   of the same server.
+4. The real server (`callstudio serve`, the shipped code). Each round sends the three requests
+   (agent's page, supervisor's page, `GET /me`) in an order that rotates every round, over a
+   keep-alive connection, with personal tokens; warm-up rounds first. p50 and p90 of each; the
+   target ratio is page p50 / `/me` p50.
 5. For context, the server's own CPU time per request: the process's user + system time
    (/proc/<pid>/stat, which keeps the time of threads that have ended) read just before and
    after each request, averaged per kind of request (the counter moves in 10 ms ticks, so one
@@ -34,7 +27,7 @@ Method, all in one run:
    longer request.
 
 Usage: python bench/listing.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
-Exits 1 when a ratio of the shipped configuration is over the target, unless --no-fail.
+Exits 1 when a ratio is over the target, unless --no-fail.
 """
 
 import argparse
@@ -54,9 +47,6 @@ from _harness import COLUMNS, Bench, build_team, context, log, pct, sqlite_row
 
 TARGET = 2.5
 CHUNK = 100_000
-SWITCH = "CALLSTUDIO_LIST_SHAPE_CACHE"
-SHIPPED, NO_CACHE = "with cache", "without cache"
-SERVERS = {SHIPPED: "1", NO_CACHE: "0"}
 PRINCIPALS = ("agent", "supervisor")
 
 
@@ -200,39 +190,28 @@ def cpu_ms(pid: int) -> float:
 
 
 def over_http(
-    bases: dict, pids: dict, team: dict, requests: int, warmup: int, budget: float
+    base: str, pid: int, team: dict, requests: int, warmup: int, budget: float
 ) -> tuple[dict, dict]:
-    """Wall-clock and server-CPU ms per request: {(server, case): [ms, ...]}, every server's
-    cases interleaved."""
+    """Wall-clock and server-CPU ms per request: {case: [ms, ...]}, the cases interleaved."""
     path = f"/api/v1/orgs/{team['org']}/teams/{team['teams'][0]}/calls"
     urls = {"agent": path, "supervisor": path, "me": "/api/v1/me"}
     token = {"agent": "agent", "supervisor": "supervisor", "me": "agent"}
     auth = {k: {"Authorization": f"Bearer {team['tokens'][token[k]]}"} for k in urls}
-    clients = {name: httpx.Client(base_url=base, timeout=60) for name, base in bases.items()}
-    cases = [(name, case) for name in bases for case in urls]
+    cases = list(urls)
     times, cpu = {c: [] for c in cases}, {c: [] for c in cases}
-    first_pages: dict = {}
-    try:
+    with httpx.Client(base_url=base, timeout=60) as client:
         for i, measured in schedule(warmup, requests, budget):
-            for name, case in cases[i % len(cases) :] + cases[: i % len(cases)]:
-                c0 = cpu_ms(pids[name])
+            for case in cases[i % len(cases) :] + cases[: i % len(cases)]:
+                c0 = cpu_ms(pid)
                 t0 = time.perf_counter()
-                r = clients[name].get(urls[case], headers=auth[case])
+                r = client.get(urls[case], headers=auth[case])
                 elapsed = (time.perf_counter() - t0) * 1000
-                used = cpu_ms(pids[name]) - c0
+                used = cpu_ms(pid) - c0
                 if r.status_code != 200 or (case != "me" and len(r.json()["items"]) != 50):
-                    raise RuntimeError(f"{name}, {case}: HTTP {r.status_code} {r.text[:300]}")
-                if case != "me":
-                    first_pages.setdefault(case, {}).setdefault(name, r.content)
+                    raise RuntimeError(f"{case}: HTTP {r.status_code} {r.text[:300]}")
                 if measured:
-                    times[(name, case)].append(elapsed)
-                    cpu[(name, case)].append(used)
-    finally:
-        for client in clients.values():
-            client.close()
-    for case, bodies in first_pages.items():
-        if len(set(bodies.values())) != 1:
-            raise RuntimeError(f"{case}: the servers returned different first pages")
+                    times[case].append(elapsed)
+                    cpu[case].append(used)
     return times, cpu
 
 
@@ -252,47 +231,37 @@ def main() -> int:
         load(bench.vendor, args.calls, team)
         log(f"loaded in {time.perf_counter() - t0:.0f} s")
         plan = plans(team, bench.vendor)
-        bases, pids = {}, {}
-        for name, value in SERVERS.items():
-            bases[name] = bench.serve({SWITCH: value}, name=value)
-            pids[name] = bench.pid
+        base = bench.serve()
         log("HTTP rounds")
-        times, cpu = over_http(bases, pids, team, args.requests, args.warmup, args.budget)
-    rounds = len(times[next(iter(times))])
+        times, cpu = over_http(base, bench.pid, team, args.requests, args.warmup, args.budget)
+    rounds = len(times["me"])
     print(
         f"\n== listing: {bench.vendor}, {args.calls:,} calls in one team, 20 agents, "
         f"first page (50) over HTTP, {rounds} interleaved rounds ==\n   {context()}"
     )
     for label, p in plan.items():
         print(f"plan, {label:<10}: {p}")
-    print("p50 (p90) in ms; target: page p50 / GET /me p50 <= " + f"{TARGET}")
-    ok = {}
-    for name in SERVERS:
-        me = pct(times[(name, "me")], 50)
-        print(f"{name:<14} GET /me {me:.2f} ({pct(times[(name, 'me')], 90):.2f})")
-        for label in PRINCIPALS:
-            t = times[(name, label)]
-            ratio = pct(t, 50) / me
-            ok[name] = ok.get(name, True) and ratio <= TARGET
-            print(
-                f"{name:<14} {label:<10} page {pct(t, 50):.2f} ({pct(t, 90):.2f})   "
-                f"page / me {ratio:5.2f}   {'PASS' if ratio <= TARGET else 'FAIL'}"
-            )
-    print("context, server CPU per request, mean in ms (no target):")
-    for name in SERVERS:
-        me = statistics.fmean(cpu[(name, "me")])
-        pages = ", ".join(
-            f"{label} {statistics.fmean(cpu[(name, label)]):.2f} "
-            f"(/ me {statistics.fmean(cpu[(name, label)]) / me:.2f})"
-            for label in PRINCIPALS
+    print(f"p50 (p90) in ms; target: page p50 / GET /me p50 <= {TARGET}")
+    me = pct(times["me"], 50)
+    print(f"GET /me {me:.2f} ({pct(times['me'], 90):.2f})")
+    ok = True
+    for label in PRINCIPALS:
+        t = times[label]
+        ratio = pct(t, 50) / me
+        ok = ok and ratio <= TARGET
+        print(
+            f"{label:<10} page {pct(t, 50):.2f} ({pct(t, 90):.2f})   "
+            f"page / me {ratio:5.2f}   {'PASS' if ratio <= TARGET else 'FAIL'}"
         )
-        print(f"{name:<14} GET /me {me:.2f}; {pages}")
-    print(
-        f"without the cache, both pages within the target: {'yes' if ok[NO_CACHE] else 'no'}"
-        " (the removal condition, over three runs on each database)"
+    cpu_me = statistics.fmean(cpu["me"])
+    pages = ", ".join(
+        f"{label} {statistics.fmean(cpu[label]):.2f} "
+        f"(/ me {statistics.fmean(cpu[label]) / cpu_me:.2f})"
+        for label in PRINCIPALS
     )
-    print(f"RESULT ({SHIPPED}): {'PASS' if ok[SHIPPED] else 'FAIL'}")
-    return 0 if ok[SHIPPED] or args.no_fail else 1
+    print(f"context, server CPU per request, mean in ms (no target): GET /me {cpu_me:.2f}; {pages}")
+    print(f"RESULT: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok or args.no_fail else 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """The call list, page after page, is exactly the calls the actor may read, filtered and newest
 first: a property test against the plain model queryset, for random principals, filters and
-page sizes (ties on started_at included, so the cursor's id tie-break is exercised), through
-both of the selector's paths (the shape cache's bound statement and the plain queryset)."""
+page sizes (ties on started_at included, so the cursor's id tie-break is exercised)."""
 
 from datetime import UTC, datetime
 
@@ -10,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callstudio.access.policy import org_access, team_access
-from callstudio.calls import selectors
 from callstudio.calls.models import Call
 from callstudio.calls.selectors import calls_page, readable_calls
 from callstudio.core.errors import Forbidden
@@ -70,11 +68,6 @@ def expected(access, *, agent, start, end, q, archived) -> list[Call]:
     )
 
 
-@pytest.fixture(params=[True, False], ids=["shape-cache", "plain-queryset"])
-def path(request, monkeypatch):
-    monkeypatch.setattr(selectors, "_SHAPE_CACHE", request.param)
-
-
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -88,7 +81,7 @@ def path(request, monkeypatch):
     limit=st.integers(1, 5),
 )
 def test_pages_are_the_readable_calls_newest_first(
-    world, calls, path, who, agent, start, end, q, archived, limit
+    world, calls, who, agent, start, end, q, archived, limit
 ):
     agent = {"AGENT": world["agent"], "SUPERVISOR": world["supervisor"]}.get(agent, agent)
     agent = getattr(agent, "account_id", agent)

@@ -5,8 +5,7 @@ An `OrgAccess` (one query) and a `TeamAccess` (two more) are built once per requ
 An organization the actor does not belong to, or a team outside it, is "not found"."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -62,12 +61,6 @@ class TeamAccess:
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
             raise Forbidden(f"Your role in this team does not allow this (needs {permission}).")
-
-    def standing_in(self, *, team_id, account_pk) -> "TeamAccess":
-        """These permissions for a stand-in team and actor, known by their ids only: lets a hot
-        selector compile `restrict` once per shape with marker ids (core/compiled.py)."""
-        org = replace(self.org, account=SimpleNamespace(pk=account_pk))
-        return replace(self, org=org, team=SimpleNamespace(id=team_id))
 
     def restrict(self, qs: QuerySet, *, resource: str, owner_field: str) -> QuerySet:
         """The rows of this team this actor may read, as a queryset filter (never a row loop):

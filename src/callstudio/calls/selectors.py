@@ -1,17 +1,12 @@
 """Reading calls: only ever through the access layer's row filter (`TeamAccess.restrict`)."""
 
-import os
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-import orjson
-from django.db import connection
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast
 
 from callstudio.access.policy import OrgAccess, TeamAccess
-from callstudio.accounts.models import Account
-from callstudio.core.compiled import ShapeCache, contains_slot, field_slot
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.core.pagination import Page, clean_limit, decode_cursor, keyset, page_of
 
@@ -78,23 +73,6 @@ def _parse_time(value, field: str):
 
 LIST_COLUMNS = (*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id")
 PAGE_KEYS = ("started_at", "id")
-# Markers: values no request carries, each distinct in the database (core/compiled.py).
-_LIST_SHAPES = ShapeCache(
-    {
-        "team": field_slot(Call, "team_id", "tm_\x01marker"),
-        "actor": field_slot(Call, "agent_id", -7_000_000_001),
-        "agent": field_slot(Account, "account_id", "acc_\x01marker"),
-        "start": field_slot(Call, "started_at", datetime(1901, 1, 1, 0, 0, 1, tzinfo=UTC)),
-        "end": field_slot(Call, "started_at", datetime(1901, 1, 1, 0, 0, 2, tzinfo=UTC)),
-        "q": contains_slot("\x01q-marker"),
-        "after_time": field_slot(Call, "started_at", "1901-01-01T00:00:03+00:00"),
-        "after_id": field_slot(Call, "id", -7_000_000_002),
-    }
-)
-# For bench/listing.py, which serves the page with and without the shape cache side by side
-# (issue 10 keeps the cache unless the page stays within its target without it): "0" lists
-# through the plain queryset. Read once, at import.
-_SHAPE_CACHE = os.environ.get("CALLSTUDIO_LIST_SHAPE_CACHE", "1") != "0"
 
 
 def calls_page(
@@ -110,18 +88,11 @@ def calls_page(
 ) -> Page:
     """Newest first. `agent` is an account ID; `q` searches the transcript text.
 
-    `list_query` decides the rows; the shape cache only saves building and compiling it again
-    (core/compiled.py). Either way the rows are read by column name into light items."""
+    One query: `list_query` (the rows `access` may read, by column name) read into light items."""
     limit = clean_limit(limit)
     _require_read(access)
     filters = list_filters(agent=agent, start=start, end=end, q=q, cursor=cursor)
-    if _SHAPE_CACHE:
-        sql, params = list_statement(access, archived=archived, limit=limit, **filters)
-        with connection.cursor() as db:
-            db.execute(sql, params)
-            rows = [_from_raw(dict(zip(LIST_COLUMNS, row, strict=True))) for row in db.fetchall()]
-    else:
-        rows = list_query(access, archived=archived, limit=limit, **filters)
+    rows = list_query(access, archived=archived, limit=limit, **filters)
     return page_of([_list_item(row) for row in rows], keys=PAGE_KEYS, limit=limit)
 
 
@@ -151,6 +122,7 @@ def list_query(
     after=None,
 ) -> QuerySet:
     """The call list as the ORM spells it: the rows `access` may read, by column name."""
+    # `archived = %s`, not Django's `NOT archived`: SQLite uses only an equality as an index key.
     qs = readable_calls(access).filter(archived=Value(archived))
     if agent is not None:
         qs = qs.filter(agent__account_id=agent)
@@ -164,37 +136,6 @@ def list_query(
         )
     qs = keyset(qs, keys=PAGE_KEYS, after=after, limit=limit, descending=True)
     return qs.values(*LIST_COLUMNS)
-
-
-def list_statement(access: TeamAccess, *, archived: bool, limit: int, **filters) -> tuple:
-    """`list_query`'s SQL and parameters, bound into the shape's compile (core/compiled.py)."""
-    values = {"team": access.team.id, "actor": access.account.pk}
-    values.update((name, value) for name, value in filters.items() if value is not None)
-    if after := values.pop("after", None):
-        values["after_time"], values["after_id"] = after
-
-    def build(v: dict) -> QuerySet:
-        stand_in = access.standing_in(team_id=v["team"], account_pk=v["actor"])
-        after = [v["after_time"], v["after_id"]] if "after_time" in v else None
-        names = ("agent", "start", "end", "q")
-        given = {name: v[name] for name in names if name in v}
-        return list_query(stand_in, archived=archived, limit=limit, after=after, **given)
-
-    return _LIST_SHAPES.bind((access.permissions, archived, limit), values, build)
-
-
-def _from_raw(row: dict) -> dict:
-    """A row the driver returned, as the ORM would: aware datetimes, decoded JSON, booleans."""
-    for name in ("started_at", "ended_at"):
-        value = row[name]
-        if isinstance(value, str):  # SQLite without declared-type parsing
-            value = datetime.fromisoformat(value)
-        row[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
-    for name in ("customer", "tags"):
-        if isinstance(row[name], str | bytes):
-            row[name] = orjson.loads(row[name])
-    row["archived"] = bool(row["archived"])
-    return row
 
 
 def _list_item(row: dict) -> SimpleNamespace:
