@@ -6,7 +6,7 @@ PORT ?= 8000
 CONSTRAINTS := requirements/constraints.txt
 export CALLSTUDIO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres install install-dev lint bench clean
+.PHONY: run test test-sqlite test-postgres install install-dev system-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ $(AXE_JS): $(AXE_PKG)/package.json $(AXE_PKG)/package-lock.json
 	touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(AXE_JS)
+install-dev: system-deps $(VENV)/.installed-dev $(AXE_JS)
 
 run: install
 	$(BIN)/callstudio migrate --no-input -v 0
@@ -40,9 +40,24 @@ run: install
 	@echo "Open http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	$(BIN)/callstudio serve --host 127.0.0.1 --port $(PORT)
 
+# Debian packages the tests need (the browser tests' Chromium, npm for axe-core), installed when
+# missing and we are root; otherwise say what is missing (the tests that need it then fail).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing from Debian:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "missing Debian packages:$$missing (apt-get install$$missing)"; \
+		fi; \
+	fi
+
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL names one.
 # Exit code 5 is pytest's "no tests collected"; it is not a failure of the code under test.
-test: install-dev
+test: system-deps install-dev
 	@echo "== tests on SQLite =="
 	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
