@@ -111,3 +111,19 @@ def test_the_api_guide_lists_no_type_the_registry_does_not_know():
         and "/" not in line.split("|")[1]
     }
     assert documented == {*CONDITIONS, *ACTIONS, *TRIGGERS}
+
+
+def test_a_type_without_its_behaviour_is_refused_when_declared():
+    from callstudio.rules.kinds.base import ActionKind, ConditionKind, Registry
+
+    class NoHolds(ConditionKind):
+        type = "no_holds"
+
+    class NoRun(ActionKind):
+        type = "no_run"
+
+    for cls in (NoHolds, NoRun):
+        registry = Registry("Test")
+        with pytest.raises(TypeError, match="abstract"):
+            registry.add(cls)
+        assert cls.type not in registry

@@ -8,6 +8,7 @@ Validation is ours, not the schema's: the API takes any object (pydantic `dict`)
 call `clean`, so every message names the field the same way over the API and in the forms."""
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -77,23 +78,23 @@ class Kind:
         return {"type": self.type, **{f.json_key: data[f.name] for f in self.form_fields}}
 
 
-class ConditionKind(Kind):
+class ConditionKind(Kind, ABC):
+    @abstractmethod
     def holds(self, condition: dict, facts) -> bool:
         """Pure: the condition (as cleaned) and the call's facts (rules/conditions.py `Facts`)."""
-        raise NotImplementedError
 
     def phrases(self, condition: dict) -> list[str]:
         """Phrases the condition watches: the team's keyword trackers."""
         return []
 
 
-class ActionKind(Kind):
+class ActionKind(Kind, ABC):
     secret_fields: ClassVar[tuple[str, ...]] = ()  # shown only to those who manage automations
 
+    @abstractmethod
     def run(self, action: dict, effects) -> None:
         """Do it through the engine's effects (rules/engine.py `Effects`): the analysis pass owns
         every change to the call and every delivery it stores."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Registry(dict):
     def add(self, cls):
         if cls.type in self:
             raise ValueError(f"{self.what} type {cls.type!r} is declared twice")
-        self[cls.type] = cls()
+        self[cls.type] = cls()  # a type missing `holds` / `run` fails here, at import
         return cls
 
     def choose(self, value, field: str) -> Kind:
