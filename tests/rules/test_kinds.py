@@ -9,6 +9,7 @@ import pytest
 from callstudio.core.errors import Invalid
 from callstudio.rules.conditions import clean_actions, clean_condition, facts
 from callstudio.rules.kinds import ACTIONS, CONDITIONS, TRIGGERS, ActionKind, ConditionKind
+from callstudio.rules.kinds.base import Registry
 
 API_GUIDE = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
 KINDS = [*CONDITIONS.values(), *ACTIONS.values()]
@@ -114,8 +115,6 @@ def test_the_api_guide_lists_no_type_the_registry_does_not_know():
 
 
 def test_a_type_without_its_behaviour_is_refused_when_declared():
-    from callstudio.rules.kinds.base import ActionKind, ConditionKind, Registry
-
     class NoHolds(ConditionKind):
         type = "no_holds"
 
