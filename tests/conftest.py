@@ -19,6 +19,9 @@ from callstudio.directory.services import (
     team_member_add,
 )
 
+# `smtp`: a real SMTP server per test (tests/mail.py).
+pytest_plugins = ["tests.mail"]
+
 PASSWORD = "a-long-test-password-91"
 
 

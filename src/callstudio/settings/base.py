@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "callstudio.web",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     # Last: above every app (it builds the demo through their services; nothing imports it).
     "callstudio.demo",
 ]
