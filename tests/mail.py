@@ -46,7 +46,9 @@ class _Inbox:
 class SmtpServer:
     def __init__(self):
         self.inbox = _Inbox()
-        with socket.socket() as s:  # aiosmtpd checks it is up by connecting to the port it was given
+        with (
+            socket.socket() as s
+        ):  # aiosmtpd checks it is up by connecting to the port it was given
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
