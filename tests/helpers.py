@@ -108,12 +108,15 @@ def expect(response, status: int):
     return response
 
 
-def assert_problem(response, status: int, *, field: str | None = None) -> dict:
+def assert_problem(
+    response, status: int, *, field: str | None = None, code: str | None = None
+) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status
     assert body["title"] and body["detail"]
+    assert body["code"] and (code is None or body["code"] == code), body
     if field is not None:
         assert field in {e["field"] for e in body.get("errors", [])}, body
     return body

@@ -42,12 +42,12 @@ def _clean_role_name(organization, name, *, exclude_id: str | None = None) -> st
     if name.lower() in BUILTIN_ROLES or name.lower() in {
         r.name.lower() for r in BUILTIN_ROLES.values()
     }:
-        raise Conflict("This is the name of a built-in role.", field="name")
+        raise Conflict("This is the name of a built-in role.", field="name", code="duplicate")
     clash = Role.objects.filter(organization=organization, name__iexact=name)
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
     if clash.exists():
-        raise Conflict("A role with this name already exists.", field="name")
+        raise Conflict("A role with this name already exists.", field="name", code="duplicate")
     return name
 
 
@@ -116,7 +116,9 @@ def role_create(*, access: OrgAccess, name, scope, permissions, description="") 
                 after=_role_state(role),
             )
     except IntegrityError:
-        raise Conflict("A role with this name already exists.", field="name") from None
+        raise Conflict(
+            "A role with this name already exists.", field="name", code="duplicate"
+        ) from None
     return role
 
 
@@ -161,7 +163,9 @@ def role_update(
                     after=_role_state(role),
                 )
     except IntegrityError:
-        raise Conflict("A role with this name already exists.", field="name") from None
+        raise Conflict(
+            "A role with this name already exists.", field="name", code="duplicate"
+        ) from None
     return role
 
 
@@ -177,7 +181,9 @@ def role_delete(*, access: OrgAccess, role_id: str) -> None:
             where.append("organization members " + ", ".join(usage["members"]))
         if usage["teams"]:
             where.append("teams " + ", ".join(t["name"] for t in usage["teams"]))
-        raise Conflict("This role is in use by " + " and by ".join(where) + ".", extra=usage)
+        raise Conflict(
+            "This role is in use by " + " and by ".join(where) + ".", code="in_use", extra=usage
+        )
     # Revoked team memberships keep their history without the deleted role.
     TeamMembership.objects.filter(Q(custom_role=role) & Q(revoked_at__isnull=False)).update(
         custom_role=None

@@ -54,11 +54,17 @@ def account_create(*, email, password, name, client_ip: str = "") -> Account:
         try:
             with transaction.atomic():
                 if Account.objects.filter(email=email).exists():
-                    raise Conflict("An account with this email already exists.", field="email")
+                    raise Conflict(
+                        "An account with this email already exists.",
+                        field="email",
+                        code="duplicate",
+                    )
                 account = Account.objects.create_user(email=email, password=password, name=name)
                 audit_record(actor=account, action=AuditAction.ACCOUNT_CREATE, target=account)
         except IntegrityError:
-            raise Conflict("An account with this email already exists.", field="email") from None
+            raise Conflict(
+                "An account with this email already exists.", field="email", code="duplicate"
+            ) from None
     except (Invalid, Conflict):
         ratelimit.record_failure("signup", [client_ip], window=window)
         raise

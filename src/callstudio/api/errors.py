@@ -24,6 +24,19 @@ TITLES = {
     429: "Too many requests",
     503: "Service unavailable",
 }
+# The `code` of a problem raised without a more specific one.
+CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 def problem(
@@ -33,6 +46,7 @@ def problem(
     title: str | None = None,
     errors: list | None = None,
     headers: dict | None = None,
+    code: str | None = None,
     **extra,
 ) -> HttpResponse:
     body = {
@@ -40,6 +54,7 @@ def problem(
         "title": title or TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
+        "code": code or CODES.get(status, "error"),
     }
     if errors:
         body["errors"] = errors
@@ -65,7 +80,13 @@ def install(api) -> None:
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem(
-            exc.status, exc.detail, title=exc.title, errors=exc.errors, headers=headers, **exc.extra
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            errors=exc.errors,
+            headers=headers,
+            code=exc.code,
+            **exc.extra,
         )
 
     @api.exception_handler(ValidationError)

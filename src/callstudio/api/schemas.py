@@ -4,7 +4,7 @@ must not (organization, workflow ID, status, ids): it gets a 422 naming the fiel
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class In(Schema):
@@ -16,6 +16,7 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
+    code: str = Field(description="Stable machine-readable name of the failure, e.g. `last_admin`.")
     errors: list[dict] | None = None
 
 

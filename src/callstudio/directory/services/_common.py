@@ -30,7 +30,7 @@ def ensure_admin_remains(organization, *, leaving: OrgMembership) -> None:
         .exists()
     )
     if not others:
-        raise Conflict("An organization must keep at least one active Admin.")
+        raise Conflict("An organization must keep at least one active Admin.", code="last_admin")
 
 
 def account_by_public_id(account_id) -> Account:

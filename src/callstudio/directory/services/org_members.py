@@ -33,12 +33,17 @@ def org_member_add(*, access: OrgAccess, account_id, role="member") -> OrgMember
         raise Conflict(
             "This account is an archived member of the organization: restore it instead.",
             field="account_id",
+            code="archived_member",
             extra={
                 "restore": f"/api/v1/orgs/{access.organization.id}/members/{account.account_id}/restore"
             },
         )
     if existing is not None:
-        raise Conflict("This account is already a member of the organization.", field="account_id")
+        raise Conflict(
+            "This account is already a member of the organization.",
+            field="account_id",
+            code="already_member",
+        )
     membership = OrgMembership.objects.create(
         organization=access.organization, account=account, role=role_key, custom_role=custom_role
     )
@@ -62,7 +67,7 @@ def org_member_change_role(*, access: OrgAccess, account_id, role) -> OrgMembers
     access.require("org.members.roles")
     membership.refresh_from_db()
     if membership.status != OrgMembership.ACTIVE:
-        raise Conflict("This member is archived: restore them first.")
+        raise Conflict("This member is archived: restore them first.", code="archived_member")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
     ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
     before = role_state(membership)
@@ -91,11 +96,11 @@ def org_member_revoke(*, access: OrgAccess, account_id) -> OrgMembership:
     access.require("org.members.revoke")
     membership.refresh_from_db()
     if membership.status != OrgMembership.ACTIVE:
-        raise Conflict("This member is already archived.")
+        raise Conflict("This member is already archived.", code="archived_member")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
     teams = member_active_teams(access=access, account=membership.account)
     if teams:
-        raise Conflict(still_in_teams_message(teams), extra={"teams": teams})
+        raise Conflict(still_in_teams_message(teams), code="in_teams", extra={"teams": teams})
     ensure_admin_remains(access.organization, leaving=membership)
     membership.status = OrgMembership.ARCHIVED
     membership.archived_at = timezone.now()
@@ -120,7 +125,7 @@ def org_member_restore(*, access: OrgAccess, account_id) -> OrgMembership:
     access.require("org.members.restore")
     membership.refresh_from_db()
     if membership.status != OrgMembership.ARCHIVED:
-        raise Conflict("This member is not archived.")
+        raise Conflict("This member is not archived.", code="not_archived")
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))
     membership.status = OrgMembership.ACTIVE
     membership.archived_at = None

@@ -54,7 +54,9 @@ def team_member_add(
             if TeamMembership.objects.filter(
                 team=access.team, account=account, revoked_at__isnull=True
             ).exists():
-                raise Conflict("This member is already in the team.", field="account_id")
+                raise Conflict(
+                    "This member is already in the team.", field="account_id", code="duplicate"
+                )
             membership = TeamMembership.objects.create(
                 organization=organization,
                 team=access.team,
@@ -73,7 +75,9 @@ def team_member_add(
                 after=role_state(membership),
             )
     except IntegrityError:
-        raise Conflict("This member is already in the team.", field="account_id") from None
+        raise Conflict(
+            "This member is already in the team.", field="account_id", code="duplicate"
+        ) from None
     return membership
 
 
@@ -137,7 +141,11 @@ def team_member_set_agent_external_id(
         .exclude(id=membership.id)
         .exists()
     ):
-        raise Conflict("Another member of this team has this agent ID.", field="agent_external_id")
+        raise Conflict(
+            "Another member of this team has this agent ID.",
+            field="agent_external_id",
+            code="duplicate",
+        )
     before = membership.agent_external_id
     if value != before:
         membership.agent_external_id = value

@@ -17,7 +17,11 @@ def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = 
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
     if clash.exists():
-        raise Conflict("A team with this name already exists in the organization.", field="name")
+        raise Conflict(
+            "A team with this name already exists in the organization.",
+            field="name",
+            code="duplicate",
+        )
 
 
 def team_create(*, access: OrgAccess, name, description="") -> Team:
@@ -42,7 +46,9 @@ def team_create(*, access: OrgAccess, name, description="") -> Team:
             )
     except IntegrityError:  # a concurrent create took the name between check and insert
         raise Conflict(
-            "A team with this name already exists in the organization.", field="name"
+            "A team with this name already exists in the organization.",
+            field="name",
+            code="duplicate",
         ) from None
     return team
 
@@ -79,7 +85,9 @@ def team_update(*, access: TeamAccess, name=None, description=None) -> Team:
             )
     except IntegrityError:
         raise Conflict(
-            "A team with this name already exists in the organization.", field="name"
+            "A team with this name already exists in the organization.",
+            field="name",
+            code="duplicate",
         ) from None
     return team
 
