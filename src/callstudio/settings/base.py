@@ -162,6 +162,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "callstudio@localhost")
 
 # Product settings.
+# The canonical base URL: every link in a mail is built from it (core/links.py), never from the
+# request's Host header.
+CALLSTUDIO_URL = os.environ.get(
+    "CALLSTUDIO_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
 # Failed attempts allowed per client address (and per email for tokens) in a window.
 CALLSTUDIO_SIGNUP_FAILURES = env_int("CALLSTUDIO_SIGNUP_FAILURES", 10)
