@@ -91,3 +91,20 @@ def test_endpoint_query_counts_do_not_grow_with_the_org(sizes, who, path, limit)
         status, counts[size] = _count(s[f"{who}_token"], url)
         assert status == 200, url
     assert counts["small"] == counts["big"] <= limit, counts
+
+
+def test_require_mfa_costs_nothing_while_off_and_one_query_while_on(sizes):
+    """The organization row comes with the membership, so the policy is free while off; while
+    on, asking whether the actor has a second factor is the one extra query."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from callstudio.directory.services import organization_update
+
+    s = sizes["big"]
+    url = f"/api/v1/orgs/{s['org'].id}"
+    status, off = _count(s["admin_token"], url)
+    assert (status, off) == (200, 2)
+    TOTP.activate(s["admin"], generate_totp_secret())
+    organization_update(access=org_access(s["admin"], s["org"].id), require_mfa=True)
+    status, on = _count(s["admin_token"], url)
+    assert (status, on) == (200, off + 1)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from callstudio.accounts.mfa import has_mfa
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 
@@ -91,6 +92,34 @@ def org_access(account, org_id: str) -> OrgAccess:
         membership=membership,
         permissions=role_permissions(membership.role, membership.custom_role),
     )
+
+
+# Where a person sets up a second factor (the page) and how a client does (the API).
+MFA_SETUP_PAGE = "/profile/security"
+MFA_SETUP_API = "POST /api/v1/me/mfa/totp"
+
+
+class MfaRequired(Forbidden):
+    """The organization requires two-factor authentication and the actor has none. The pages
+    show an enrollment prompt for it (web/middleware.py), the API a 403 `mfa_required`."""
+
+    code = "mfa_required"
+
+    def __init__(self, organization):
+        super().__init__(
+            f"{organization.name} requires two-factor authentication. Set it up under Profile, "
+            f"Security ({MFA_SETUP_PAGE}) or with {MFA_SETUP_API}, then try again.",
+            extra={"organization": {"id": organization.id, "name": organization.name}},
+        )
+        self.organization = organization
+
+
+def enforce_org_policies(access: OrgAccess) -> None:
+    """The organization's own conditions on every request into it, on top of the membership:
+    today `require_mfa`. Free while it is off (the organization row came with the membership),
+    one query (has_mfa) while it is on."""
+    if access.organization.require_mfa and not has_mfa(access.account):
+        raise MfaRequired(access.organization)
 
 
 def team_access(access: OrgAccess, team_id: str) -> TeamAccess:

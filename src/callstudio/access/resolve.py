@@ -1,7 +1,12 @@
 """The one way a request reaches an organization or a team, shared by the web views
 (web/context.py) and the API endpoints (api/deps.py), so both have the same prerequisites.
 
-- Organization: an active membership, else 404 (another organization is "not found").
+- Organization: an active membership, else 404 (another organization is "not found"); then the
+  organization's policies (`enforce_org_policies`): while `require_mfa` is on, a member without
+  a second factor gets 403 `mfa_required` on every page and endpoint of the organization and its
+  teams, session or token alike. Leaving (`DELETE /api/v1/me/orgs/{org}`) does not come through
+  here, so it stays possible; neither does ingestion by workflow ID (an ingest key is not a
+  member).
 - Team: the team must be in that organization (else 404), and the actor must hold `team.read`
   there (else 403). `team.read` is the key to a team: every team-scoped page and endpoint needs
   it, then the operation's own permission, which the service or selector checks. There is no
@@ -11,7 +16,7 @@
 The access objects are cached on the request, so a request builds each one once however many
 times it asks."""
 
-from .policy import OrgAccess, TeamAccess, org_access, team_access
+from .policy import OrgAccess, TeamAccess, enforce_org_policies, org_access, team_access
 
 TEAM_KEY = "team.read"
 
@@ -24,7 +29,10 @@ def resolve_org(request, org_id: str, *, account) -> OrgAccess:
     cache = _cache(request, "_cs_org_access")
     key = (getattr(account, "pk", None), org_id)
     if key not in cache:
-        cache[key] = org_access(account, org_id)
+        access = org_access(account, org_id)
+        # Checked before caching: a refused access is never handed out, however often asked.
+        enforce_org_policies(access)
+        cache[key] = access
     return cache[key]
 
 

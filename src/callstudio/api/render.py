@@ -51,7 +51,12 @@ def org_detail(access) -> dict:
         **organization(access.organization),
         "role": access.membership.role_ref,
         "permissions": sorted(access.org_permissions),
+        "settings": org_settings(access.organization),
     }
+
+
+def org_settings(o) -> dict:
+    return {"require_mfa": o.require_mfa, "default_role": o.default_role}
 
 
 def member(m) -> dict:

@@ -4,7 +4,7 @@ must not (organization, workflow ID, status, ids): it gets a 422 naming the fiel
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class In(Schema):
@@ -82,9 +82,21 @@ class OrgOut(Schema):
     name: str
 
 
+class OrgSettingsOut(Schema):
+    require_mfa: bool
+    default_role: str
+
+
 class OrgDetailOut(OrgOut):
     role: str
     permissions: list[str]
+    settings: OrgSettingsOut
+
+
+class OrgPatchIn(In):
+    name: str | None = None
+    require_mfa: StrictBool | None = None
+    default_role: str | None = None
 
 
 class OrgListItem(OrgOut):
@@ -101,7 +113,8 @@ class OrgPage(Schema):
 
 class MemberAddIn(In):
     account_id: str
-    role: str = "member"
+    # Omitted: the organization's default role (settings.default_role).
+    role: str | None = None
 
 
 class RoleIn(In):

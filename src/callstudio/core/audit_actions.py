@@ -29,6 +29,11 @@ class AuditAction(StrEnum):
 
     # Organization
     ORG_CREATE = "org.create", "Organization created", "The organization was created."
+    ORG_UPDATE = (
+        "org.update",
+        "Organization settings changed",
+        "The organization's name, two-factor requirement or default role changed.",
+    )
 
     # Teams
     TEAM_CREATE = "team.create", "Team created", "A team was created in the organization."

@@ -13,6 +13,12 @@ class Organization(models.Model):
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_org_id)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Settings (PATCH /api/v1/orgs/{org}, Organization > Settings). While `require_mfa` is on, a
+    # member without a second factor reaches nothing of the organization (access/resolve.py).
+    require_mfa = models.BooleanField(default=False)
+    # The org role a member added without one gets: a built-in key, or an org-scope custom role
+    # of this organization by id (validated by directory/services/organizations.py).
+    default_role = models.CharField(max_length=ID_MAX_LENGTH, default="member")
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired
 from callstudio.core.errors import DomainError, NotFound
 
 # No inline scripts or styles anywhere: everything comes from our own static files.
@@ -46,6 +47,14 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
             return None
+        if isinstance(exception, MfaRequired):
+            # The organization's data stays out of reach: only how to get back in is shown.
+            return render(
+                request,
+                "web/mfa_required.html",
+                {"required_by": exception.organization, "setup_url": MFA_SETUP_PAGE},
+                status=403,
+            )
         detail = (
             "This page does not exist, or you have no access to it."
             if isinstance(exception, NotFound)

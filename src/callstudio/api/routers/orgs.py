@@ -2,7 +2,7 @@ from ninja import Router, Status
 
 from callstudio.api import render
 from callstudio.api.deps import request_org
-from callstudio.api.schemas import OrgDetailOut, OrgIn, OrgOut, OrgPage, Problem
+from callstudio.api.schemas import OrgDetailOut, OrgIn, OrgOut, OrgPage, OrgPatchIn, Problem
 from callstudio.directory import services
 from callstudio.directory.selectors import account_orgs
 
@@ -24,3 +24,20 @@ def list_orgs(request):
 @router.get("/orgs/{org}", response={200: OrgDetailOut, 404: Problem})
 def get_org(request, org: str):
     return render.org_detail(request_org(request, org))
+
+
+@router.patch(
+    "/orgs/{org}",
+    response={200: OrgDetailOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+)
+def update_org(request, org: str, payload: OrgPatchIn):
+    """Settings: `name`, `require_mfa` (409 `enable_mfa_first` without your own MFA),
+    `default_role` (a built-in or org-scope custom role, not Admin). Needs `org.manage`."""
+    access = request_org(request, org)
+    services.organization_update(
+        access=access,
+        name=payload.name,
+        require_mfa=payload.require_mfa,
+        default_role=payload.default_role,
+    )
+    return render.org_detail(access)

@@ -9,7 +9,7 @@ from .org_members import (
     org_member_restore,
     org_member_revoke,
 )
-from .organizations import organization_create
+from .organizations import organization_create, organization_update
 from .team_members import (
     team_member_add,
     team_member_change_role,
@@ -24,6 +24,7 @@ __all__ = [
     "org_member_restore",
     "org_member_revoke",
     "organization_create",
+    "organization_update",
     "team_create",
     "team_member_add",
     "team_member_change_role",

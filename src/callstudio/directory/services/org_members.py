@@ -21,9 +21,11 @@ from ._common import account_by_public_id, ensure_admin_remains, lock_organizati
 
 
 @transaction.atomic
-def org_member_add(*, access: OrgAccess, account_id, role="member") -> OrgMembership:
+def org_member_add(*, access: OrgAccess, account_id, role=None) -> OrgMembership:
     access.require("org.members.add")
-    role_key, custom_role = resolve_role(access.organization, role or "member", scope="org")
+    role_key, custom_role = resolve_role(
+        access.organization, role or access.organization.default_role, scope="org"
+    )
     ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
     account = account_by_public_id(account_id)
     existing = OrgMembership.objects.filter(

@@ -51,7 +51,11 @@ def members(request, access):
 @require_http_methods(["GET", "POST"])
 def member_add(request, access):
     access.require("org.members.add")
-    form = MemberAddForm(request.POST or None, roles=assignable_org_roles(access=access))
+    form = MemberAddForm(
+        request.POST or None,
+        roles=assignable_org_roles(access=access),
+        initial={"role": access.organization.default_role},
+    )
     restore_account = None
     if request.method == "POST" and form.is_valid():
         try:
