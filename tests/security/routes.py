@@ -80,6 +80,9 @@ API = {
     "GET /api/v1/orgs": account(200),
     "GET /api/v1/permissions": account(200),
     "GET /api/v1/orgs/{org}": org(ANY_MEMBER, 200),
+    "PATCH /api/v1/orgs/{org}": org("org.manage", 200, name="Acme", default_role="member"),
+    # A GET's body is its query string (test_route_matrix._send).
+    "GET /api/v1/orgs/{org}/access": org("org.members.read", 200, account="{member}"),
     "GET /api/v1/orgs/{org}/members": org("org.members.read", 200),
     "POST /api/v1/orgs/{org}/members": org("org.members.add", 201, account_id="{outsider}"),
     "PATCH /api/v1/orgs/{org}/members/{account_id}": org("org.members.roles", 200, role="member"),
@@ -183,7 +186,10 @@ UI = {
     "GET o/<str:org_id>/teams/new": org("teams.create", 200),
     "POST o/<str:org_id>/teams/new": org("teams.create", 302, name="Escalations", description=""),
     "GET o/<str:org_id>/organization": org(ANY_MEMBER, 200),
+    "GET o/<str:org_id>/settings": org("org.manage", 200),
+    "POST o/<str:org_id>/settings": org("org.manage", 302, name="Acme", default_role="member"),
     "GET o/<str:org_id>/members": org("org.members.read", 200),
+    "GET o/<str:org_id>/members/<str:account_id>/access": org("org.members.read", 200),
     "GET o/<str:org_id>/members/add": org("org.members.add", 200),
     "POST o/<str:org_id>/members/add": org(
         "org.members.add", 302, account_id="{outsider}", role="member"

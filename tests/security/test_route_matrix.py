@@ -92,7 +92,7 @@ def _send(world, targets, key: str, who: str, *, ui: bool):  # noqa: F811
     client, headers = client_for(world, targets, who, ui=ui)
     body = _body(world, rule)
     if method == "GET":
-        return client.get(path, headers=headers), rule
+        return client.get(path, data=body or None, headers=headers), rule
     if ui:
         return client.generic(
             method,

@@ -5,8 +5,11 @@ from collections import defaultdict
 
 from django.db.models.functions import Lower
 
+from callstudio.access.explain import Grant, explain
 from callstudio.access.models import Role
+from callstudio.access.permissions import BY_NAME, TEAM, TEAM_PERMISSIONS
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
+from callstudio.accounts.mfa import has_mfa as account_has_mfa
 from callstudio.accounts.models import Account
 from callstudio.core.audit import dangerously_audit_entries
 from callstudio.core.errors import Invalid, NotFound
@@ -198,4 +201,43 @@ def audit_log_names(
     return tuple(
         dict(qs.values_list(key, "name")) if qs is not None else {}
         for qs, key in ((accounts, "account_id"), (roles, "id"), (teams, "id"))
+    )
+
+
+def access_explanation(*, access: OrgAccess, account_id, team_id=None, permission=None) -> dict:
+    """The explanation of access/explain.py for one member (active or archived), in at most four
+    queries however many teams the organization has: the membership, the account's live team
+    roles, the teams, and (only while the organization requires MFA) the account's factors.
+    Unknown account or non-member: 404; unknown team: 404; unknown permission: 422."""
+    access.require("org.members.read")
+    if permission is not None and permission not in BY_NAME:
+        raise Invalid("No such permission: see GET /api/v1/permissions.", field="permission")
+    if permission is not None and BY_NAME[permission].scope == TEAM and team_id is None:
+        raise Invalid(f"{permission} is a team permission: name the team.", field="team")
+    membership = org_membership(access=access, account_id=account_id)
+    org = access.organization
+    grants = {
+        m.team_id: Grant("team_role", m.role, m.custom_role)
+        for m in TeamMembership.objects.select_related("custom_role").filter(
+            organization_id=org.id, account_id=membership.account_id, revoked_at__isnull=True
+        )
+    }
+    teams = Team.objects.filter(organization_id=org.id).only("id", "name", "archived_at")
+    if team_id is not None:
+        teams = teams.filter(id=team_id)
+    elif not Grant("org_role", membership.role, membership.custom_role).permissions & (
+        TEAM_PERMISSIONS
+    ):
+        teams = teams.filter(id__in=list(grants))
+    teams = list(teams.order_by(Lower("name"), "id"))
+    if team_id is not None and not teams:
+        raise NotFound("Team not found.")
+    return explain(
+        membership=membership,
+        require_mfa=org.require_mfa,
+        has_mfa=org.require_mfa and account_has_mfa(membership.account),
+        teams=teams,
+        team_grants=grants,
+        permission=permission,
+        team_id=team_id,
     )

@@ -30,6 +30,7 @@ ORG_TABS = [
     ("api_keys", "API keys", "org.keys.manage"),
     # An org role that sees every team's figures (Admin, Manager); a team role does not reach it.
     ("org_analytics", "Analytics overview", "analytics.read.all"),
+    ("org_settings", "Settings", "org.manage"),
 ]
 
 
@@ -75,6 +76,7 @@ def _org_tab(request) -> str:
         ("audit", "audit_log"),
         ("api_key", "api_keys"),
         ("org_analytics", "org_analytics"),
+        ("org_settings", "org_settings"),
     ):
         if name.startswith(prefix):
             return tab

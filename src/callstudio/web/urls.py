@@ -1,17 +1,33 @@
 from django.urls import include, path
 
-from .views import analytics, auth, calls, health, home, keys, org, profile, roles, rules, teams
+from .views import access as access_views
+from .views import (
+    analytics,
+    auth,
+    calls,
+    health,
+    home,
+    keys,
+    org,
+    org_settings,
+    profile,
+    roles,
+    rules,
+    teams,
+)
 
 org_urls = [
     path("", home.org_home, name="org_home"),
     path("teams/new", home.team_create, name="team_create"),
     path("organization", org.organization, name="organization"),
+    path("settings", org_settings.settings, name="org_settings"),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),
     path("members/<str:account_id>/role", org.member_role, name="org_member_role"),
     path("members/<str:account_id>/revoke", org.member_revoke, name="org_member_revoke"),
     path("members/<str:account_id>/restore", org.member_restore, name="org_member_restore"),
     path("members/<str:account_id>/restored", org.member_restored, name="org_member_restored"),
+    path("members/<str:account_id>/access", access_views.member_access, name="org_member_access"),
     path("roles", roles.roles, name="roles"),
     path("roles/new", roles.role_edit, name="role_create"),
     path("roles/<str:role_id>/edit", roles.role_edit, name="role_edit"),
