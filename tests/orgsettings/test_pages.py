@@ -127,3 +127,14 @@ def test_team_members_link_to_access_in_that_team(world):
 def test_access_page_needs_org_members_read(world, who):
     url = f"/o/{world.org.id}/members/{world['agent'].account_id}/access"
     assert browser(world, who).get(url).status_code == 403
+
+
+def test_audit_log_tells_the_settings_change_in_words(world):
+    give_mfa(world["admin"].account)
+    browser(world, "admin").post(
+        settings_url(world), {"name": "Acme", "require_mfa": "on", "default_role": "manager"}
+    )
+    html = browser(world, "admin").get(f"/o/{world.org.id}/audit-log").content.decode()
+    assert "Organization settings changed" in html
+    assert "Requires two-factor authentication: no → yes" in html
+    assert "Default role for new members: Member → Manager" in html

@@ -128,3 +128,22 @@ def test_without_a_default_set_new_members_are_members(world):
         201,
     )
     assert body["role"] == "member"
+
+
+def test_the_default_role_cannot_be_deleted(world):
+    from callstudio.access.policy import org_access
+    from callstudio.access.services import role_create
+
+    role = role_create(
+        access=org_access(world["admin"].account, world.org.id),
+        name="Reader",
+        scope="org",
+        permissions=["org.read"],
+    )
+    expect(world.api("admin").patch(world.org_url, {"default_role": role.id}), 200)
+    before = fingerprint()
+    response = world.api("admin").delete(f"{world.org_url}/roles/{role.id}")
+    assert_problem(response, 409, code="default_role")
+    assert_unchanged(before)
+    expect(world.api("admin").patch(world.org_url, {"default_role": "member"}), 200)
+    assert world.api("admin").delete(f"{world.org_url}/roles/{role.id}").status_code == 204

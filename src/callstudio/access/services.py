@@ -184,6 +184,13 @@ def role_delete(*, access: OrgAccess, role_id: str) -> None:
         raise Conflict(
             "This role is in use by " + " and by ".join(where) + ".", code="in_use", extra=usage
         )
+    if access.organization.default_role == role.id:
+        # Adding a member without a role would otherwise fail until another default is chosen.
+        raise Conflict(
+            "This role is the organization's default role for new members: choose another "
+            "default in Settings first.",
+            code="default_role",
+        )
     # Revoked team memberships keep their history without the deleted role.
     TeamMembership.objects.filter(Q(custom_role=role) & Q(revoked_at__isnull=False)).update(
         custom_role=None

@@ -42,6 +42,8 @@ FIELD_LABELS = {  # also the order fields are shown in
     "actions": "Actions",
     "webhook_url": "Webhook",
     "enabled": "Enabled",
+    "require_mfa": "Requires two-factor authentication",
+    "default_role": "Default role for new members",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
 STATUSES = {"active": "Active", "archived": "Archived"}
@@ -95,9 +97,9 @@ def _resolve(entries, *, access, team_names: dict) -> _Names:
         if e.target_type == "account":
             account_ids.add(e.target_id)
         for side in _details(e):
-            ref = side.get("role")
-            if isinstance(ref, str) and ref and ref not in BUILTIN_ROLES:
-                role_ids.add(ref)
+            for ref in (side.get("role"), side.get("default_role")):
+                if isinstance(ref, str) and ref and ref not in BUILTIN_ROLES:
+                    role_ids.add(ref)
             teams = side.get("teams")
             if isinstance(teams, list):
                 team_ids.update(t for t in teams if isinstance(t, str))
@@ -153,7 +155,7 @@ def changes(before, after, names: _Names) -> list[str]:
 
 
 def value_text(key: str, value, names: _Names) -> str:
-    if key == "role":
+    if key in ("role", "default_role"):
         return names.role(value)
     if key == "teams":
         if value is None:
