@@ -138,3 +138,27 @@ def test_audit_log_tells_the_settings_change_in_words(world):
     assert "Organization settings changed" in html
     assert "Requires two-factor authentication: no → yes" in html
     assert "Default role for new members: Member → Manager" in html
+
+
+def test_a_settings_manager_below_the_default_role_can_still_save_the_name(world):
+    """A custom org role with org.manage but not the Manager's permissions: the current default
+    (Manager) stays selected and unchanged; only the name changes."""
+    admin = org_access(world["admin"].account, world.org.id)
+    keeper = role_create(
+        access=admin, name="Keeper", scope="org", permissions=["org.read", "org.manage"]
+    )
+    Organization.objects.filter(id=world.org.id).update(default_role="manager")
+    world.api("admin").patch(
+        world.org_url + "/members/" + world["member"].account_id, {"role": keeper.id}
+    )
+    client = browser(world, "member")
+    html = client.get(settings_url(world)).content.decode()
+    assert '<option value="manager" selected>Manager</option>' in html
+    response = client.post(settings_url(world), {"name": "Acme 2", "default_role": "manager"})
+    assert response.status_code == 302
+    org = Organization.objects.get(id=world.org.id)
+    assert (org.name, org.default_role) == ("Acme 2", "manager")
+    before = fingerprint()
+    refused = world.api("member").patch(world.org_url, {"default_role": "role_none"})
+    assert refused.status_code == 422
+    assert_unchanged(before)

@@ -147,3 +147,22 @@ def test_the_default_role_cannot_be_deleted(world):
     assert_unchanged(before)
     expect(world.api("admin").patch(world.org_url, {"default_role": "member"}), 200)
     assert world.api("admin").delete(f"{world.org_url}/roles/{role.id}").status_code == 204
+
+
+def test_nobody_makes_a_role_above_their_own_the_default(world):
+    from callstudio.access.policy import org_access
+    from callstudio.access.services import role_create
+
+    keeper = role_create(
+        access=org_access(world["admin"].account, world.org.id),
+        name="Keeper",
+        scope="org",
+        permissions=["org.read", "org.manage"],
+    )
+    member_url = f"{world.org_url}/members/{world['member'].account_id}"
+    expect(world.api("admin").patch(member_url, {"role": keeper.id}), 200)
+    before = fingerprint()
+    response = world.api("member").patch(world.org_url, {"default_role": "manager"})
+    assert_problem(response, 403, field="default_role")
+    assert_unchanged(before)
+    expect(world.api("member").patch(world.org_url, {"name": "Acme 2"}), 200)

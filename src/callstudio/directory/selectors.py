@@ -9,6 +9,7 @@ from callstudio.access.explain import Grant, explain
 from callstudio.access.models import Role
 from callstudio.access.permissions import BY_NAME, TEAM, TEAM_PERMISSIONS
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
+from callstudio.access.roles import BUILTIN_ROLES
 from callstudio.accounts.mfa import has_mfa as account_has_mfa
 from callstudio.accounts.models import Account
 from callstudio.core.audit import dangerously_audit_entries
@@ -241,3 +242,12 @@ def access_explanation(*, access: OrgAccess, account_id, team_id=None, permissio
         permission=permission,
         team_id=team_id,
     )
+
+
+def default_role_name(organization) -> str:
+    """The display name of the organization's default role (a built-in key or a custom role)."""
+    builtin = BUILTIN_ROLES.get(organization.default_role)
+    if builtin is not None:
+        return builtin.name
+    role = Role.objects.filter(organization_id=organization.id, id=organization.default_role)
+    return role.values_list("name", flat=True).first() or organization.default_role

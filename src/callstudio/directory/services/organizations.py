@@ -66,7 +66,7 @@ def organization_update(
         if not isinstance(require_mfa, bool):
             raise Invalid("require_mfa is true or false.", field="require_mfa")
         changes["require_mfa"] = require_mfa
-    if default_role is not None:
+    if default_role is not None and default_role != org.default_role:
         changes["default_role"] = _clean_default_role(access, default_role)
     changes = {k: v for k, v in changes.items() if getattr(org, k) != v}
     if changes.get("require_mfa") and not has_mfa(access.account):

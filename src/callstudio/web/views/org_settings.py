@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError
 from callstudio.directory import services
+from callstudio.directory.selectors import default_role_name
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
 
 from ..context import org_page, render_org
@@ -29,9 +30,14 @@ class OrgSettingsForm(forms.Form):
         help_text="The organization role of someone added without a role being chosen.",
     )
 
-    def __init__(self, *args, roles, **kwargs):
+    def __init__(self, *args, roles, current: tuple[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_role"].choices = [(k, n) for k, n in roles if k not in NOT_A_DEFAULT]
+        choices = [(k, n) for k, n in roles if k not in NOT_A_DEFAULT]
+        # The current default stays selectable (unchanged, it is not re-checked) even when it
+        # holds more than this actor may grant.
+        if current[0] not in {k for k, _ in choices}:
+            choices.insert(0, current)
+        self.fields["default_role"].choices = choices
 
 
 @org_page
@@ -42,6 +48,7 @@ def settings(request, access):
     form = OrgSettingsForm(
         request.POST or None,
         roles=assignable_org_roles(access=access),
+        current=(org.default_role, default_role_name(org)),
         initial={
             "name": org.name,
             "require_mfa": org.require_mfa,
