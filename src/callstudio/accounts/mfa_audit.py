@@ -1,0 +1,64 @@
+"""Audit entries for what people change on allauth's MFA pages and use at its login stage.
+
+allauth's views do the work and announce it with signals (allauth/mfa/signals.py); these
+receivers turn each announcement into a declared `mfa.*` action on the account. (The API's
+services audit inside their own transaction and send no signals: nothing is recorded twice.)
+Recovery codes made together with a first factor are part of that factor's entry."""
+
+from allauth.mfa import signals
+from allauth.mfa.models import Authenticator
+
+from callstudio.core.audit import AuditAction, audit_record
+
+ADDED = {
+    Authenticator.Type.TOTP: AuditAction.MFA_TOTP_ENABLE,
+    Authenticator.Type.WEBAUTHN: AuditAction.MFA_PASSKEY_ADD,
+}
+REMOVED = {
+    Authenticator.Type.TOTP: AuditAction.MFA_TOTP_DISABLE,
+    Authenticator.Type.WEBAUTHN: AuditAction.MFA_PASSKEY_REMOVE,
+    Authenticator.Type.RECOVERY_CODES: AuditAction.MFA_RECOVERY_CODES_REMOVE,
+}
+
+
+def _details(authenticator) -> dict | None:
+    if authenticator.type == Authenticator.Type.WEBAUTHN:
+        return {"name": authenticator.wrap().name}
+    return None
+
+
+def on_added(sender, user, authenticator, **kwargs):
+    action = ADDED.get(authenticator.type)
+    if action is not None:
+        audit_record(actor=user, action=action, target=user, after=_details(authenticator))
+
+
+def on_removed(sender, user, authenticator, **kwargs):
+    action = REMOVED.get(authenticator.type)
+    if action is not None:
+        audit_record(actor=user, action=action, target=user, before=_details(authenticator))
+
+
+def on_reset(sender, user, authenticator, **kwargs):
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        audit_record(actor=user, action=AuditAction.MFA_RECOVERY_CODES_REGENERATE, target=user)
+
+
+def on_used(sender, user, authenticator, **kwargs):
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        left = len(authenticator.wrap().get_unused_codes())
+        audit_record(
+            actor=user,
+            action=AuditAction.MFA_RECOVERY_CODE_USE,
+            target=user,
+            after={"codes_left": left},
+        )
+
+
+def connect() -> None:
+    """Called once from AccountsConfig.ready()."""
+    uid = "callstudio.accounts.mfa_audit"
+    signals.authenticator_added.connect(on_added, dispatch_uid=uid + ".added")
+    signals.authenticator_removed.connect(on_removed, dispatch_uid=uid + ".removed")
+    signals.authenticator_reset.connect(on_reset, dispatch_uid=uid + ".reset")
+    signals.authenticator_used.connect(on_used, dispatch_uid=uid + ".used")
