@@ -132,3 +132,23 @@ def check_token_second_factor(account, otp) -> None:
     (accounts.services.token_create_with_password). No-op for an account without MFA."""
     if has_mfa(account):
         use_second_factor(account, otp)
+
+
+def mfa_overview(account) -> dict:
+    """What Profile, Security shows: the authenticator app, the passkeys, the recovery codes."""
+    rows = list(Authenticator.objects.filter(user=account).order_by("created_at"))
+    totp = next((a for a in rows if a.type == Authenticator.Type.TOTP), None)
+    recovery = next((a for a in rows if a.type == Authenticator.Type.RECOVERY_CODES), None)
+    passkeys = [
+        {"name": a.wrap().name, "created_at": a.created_at, "last_used_at": a.last_used_at}
+        for a in rows
+        if a.type == Authenticator.Type.WEBAUTHN
+    ]
+    codes = RecoveryCodes(recovery) if recovery is not None else None
+    return {
+        "enabled": totp is not None or bool(passkeys),
+        "totp": totp,
+        "passkeys": passkeys,
+        "recovery_left": len(codes.get_unused_codes()) if codes else 0,
+        "recovery_total": len(codes.generate_codes()) if codes else 0,
+    }

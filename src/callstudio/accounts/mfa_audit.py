@@ -10,42 +10,48 @@ from allauth.mfa.models import Authenticator
 
 from callstudio.core.audit import AuditAction, audit_record
 
-ADDED = {
-    Authenticator.Type.TOTP: AuditAction.MFA_TOTP_ENABLE,
-    Authenticator.Type.WEBAUTHN: AuditAction.MFA_PASSKEY_ADD,
-}
-REMOVED = {
-    Authenticator.Type.TOTP: AuditAction.MFA_TOTP_DISABLE,
-    Authenticator.Type.WEBAUTHN: AuditAction.MFA_PASSKEY_REMOVE,
-    Authenticator.Type.RECOVERY_CODES: AuditAction.MFA_RECOVERY_CODES_REMOVE,
-}
+TOTP = Authenticator.Type.TOTP
+WEBAUTHN = Authenticator.Type.WEBAUTHN
+RECOVERY_CODES = Authenticator.Type.RECOVERY_CODES
 
 
-def _details(authenticator) -> dict | None:
-    if authenticator.type == Authenticator.Type.WEBAUTHN:
-        return {"name": authenticator.wrap().name}
-    return None
+def _passkey(authenticator) -> dict:
+    return {"name": authenticator.wrap().name}
 
 
 def on_added(sender, user, authenticator, **kwargs):
-    action = ADDED.get(authenticator.type)
-    if action is not None:
-        audit_record(actor=user, action=action, target=user, after=_details(authenticator))
+    if authenticator.type == TOTP:
+        audit_record(actor=user, action=AuditAction.MFA_TOTP_ENABLE, target=user)
+    elif authenticator.type == WEBAUTHN:
+        audit_record(
+            actor=user,
+            action=AuditAction.MFA_PASSKEY_ADD,
+            target=user,
+            after=_passkey(authenticator),
+        )
 
 
 def on_removed(sender, user, authenticator, **kwargs):
-    action = REMOVED.get(authenticator.type)
-    if action is not None:
-        audit_record(actor=user, action=action, target=user, before=_details(authenticator))
+    if authenticator.type == TOTP:
+        audit_record(actor=user, action=AuditAction.MFA_TOTP_DISABLE, target=user)
+    elif authenticator.type == WEBAUTHN:
+        audit_record(
+            actor=user,
+            action=AuditAction.MFA_PASSKEY_REMOVE,
+            target=user,
+            before=_passkey(authenticator),
+        )
+    elif authenticator.type == RECOVERY_CODES:
+        audit_record(actor=user, action=AuditAction.MFA_RECOVERY_CODES_REMOVE, target=user)
 
 
 def on_reset(sender, user, authenticator, **kwargs):
-    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+    if authenticator.type == RECOVERY_CODES:
         audit_record(actor=user, action=AuditAction.MFA_RECOVERY_CODES_REGENERATE, target=user)
 
 
 def on_used(sender, user, authenticator, **kwargs):
-    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+    if authenticator.type == RECOVERY_CODES:
         left = len(authenticator.wrap().get_unused_codes())
         audit_record(
             actor=user,

@@ -42,6 +42,8 @@ FIELD_LABELS = {  # also the order fields are shown in
     "actions": "Actions",
     "webhook_url": "Webhook",
     "enabled": "Enabled",
+    "recovery_codes": "New recovery codes",
+    "codes_left": "Recovery codes left",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
 STATUSES = {"active": "Active", "archived": "Archived"}

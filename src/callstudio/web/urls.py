@@ -1,6 +1,19 @@
 from django.urls import include, path
 
-from .views import analytics, auth, calls, health, home, keys, org, profile, roles, rules, teams
+from .views import (
+    analytics,
+    auth,
+    calls,
+    health,
+    home,
+    keys,
+    org,
+    profile,
+    roles,
+    rules,
+    security,
+    teams,
+)
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -105,6 +118,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
+    path("profile/security", security.security, name="profile_security"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
