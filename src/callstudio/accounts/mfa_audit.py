@@ -10,6 +10,14 @@ from allauth.mfa.models import Authenticator
 
 from callstudio.core.audit import AuditAction, audit_record
 
+from .models import Account
+
+
+def _account(authenticator) -> Account:
+    # The row itself: allauth hands over `request.user`, a lazy wrapper, even on the authenticator.
+    return Account.objects.get(pk=authenticator.user_id)
+
+
 TOTP = Authenticator.Type.TOTP
 WEBAUTHN = Authenticator.Type.WEBAUTHN
 RECOVERY_CODES = Authenticator.Type.RECOVERY_CODES
@@ -19,7 +27,8 @@ def _passkey(authenticator) -> dict:
     return {"name": authenticator.wrap().name}
 
 
-def on_added(sender, user, authenticator, **kwargs):
+def on_added(sender, authenticator, **kwargs):
+    user = _account(authenticator)
     if authenticator.type == TOTP:
         audit_record(actor=user, action=AuditAction.MFA_TOTP_ENABLE, target=user)
     elif authenticator.type == WEBAUTHN:
@@ -31,7 +40,8 @@ def on_added(sender, user, authenticator, **kwargs):
         )
 
 
-def on_removed(sender, user, authenticator, **kwargs):
+def on_removed(sender, authenticator, **kwargs):
+    user = _account(authenticator)
     if authenticator.type == TOTP:
         audit_record(actor=user, action=AuditAction.MFA_TOTP_DISABLE, target=user)
     elif authenticator.type == WEBAUTHN:
@@ -45,14 +55,18 @@ def on_removed(sender, user, authenticator, **kwargs):
         audit_record(actor=user, action=AuditAction.MFA_RECOVERY_CODES_REMOVE, target=user)
 
 
-def on_reset(sender, user, authenticator, **kwargs):
+def on_reset(sender, authenticator, **kwargs):
+    user = _account(authenticator)
     if authenticator.type == RECOVERY_CODES:
         audit_record(actor=user, action=AuditAction.MFA_RECOVERY_CODES_REGENERATE, target=user)
 
 
-def on_used(sender, user, authenticator, **kwargs):
+def on_used(sender, authenticator, **kwargs):
+    user = _account(authenticator)
     if authenticator.type == RECOVERY_CODES:
-        left = len(authenticator.wrap().get_unused_codes())
+        # Reloaded: the instance allauth hands over predates its marking the code used.
+        fresh = Authenticator.objects.get(pk=authenticator.pk)
+        left = len(fresh.wrap().get_unused_codes())
         audit_record(
             actor=user,
             action=AuditAction.MFA_RECOVERY_CODE_USE,
