@@ -76,12 +76,13 @@ ACCOUNT_RATE_LIMITS = {
 
 # Multi-factor authentication (allauth.mfa; docs/security.md "Multi-factor authentication").
 # Secrets (TOTP keys, recovery-code seeds) are encrypted at rest by our adapter (Fernet, keyed
-# from SECRET_KEY). Passkeys sign in without a password. WebAuthn needs a secure context:
-# https, or http://localhost (which browsers treat as secure); plain-http origins on other hosts
-# are refused, so MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off on every profile.
+# from SECRET_KEY). A passkey is a second factor after the password: one way in, which the login
+# throttle and the security log see whole (passwordless passkey login stays off). WebAuthn needs
+# a secure context: https, or http://localhost (browsers and python-fido2 treat it as secure), so
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off on every profile, tests included.
 MFA_ADAPTER = "callstudio.accounts.mfa_adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
-MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "CallStudio"
 # One 30-second step either side, for phones whose clock drifts. A used step (and every earlier
 # one) is refused afterwards, so the wider window does not allow a replay (accounts/mfa.py).
