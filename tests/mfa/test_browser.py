@@ -8,6 +8,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 from django.test import Client
 
 from callstudio.accounts.services import token_create
@@ -100,6 +101,22 @@ def test_login_asks_for_the_code_and_refuses_a_replay(account):
     response = other.post("/accounts/2fa/authenticate/", {"code": code})
     assert response.status_code == 200 and not _signed_in(other)
     assert "Incorrect code" in response.content.decode()
+
+
+def test_a_login_code_stays_used_when_the_cache_forgets(account):
+    """allauth alone remembers used codes in the cache only (per process without Redis, gone
+    on a restart); our login form also keeps the used time-step in the authenticator row."""
+    secret = _activate_for(account)
+    code = totp(secret, current_step() + 1)
+    client = Client()
+    _login(client)
+    assert client.post("/accounts/2fa/authenticate/", {"code": code}).status_code == 302
+    cache.clear()
+    for replay in [code, totp(secret, current_step() - 1)]:
+        other = Client()
+        _login(other)
+        response = other.post("/accounts/2fa/authenticate/", {"code": replay})
+        assert response.status_code == 200 and not _signed_in(other)
 
 
 def test_a_recovery_code_signs_in_once(account):

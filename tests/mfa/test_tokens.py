@@ -2,6 +2,7 @@
 one already used) or an unused recovery code (once)."""
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
 from callstudio.accounts.models import PersonalToken
@@ -93,3 +94,16 @@ def test_missing_otp_is_not_a_failed_attempt(world, api):
         for _ in range(4):
             assert_problem(_token(api), 401, code="mfa_required")
         assert _token(api, otp=totp(secret, step + 1)).status_code == 201
+
+
+def test_a_used_code_stays_used_when_the_cache_forgets(world, api):
+    """allauth remembers used codes only in the cache (per process without Redis, gone on a
+    restart); the used time-step is also kept in the authenticator row."""
+    secret, _, step = enroll(world.api("member"))
+    code = totp(secret, step + 1)
+    assert _token(api, otp=code).status_code == 201
+    cache.clear()  # a restart, or the next request landing on another web process
+    before = fingerprint()
+    assert_problem(_token(api, otp=code), 401, code="invalid_otp")
+    assert_problem(_token(api, otp=totp(secret, step)), 401, code="invalid_otp")
+    assert_unchanged(before)

@@ -79,7 +79,8 @@ def mark_step_used(authenticator: Authenticator, code: str, step: int) -> bool:
     return True
 
 
-def _use_totp(authenticator: Authenticator, code: str) -> bool:
+def use_totp_code(authenticator: Authenticator, code: str) -> bool:
+    """Check and use up a cleaned TOTP code (the row locked by the caller)."""
     step = matching_step(decrypt(authenticator.data["secret"]), code)
     return step is not None and mark_step_used(authenticator, code, step)
 
@@ -119,7 +120,7 @@ def use_second_factor(account, otp) -> str:
                 )
             }
             totp = rows.get(Authenticator.Type.TOTP)
-            if totp is not None and _use_totp(totp, code):
+            if totp is not None and use_totp_code(totp, code):
                 return "totp"
             recovery = rows.get(Authenticator.Type.RECOVERY_CODES)
             if recovery is not None and _use_recovery_code(account, recovery, code):

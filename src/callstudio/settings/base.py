@@ -87,6 +87,11 @@ MFA_TOTP_ISSUER = "CallStudio"
 # One 30-second step either side, for phones whose clock drifts. A used step (and every earlier
 # one) is refused afterwards, so the wider window does not allow a replay (accounts/mfa.py).
 MFA_TOTP_TOLERANCE = 1
+# The login's code step and re-authentication check TOTP codes that way too.
+MFA_FORMS = {
+    "authenticate": "callstudio.accounts.mfa_forms.AuthenticateForm",
+    "reauthenticate": "callstudio.accounts.mfa_forms.ReauthenticateForm",
+}
 # Recovery codes can be viewed again from Profile, Security (after re-authentication).
 MFA_RECOVERY_CODES_SHOW_ONCE = False
 
