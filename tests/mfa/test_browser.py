@@ -83,6 +83,20 @@ def test_setting_up_on_the_page_stores_it_encrypted_and_audits(account):
     )
 
 
+def test_the_setup_code_cannot_pass_the_login_step(account):
+    client = Client()
+    _login(client)
+    _reauthenticate(client, "/accounts/2fa/totp/activate/")
+    page = client.get("/accounts/2fa/totp/activate/").content.decode()
+    secret = html.unescape(re.search(r'id="authenticator_secret"[^>]*value="([^"]+)"', page)[1])
+    code = totp(secret)
+    assert client.post("/accounts/2fa/totp/activate/", {"code": code}).status_code == 302
+    other = Client()
+    _login(other)
+    response = other.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code == 200 and not _signed_in(other)
+
+
 def test_login_asks_for_the_code_and_refuses_a_replay(account):
     secret = _activate_for(account)
     client = Client()

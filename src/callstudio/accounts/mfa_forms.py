@@ -8,6 +8,8 @@ from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 
 from .mfa import clean_code, use_totp_code
@@ -52,3 +54,16 @@ class AuthenticateForm(StepCheckedCodeMixin, AllauthAuthenticateForm):
 
 class ReauthenticateForm(StepCheckedCodeMixin, AllauthReauthenticateForm):
     pass
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """allauth's setup page checks the first code without using it up; here it is marked used
+    (allauth's cache marker, keyed by account and code), so it cannot also pass the login's
+    second step."""
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        TOTP(Authenticator(user_id=self.user.pk, type=Authenticator.Type.TOTP))._mark_code_used(
+            code
+        )
+        return code

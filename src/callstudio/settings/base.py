@@ -91,6 +91,7 @@ MFA_TOTP_TOLERANCE = 1
 MFA_FORMS = {
     "authenticate": "callstudio.accounts.mfa_forms.AuthenticateForm",
     "reauthenticate": "callstudio.accounts.mfa_forms.ReauthenticateForm",
+    "activate_totp": "callstudio.accounts.mfa_forms.ActivateTOTPForm",
 }
 # Recovery codes can be viewed again from Profile, Security (after re-authentication).
 MFA_RECOVERY_CODES_SHOW_ONCE = False
