@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
@@ -184,3 +185,18 @@ def test_unknown_fields_are_refused(world):
     before = fingerprint()
     assert_problem(api.post(CONFIRM_URL, {"code": "123456", "secret": "X"}), 422)
     assert_unchanged(before)
+
+
+def test_an_unverified_address_cannot_turn_mfa_on(world):
+    """allauth's rule on its pages, kept by the API: else a stranger signing up with someone
+    else's address could lock its owner out."""
+    account = world["member"].account
+    api = world.api("member")
+    secret = api.post(TOTP_URL).json()["secret"]
+    EmailAddress.objects.create(user=account, email=account.email, verified=False, primary=True)
+    for path, body in [(TOTP_URL, None), (CONFIRM_URL, {"code": totp(secret)})]:
+        before = fingerprint()
+        assert_problem(api.post(path, body), 409, code="email_unverified")
+        assert_unchanged(before, path)
+    EmailAddress.objects.filter(user=account).update(verified=True)
+    assert api.post(CONFIRM_URL, {"code": totp(secret)}).status_code == 200

@@ -9,10 +9,12 @@ from datetime import timedelta
 
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.base.internal.flows import delete_dangling_recovery_codes
+from allauth.mfa.internal.flows.add import validate_can_add_authenticator
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.mfa.utils import decrypt, encrypt
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +32,20 @@ def _totp(account) -> Authenticator | None:
     return Authenticator.objects.filter(user=account, type=Authenticator.Type.TOTP).first()
 
 
+def _check_can_add(account) -> None:
+    """allauth's rule, as on its pages: no new factor while the account has an unverified
+    address (else someone signing up with another person's address could lock them out)."""
+    if _totp(account) is not None:
+        raise _already_enabled()
+    try:
+        validate_can_add_authenticator(account)
+    except ValidationError:
+        raise Conflict(
+            "Verify your email address before turning on two-factor authentication.",
+            code="email_unverified",
+        ) from None
+
+
 def _already_enabled() -> Conflict:
     return Conflict(
         "An authenticator app is already active on this account. Remove it first to set up "
@@ -42,8 +58,7 @@ def _already_enabled() -> Conflict:
 def totp_begin(*, account: Account) -> tuple[str, str]:
     """A new secret (base32) and its otpauth:// URI. The secret is kept, encrypted, for
     PENDING_TOTP_SECONDS; asking again replaces it."""
-    if _totp(account) is not None:
-        raise _already_enabled()
+    _check_can_add(account)
     secret = generate_totp_secret()
     PendingTOTP.objects.update_or_create(
         account=account, defaults={"secret": encrypt(secret), "created_at": timezone.now()}
@@ -58,8 +73,7 @@ def totp_confirm(*, account: Account, code) -> list[str]:
     those stay valid and are never shown through the API."""
     # The same lock allauth's recovery-code flow takes: one enrolment at a time per account.
     Account.objects.select_for_update().get(pk=account.pk)
-    if _totp(account) is not None:
-        raise _already_enabled()
+    _check_can_add(account)
     pending = PendingTOTP.objects.filter(account=account).first()
     if pending is None or timezone.now() - pending.created_at > timedelta(
         seconds=PENDING_TOTP_SECONDS
