@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.test import Client
@@ -180,6 +181,13 @@ def test_security_page_shows_the_factors(account):
     page = client.get("/profile/security").content.decode()
     assert "Remove authenticator app" in page and "10 of 10 codes left" in page
     assert 'href="/accounts/2fa/recovery-codes/"' in page
+
+
+def test_security_page_says_when_an_unverified_address_blocks_mfa(account):
+    EmailAddress.objects.create(user=account, email=EMAIL, verified=False, primary=True)
+    client = Client()
+    _login(client)
+    assert "Verify your email address first" in client.get("/profile/security").content.decode()
 
 
 def test_security_page_needs_a_sign_in(db):

@@ -9,6 +9,7 @@ authenticator row (`data["last_step"]`, under a row lock) and refuse that step a
 we also set allauth's cache marker, so a code used on one side is refused on the other."""
 
 from allauth.core.internal.cryptokit import compare_user_code
+from allauth.mfa.internal.flows.add import validate_can_add_authenticator
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
@@ -18,6 +19,7 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from allauth.mfa.utils import decrypt
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -146,7 +148,13 @@ def mfa_overview(account) -> dict:
         if a.type == Authenticator.Type.WEBAUTHN
     ]
     codes = RecoveryCodes(recovery) if recovery is not None else None
+    try:
+        validate_can_add_authenticator(account)
+        can_add = True
+    except ValidationError:  # an unverified address: allauth adds no factor until it is verified
+        can_add = False
     return {
+        "can_add": can_add,
         "enabled": totp is not None or bool(passkeys),
         "totp": totp,
         "passkeys": passkeys,
