@@ -2,8 +2,8 @@
 authenticators (TOTP, WebAuthn passkeys, recovery codes); this is the one place the rest of
 CallStudio asks about them.
 
-Codes sent to the API (token creation, `DELETE /me/mfa/totp`) are checked here, not by allauth's
-`TOTP.validate_code`: that one refuses a replayed code only through a cache marker, which a
+TOTP codes (token creation, `DELETE /me/mfa/totp`, and the login's second step through
+accounts/mfa_forms.py) are checked here, not by allauth's `TOTP.validate_code`: that one refuses a replayed code only through a cache marker, which a
 restart or a second web process without Redis forgets. We keep the last accepted time-step in the
 authenticator row (`data["last_step"]`, under a row lock) and refuse that step and earlier ones;
 we also set allauth's cache marker, so a code used on one side is refused on the other."""
