@@ -129,6 +129,7 @@ def test_me_lists_the_active_orgs_with_roles(world):
         "email": "supervisor@acme.test",
         "name": "Supervisor",
         "orgs": [{"id": world.org.id, "name": "Acme", "role": "member"}],
+        "mfa": {"enabled": False, "types": []},
     }
 
 

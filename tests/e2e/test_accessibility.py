@@ -23,7 +23,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROLES = ["anonymous", *MEMBERS]
 # The sign-in pages live under /accounts/ (allauth), outside the route table.
 SIGNED_OUT_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
-SIGNED_IN_PAGES = ["/accounts/password/change/", "/accounts/logout/"]
+SIGNED_IN_PAGES = [
+    "/accounts/password/change/",
+    "/accounts/logout/",
+    # allauth's MFA pages (Profile, Security links to them); the pages that need a factor
+    # already (login stage, recovery codes, removal) are checked in tests/e2e/test_mfa.py.
+    "/accounts/2fa/",
+    "/accounts/2fa/totp/activate/",
+    "/accounts/2fa/webauthn/add/",
+]
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.test import Client
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
+from callstudio.accounts.mfa_services import totp_begin
 from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
@@ -66,6 +67,8 @@ def targets(world):
         actions=[{"type": "add_tag", "tag": "long"}],
     )
     analyze_pending()  # raises the rule's alert on the call
+    # An authenticator-app setup waiting for its first code (accounts.PendingTOTP).
+    totp_begin(account=former.account)
     return {
         "former": former.account_id,
         "spare_role": spare.id,

@@ -76,6 +76,10 @@ API = {
     "GET /api/v1/auth/tokens": account(200),
     "DELETE /api/v1/auth/tokens/{token_id}": account(204),
     "GET /api/v1/me": account(200),
+    "POST /api/v1/me/mfa/totp": account(200),
+    # Nothing is waiting to be confirmed, nothing is enabled: a conflict that changes nothing.
+    "POST /api/v1/me/mfa/totp/confirm": account(409, code="123456"),
+    "DELETE /api/v1/me/mfa/totp": account(409, code="123456"),
     "POST /api/v1/orgs": account(201, name="Mine"),
     "GET /api/v1/orgs": account(200),
     "GET /api/v1/permissions": account(200),
@@ -179,6 +183,7 @@ UI = {
     "GET welcome": account(200),
     "POST welcome": account(302, name="Side project"),
     "GET profile": account(200),
+    "GET profile/security": account(200),
     "POST profile": account(302, name="laptop"),
     "GET profile/tokens/<str:token_id>/revoke": account(200),
     "POST profile/tokens/<str:token_id>/revoke": account(302),

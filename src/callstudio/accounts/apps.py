@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "callstudio.accounts"
     label = "accounts"
+
+    def ready(self):
+        from . import mfa_audit
+
+        mfa_audit.connect()

@@ -59,3 +59,15 @@ class PersonalToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "created_at"])]
+
+
+class PendingTOTP(models.Model):
+    """A TOTP secret handed out by `POST /api/v1/me/mfa/totp`, waiting for its first code.
+
+    Kept here, not in the client's hands: confirming proves the code matches the secret the
+    server issued. One per account (a new request replaces it), encrypted like the active ones,
+    and good for a few minutes (accounts.mfa_services.PENDING_TOTP_SECONDS)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="pending_totp")
+    secret = models.TextField()
+    created_at = models.DateTimeField()

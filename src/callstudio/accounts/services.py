@@ -17,6 +17,7 @@ from callstudio.core.audit import AuditAction, audit_record
 from callstudio.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from callstudio.core.validation import clean_name, clean_text
 
+from .mfa import check_token_second_factor
 from .models import Account, PersonalToken, normalize_email
 
 TOKEN_PREFIX = "cs_pat_"
@@ -87,8 +88,10 @@ def token_create(*, account: Account, name="API token") -> tuple[PersonalToken, 
 
 
 def token_create_with_password(
-    *, email, password, name="API token", client_ip: str = ""
+    *, email, password, name="API token", client_ip: str = "", otp=None
 ) -> tuple[PersonalToken, str]:
+    """An account with MFA also needs `otp` (accounts.mfa.use_second_factor): missing is 401
+    `mfa_required`; wrong or replayed is 401 `invalid_otp` and counts as a failed attempt."""
     window = settings.CALLSTUDIO_RATE_WINDOW_SECONDS
     email_key = normalize_email(email) if isinstance(email, str) else ""
     keys = [f"ip:{client_ip}", f"email:{email_key}"]
@@ -100,6 +103,12 @@ def token_create_with_password(
     if account is None:
         ratelimit.record_failure("token", keys, window=window)
         raise Unauthorized("Wrong email or password.")
+    try:
+        check_token_second_factor(account, otp)
+    except Unauthorized as exc:
+        if exc.code == "invalid_otp":
+            ratelimit.record_failure("token", keys, window=window)
+        raise
     with transaction.atomic():
         return _new_token(account, name)
 

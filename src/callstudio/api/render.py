@@ -16,8 +16,8 @@ def account(a) -> dict:
     return {"account_id": a.account_id, "email": a.email, "name": a.name}
 
 
-def me(a, *, memberships) -> dict:
-    return {**account(a), "orgs": [org_item(m) for m in memberships]}
+def me(a, *, memberships, mfa: dict) -> dict:
+    return {**account(a), "orgs": [org_item(m) for m in memberships], "mfa": mfa}
 
 
 def token(t) -> dict:

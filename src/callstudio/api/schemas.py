@@ -39,6 +39,9 @@ class TokenCreateIn(In):
     email: str
     password: str
     name: str = "API token"
+    otp: str | None = Field(
+        None, description="For an account with MFA: a TOTP code or an unused recovery code."
+    )
 
 
 class TokenCreatedOut(Schema):
@@ -66,8 +69,29 @@ class MeOrg(Schema):
     role: str
 
 
+class MfaOut(Schema):
+    enabled: bool
+    types: list[str] = Field(description='Second factors: "totp", "webauthn".')
+
+
 class MeOut(AccountOut):
     orgs: list[MeOrg]
+    mfa: MfaOut
+
+
+class TotpSetupOut(Schema):
+    secret: str = Field(description="Base32 TOTP secret, for apps that cannot scan the URI.")
+    otpauth_uri: str
+
+
+class TotpCodeIn(In):
+    code: str
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes: list[str] = Field(
+        description="Shown once. Empty when the account already had recovery codes."
+    )
 
 
 # Organizations

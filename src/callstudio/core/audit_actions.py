@@ -27,6 +27,35 @@ class AuditAction(StrEnum):
     TOKEN_CREATE = "token.create", "API token created", "A personal API token was created."
     TOKEN_REVOKE = "token.revoke", "API token revoked", "A personal API token was revoked."
 
+    # Multi-factor authentication (account-level; the account's own security log lists them)
+    MFA_TOTP_ENABLE = (
+        "mfa.totp.enable",
+        "Authenticator app enabled",
+        "An authenticator app (TOTP) became a second factor of the account.",
+    )
+    MFA_TOTP_DISABLE = (
+        "mfa.totp.disable",
+        "Authenticator app removed",
+        "The account's authenticator app (TOTP) no longer signs it in.",
+    )
+    MFA_PASSKEY_ADD = "mfa.passkey.add", "Passkey added", "A passkey (WebAuthn) was added."
+    MFA_PASSKEY_REMOVE = "mfa.passkey.remove", "Passkey removed", "A passkey was removed."
+    MFA_RECOVERY_CODES_REGENERATE = (
+        "mfa.recovery_codes.regenerate",
+        "Recovery codes regenerated",
+        "New recovery codes replaced the old ones, which no longer work.",
+    )
+    MFA_RECOVERY_CODES_REMOVE = (
+        "mfa.recovery_codes.remove",
+        "Recovery codes removed",
+        "The recovery codes went with the account's last second factor.",
+    )
+    MFA_RECOVERY_CODE_USE = (
+        "mfa.recovery_code.use",
+        "Recovery code used",
+        "A recovery code was used in place of a second factor; it no longer works.",
+    )
+
     # Organization
     ORG_CREATE = "org.create", "Organization created", "The organization was created."
     ORG_UPDATE = (

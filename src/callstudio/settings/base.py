@@ -74,6 +74,28 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# Multi-factor authentication (allauth.mfa; docs/security.md "Multi-factor authentication").
+# Secrets (TOTP keys, recovery-code seeds) are encrypted at rest by our adapter (Fernet, keyed
+# from SECRET_KEY). A passkey is a second factor after the password: one way in, which the login
+# throttle and the security log see whole (passwordless passkey login stays off). WebAuthn needs
+# a secure context: https, or http://localhost (browsers and python-fido2 treat it as secure), so
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off on every profile, tests included.
+MFA_ADAPTER = "callstudio.accounts.mfa_adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "CallStudio"
+# One 30-second step either side, for phones whose clock drifts. A used step (and every earlier
+# one) is refused afterwards, so the wider window does not allow a replay (accounts/mfa.py).
+MFA_TOTP_TOLERANCE = 1
+# The login's code step and re-authentication check TOTP codes that way too.
+MFA_FORMS = {
+    "authenticate": "callstudio.accounts.mfa_forms.AuthenticateForm",
+    "reauthenticate": "callstudio.accounts.mfa_forms.ReauthenticateForm",
+    "activate_totp": "callstudio.accounts.mfa_forms.ActivateTOTPForm",
+}
+# Recovery codes can be viewed again from Profile, Security (after re-authentication).
+MFA_RECOVERY_CODES_SHOW_ONCE = False
+
 ROOT_URLCONF = "callstudio.urls"
 ASGI_APPLICATION = "callstudio.asgi.application"
 AUTH_USER_MODEL = "accounts.Account"

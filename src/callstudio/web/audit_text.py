@@ -44,6 +44,8 @@ FIELD_LABELS = {  # also the order fields are shown in
     "enabled": "Enabled",
     "require_mfa": "Requires two-factor authentication",
     "default_role": "Default role for new members",
+    "recovery_codes": "New recovery codes",
+    "codes_left": "Recovery codes left",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
 STATUSES = {"active": "Active", "archived": "Archived"}

@@ -13,6 +13,7 @@ from .views import (
     profile,
     roles,
     rules,
+    security,
     teams,
 )
 
@@ -121,6 +122,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
+    path("profile/security", security.security, name="profile_security"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),

@@ -1,6 +1,7 @@
 from ninja import Router, Status
 
 from callstudio.accounts import selectors, services
+from callstudio.accounts.mfa import mfa_status
 from callstudio.api import render
 from callstudio.api.auth import AUTH
 from callstudio.api.deps import client_ip
@@ -44,6 +45,7 @@ def create_token(request, payload: TokenCreateIn):
         password=payload.password,
         name=payload.name,
         client_ip=client_ip(request),
+        otp=payload.otp,
     )
     return Status(201, render.token_created(token, raw))
 
@@ -62,4 +64,8 @@ def revoke_token(request, token_id: str):
 
 @router.get("/me", auth=AUTH, response=MeOut)
 def me(request):
-    return render.me(request.auth, memberships=account_orgs(account=request.auth))
+    return render.me(
+        request.auth,
+        memberships=account_orgs(account=request.auth),
+        mfa=mfa_status(request.auth),
+    )
