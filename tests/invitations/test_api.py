@@ -304,3 +304,19 @@ def test_an_archived_member_accepting_is_told_to_ask_for_a_restore(world):
     before = fingerprint()
     assert_problem(_accept(Api(member.token), token), 409, code="archived_member")
     assert_unchanged(before, "archived invitee")
+
+
+def test_a_custom_role_offered_by_a_pending_invitation_cannot_be_deleted(world):
+    invited = expect(
+        invite(world, teams=[{"team": world.team.id, "role": world.custom_role.id}]), 201
+    )
+    url = f"{world.org_url}/roles/{world.custom_role.id}"
+    # QA Reviewer is held by the qa member as well: take that away first.
+    expect(world.api("admin").delete(f"{world.team_url}/members/{world['qa'].account_id}"), 204)
+    before = fingerprint()
+    assert_problem(world.api("admin").delete(url), 409, code="in_use")
+    assert_unchanged(before, "role offered")
+    expect(world.api("admin").delete(f"{world.org_url}/invitations/{invited['id']}"), 200)
+    expect(world.api("admin").delete(url), 204)
+    listed = expect(world.api("admin").get(f"{world.org_url}/invitations"), 200)
+    assert listed["items"][0]["teams"][0]["role_name"] == "a deleted role"

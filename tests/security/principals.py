@@ -2,6 +2,7 @@
 another organization's Admin, an ingest key, and an archived member's token and session."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 
 from callstudio.access.policy import org_access, team_access
@@ -10,7 +11,7 @@ from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
-from callstudio.directory.services import org_member_add, org_member_revoke
+from callstudio.directory.services import invitation_create, org_member_add, org_member_revoke
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
@@ -66,7 +67,14 @@ def targets(world):
         actions=[{"type": "add_tag", "tag": "long"}],
     )
     analyze_pending()  # raises the rule's alert on the call
+    # Addressed to Globex's Admin, whose address is verified: they alone may accept it.
+    EmailAddress.objects.create(
+        user=world["foreign_admin"].account, email="admin@globex.test", verified=True, primary=True
+    )
+    invitation, invitation_token = invitation_create(access=admin, email="admin@globex.test")
     return {
+        "invitation": invitation.id,
+        "invitation_token": invitation_token,
         "former": former.account_id,
         "spare_role": spare.id,
         "key": key.id,

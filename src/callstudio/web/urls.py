@@ -1,6 +1,20 @@
 from django.urls import include, path
 
-from .views import analytics, auth, calls, health, home, keys, org, profile, roles, rules, teams
+from .views import (
+    analytics,
+    auth,
+    calls,
+    health,
+    home,
+    invitations,
+    keys,
+    org,
+    profile,
+    profile_orgs,
+    roles,
+    rules,
+    teams,
+)
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -8,6 +22,17 @@ org_urls = [
     path("organization", org.organization, name="organization"),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),
+    path("members/invite", invitations.invite, name="org_invite"),
+    path(
+        "invitations/<str:invitation_id>/resend",
+        invitations.resend,
+        name="org_invitation_resend",
+    ),
+    path(
+        "invitations/<str:invitation_id>/revoke",
+        invitations.revoke,
+        name="org_invitation_revoke",
+    ),
     path("members/<str:account_id>/role", org.member_role, name="org_member_role"),
     path("members/<str:account_id>/revoke", org.member_revoke, name="org_member_revoke"),
     path("members/<str:account_id>/restore", org.member_restore, name="org_member_restore"),
@@ -106,6 +131,9 @@ urlpatterns = [
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
+    path("profile/orgs", profile_orgs.organizations, name="profile_orgs"),
+    path("profile/orgs/<str:org_id>/leave", profile_orgs.leave, name="profile_org_leave"),
+    path("invitations/<str:token>", invitations.invitation, name="invitation"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),

@@ -30,7 +30,7 @@ from callstudio.access.policy import (
     team_access,
 )
 from callstudio.access.roles import BUILTIN_ROLES
-from callstudio.accounts.models import normalize_email
+from callstudio.accounts.models import Account, normalize_email
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
@@ -272,6 +272,19 @@ def owns_address(account, email: str) -> bool:
     return EmailAddress.objects.filter(user=account, email__iexact=email, verified=True).exists()
 
 
+def check_invitee(*, account, invitation: Invitation, proves_mailbox: bool) -> bool:
+    """403 `wrong_account` unless the invited address is the caller's: verified, or (browser
+    link, `proves_mailbox`) their account's own address. True when the link is the proof."""
+    can_prove = proves_mailbox and normalize_email(account.email) == invitation.email
+    if not can_prove and not owns_address(account, invitation.email):
+        raise Forbidden(
+            f"This invitation is for {invitation.email}: sign in with the account that has "
+            "this address.",
+            code="wrong_account",
+        )
+    return can_prove and not owns_address(account, invitation.email)
+
+
 def _prove_mailbox(account, email: str) -> None:
     """The browser link was mailed to this address only: following it while signed in as the
     account whose address it is proves the mailbox, so the address counts as verified."""
@@ -309,13 +322,8 @@ def invitation_accept(*, account, token, proves_mailbox: bool = False) -> tuple:
     """The caller joins with the invitation's role and teams. `proves_mailbox`: the browser
     followed the mailed link (the API asks for an address verified beforehand)."""
     invitation = open_invitation(token)
-    can_prove = proves_mailbox and normalize_email(account.email) == invitation.email
-    if not can_prove and not owns_address(account, invitation.email):
-        raise Forbidden(
-            f"This invitation is for {invitation.email}: sign in with the account that has "
-            "this verified address.",
-            code="wrong_account",
-        )
+    account = Account.objects.get(pk=account.pk)  # a plain row (a page passes a lazy user)
+    can_prove = check_invitee(account=account, invitation=invitation, proves_mailbox=proves_mailbox)
     with transaction.atomic():
         Organization.objects.select_for_update().filter(id=invitation.organization_id).first()
         invitation = (
@@ -409,5 +417,6 @@ __all__ = [
     "invitation_create",
     "invitation_resend",
     "invitation_revoke",
+    "check_invitee",
     "open_invitation",
 ]

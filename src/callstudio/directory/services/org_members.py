@@ -196,7 +196,7 @@ def org_member_leave(*, access: OrgAccess) -> OrgMembership:
         audit_record(
             actor=access.account,
             action=AuditAction.TEAM_MEMBER_REVOKE,
-            target=access.account,
+            target=membership.account,
             organization=access.organization,
             team=team_membership.team,
             before=role_state(team_membership),
@@ -206,7 +206,7 @@ def org_member_leave(*, access: OrgAccess) -> OrgMembership:
     audit_record(
         actor=access.account,
         action=AuditAction.MEMBER_LEAVE,
-        target=access.account,
+        target=membership.account,
         organization=access.organization,
         before={"status": "active", **role_state(membership)},
         after={"status": "archived", "teams": [t.team_id for t in teams]},
