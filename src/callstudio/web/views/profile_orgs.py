@@ -42,7 +42,8 @@ def leave(request, org_id):
         try:
             services.org_member_leave(access=access)
         except Conflict as exc:
-            blocked = exc
+            last = exc.code == "last_admin"
+            blocked = Conflict(LAST_ADMIN.format(org=name), code="last_admin") if last else exc
         else:
             messages.success(
                 request,
