@@ -71,7 +71,9 @@ def targets(world):
     EmailAddress.objects.create(
         user=world["foreign_admin"].account, email="admin@globex.test", verified=True, primary=True
     )
-    invitation, invitation_token = invitation_create(access=admin, email="admin@globex.test")
+    invitation, invitation_token = invitation_create(
+        access=admin, email="admin@globex.test", teams=[{"team": world.team.id, "role": "agent"}]
+    )
     return {
         "invitation": invitation.id,
         "invitation_token": invitation_token,
