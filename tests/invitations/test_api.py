@@ -320,3 +320,23 @@ def test_a_custom_role_offered_by_a_pending_invitation_cannot_be_deleted(world):
     expect(world.api("admin").delete(url), 204)
     listed = expect(world.api("admin").get(f"{world.org_url}/invitations"), 200)
     assert listed["items"][0]["teams"][0]["role_name"] == "a deleted role"
+
+
+def test_the_invitation_list_costs_the_same_queries_for_any_page(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            expect(world.api("admin").get(f"{world.org_url}/invitations"), 200)
+        return len(captured)
+
+    expect(invite(world, "one@x.test", teams=[{"team": world.team.id, "role": "agent"}]), 201)
+    few = count()
+    for n in range(8):
+        teams = [
+            {"team": world.team.id, "role": "agent"},
+            {"team": world.other_team.id, "role": "agent"},
+        ]
+        expect(invite(world, f"many{n}@x.test", teams=teams), 201)
+    assert count() == few

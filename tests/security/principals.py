@@ -23,6 +23,7 @@ from ..access.matrix import MATRIX
 MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa"]
 PRINCIPALS = ["anonymous", *MEMBERS, "foreign_admin", "ingest_key", "archived"]
 QA = frozenset({"team.read", "team.members.read", "calls.read.all"})
+INVITED = "second-address@elsewhere.test"
 TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent"}
 
 
@@ -67,12 +68,12 @@ def targets(world):
         actions=[{"type": "add_tag", "tag": "long"}],
     )
     analyze_pending()  # raises the rule's alert on the call
-    # Addressed to Globex's Admin, whose address is verified: they alone may accept it.
+    # Addressed to a verified second address of Globex's Admin: they alone may accept it.
     EmailAddress.objects.create(
-        user=world["foreign_admin"].account, email="admin@globex.test", verified=True, primary=True
+        user=world["foreign_admin"].account, email=INVITED, verified=True, primary=False
     )
     invitation, invitation_token = invitation_create(
-        access=admin, email="admin@globex.test", teams=[{"team": world.team.id, "role": "agent"}]
+        access=admin, email=INVITED, teams=[{"team": world.team.id, "role": "agent"}]
     )
     return {
         "invitation": invitation.id,
