@@ -340,3 +340,20 @@ def test_the_invitation_list_costs_the_same_queries_for_any_page(world):
         ]
         expect(invite(world, f"many{n}@x.test", teams=teams), 201)
     assert count() == few
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_invitation(
+    world, settings, caplog, django_capture_on_commit_callbacks
+):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    with django_capture_on_commit_callbacks(execute=True):
+        body = expect(invite(world), 201)
+    assert Invitation.objects.get(id=body["id"]).status == "pending"
+    assert f"mail not sent: invitation {body['id']}" in caplog.text
+    assert "/invitations/" not in caplog.text

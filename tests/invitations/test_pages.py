@@ -188,3 +188,18 @@ def test_profile_organizations_lists_them_and_leave_follows_the_rules(world):
         _browser(world["outsider"].account).get(f"/profile/orgs/{world.org.id}/leave").status_code
         == 404
     )
+
+
+def test_the_audit_log_page_tells_invitations_and_leaving_in_words(
+    world, django_capture_on_commit_callbacks
+):
+    admin = _browser(world["admin"].account)
+    _invite(world, admin, django_capture_on_commit_callbacks, **{f"team_{world.team.id}": "agent"})
+    _browser(world["agent"].account).post(f"/profile/orgs/{world.org.id}/leave")
+    text = admin.get(f"/o/{world.org.id}/audit-log").content.decode()
+    assert "Invitation sent" in text and NEW in text and "Teams: Billing" in text
+    assert "Status: Active → Archived" in text
+    # Once in the action filter's options, once more for the entry.
+    assert text.count("Left the organization") == 2
+    filtered = admin.get(f"/o/{world.org.id}/audit-log", {"action": "invitation.create"})
+    assert filtered.content.decode().count("Left the organization") == 1

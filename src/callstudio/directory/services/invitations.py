@@ -39,7 +39,7 @@ from callstudio.core.validation import clean_text
 from callstudio.orgs.models import Invitation, InvitationTeam, Organization, OrgMembership
 
 from ..selectors import invitation_in_org
-from ._common import role_state
+from ._common import mail_after_commit, role_state
 from .team_members import join_team
 
 MAX_TEAMS = 50
@@ -191,7 +191,9 @@ def invitation_create(
                 organization=access.organization,
                 after=_state(invitation, rows),
             )
-            transaction.on_commit(lambda: send_invitation(invitation, raw))
+            mail_after_commit(
+                lambda: send_invitation(invitation, raw), what=f"invitation {invitation.id}"
+            )
     except IntegrityError:
         # Another admin invited the same address a moment ago.
         raise _pending_conflict("") from None
@@ -225,7 +227,7 @@ def invitation_resend(*, access: OrgAccess, invitation_id) -> tuple[Invitation, 
         before=before,
         after={"status": invitation.status, "expires_at": invitation.expires_at.isoformat()},
     )
-    transaction.on_commit(lambda: send_invitation(invitation, raw))
+    mail_after_commit(lambda: send_invitation(invitation, raw), what=f"invitation {invitation.id}")
     return invitation, raw
 
 

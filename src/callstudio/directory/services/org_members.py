@@ -25,7 +25,13 @@ from callstudio.core.links import absolute_url
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
 from ..selectors import member_active_teams, org_membership, still_in_teams_message
-from ._common import account_by_public_id, ensure_admin_remains, lock_organization, role_state
+from ._common import (
+    account_by_public_id,
+    ensure_admin_remains,
+    lock_organization,
+    mail_after_commit,
+    role_state,
+)
 
 
 @transaction.atomic
@@ -62,7 +68,10 @@ def org_member_add(*, access: OrgAccess, account_id, role="member") -> OrgMember
         organization=access.organization,
         after=role_state(membership),
     )
-    transaction.on_commit(lambda: send_added_notice(membership, added_by=access.account))
+    mail_after_commit(
+        lambda: send_added_notice(membership, added_by=access.account),
+        what=f"added notice to {account.account_id}",
+    )
     return membership
 
 
