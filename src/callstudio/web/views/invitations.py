@@ -15,7 +15,7 @@ from callstudio.access.selectors import assignable_org_roles, org_wide_team_role
 from callstudio.core.errors import Conflict, DomainError
 from callstudio.directory import services
 from callstudio.directory.selectors import invitation_in_org, invitations_page, org_team_choices
-from callstudio.directory.services.invitations import check_invitee, role_name
+from callstudio.directory.services import check_invitee, role_name
 
 from ..adapter import INVITED_EMAIL
 from ..context import org_page, render_org
