@@ -93,3 +93,29 @@ def test_an_existing_account_logs_in_from_the_link_accepts_and_later_leaves(
     page.get_by_role("button", name="Leave").click()
     expect(page.get_by_text("You left Acme")).to_be_visible()
     assert OrgMembership.objects.get(organization=org, account=omar).status == "archived"
+
+
+def test_the_pending_tab_has_no_serious_accessibility_violation(axe_context, axe_source, smtp):
+    """The Pending tab is the Members page with ?status=pending, so the route table's axe run
+    (test_accessibility.py) does not reach it."""
+    from .conftest import axe_violations
+
+    admin = make_account("admin@acme.test", "Ada Admin")
+    org = organization_create(actor=admin, name="Acme")
+    team = team_create(access=org_access(admin, org.id), name="Billing")
+    invitation_create(
+        access=org_access(admin, org.id),
+        email="nina@elsewhere.test",
+        teams=[{"team": team.id, "role": "agent"}],
+    )
+    page = axe_context().new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(admin.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"/o/{org.id}/members?status=pending")
+    expect(
+        page.get_by_role("button", name="Resend the invitation to nina@elsewhere.test")
+    ).to_be_visible()
+    assert axe_violations(page, axe_source) == []
