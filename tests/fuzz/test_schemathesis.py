@@ -23,6 +23,7 @@ from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
+from callstudio.directory.services import invitation_create
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
@@ -63,7 +64,9 @@ def fuzz_world(world):
         actions=[{"type": "add_tag", "tag": "seen"}],
     )
     analyze_pending()
+    invitation, _ = invitation_create(access=access, email="fuzzed@elsewhere.test")
     paths = {
+        "invitation_id": invitation.id,
         "rule": rule.id,
         "automation": automation.id,
         "alert": Alert.objects.get(rule=rule).id,

@@ -2,6 +2,7 @@
 another organization's Admin, an ingest key, and an archived member's token and session."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 
 from callstudio.access.policy import org_access, team_access
@@ -11,7 +12,7 @@ from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
-from callstudio.directory.services import org_member_add, org_member_revoke
+from callstudio.directory.services import invitation_create, org_member_add, org_member_revoke
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
@@ -23,6 +24,7 @@ from ..access.matrix import MATRIX
 MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa"]
 PRINCIPALS = ["anonymous", *MEMBERS, "foreign_admin", "ingest_key", "archived"]
 QA = frozenset({"team.read", "team.members.read", "calls.read.all"})
+INVITED = "second-address@elsewhere.test"
 TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent"}
 
 
@@ -69,7 +71,16 @@ def targets(world):
     analyze_pending()  # raises the rule's alert on the call
     # An authenticator-app setup waiting for its first code (accounts.PendingTOTP).
     totp_begin(account=former.account)
+    # Addressed to a verified second address of Globex's Admin: they alone may accept it.
+    EmailAddress.objects.create(
+        user=world["foreign_admin"].account, email=INVITED, verified=True, primary=False
+    )
+    invitation, invitation_token = invitation_create(
+        access=admin, email=INVITED, teams=[{"team": world.team.id, "role": "agent"}]
+    )
     return {
+        "invitation": invitation.id,
+        "invitation_token": invitation_token,
         "former": former.account_id,
         "spare_role": spare.id,
         "key": key.id,

@@ -11,6 +11,7 @@ from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
+from callstudio.directory.services import invitation_create
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
@@ -22,6 +23,7 @@ from .routes import API
 
 PARAMS = [
     "{org}",
+    "{invitation_id}",
     "{team}",
     "{account_id}",
     "{role}",
@@ -44,7 +46,9 @@ def foreign(world):
         team=world.foreign_team, call=CallIn.model_validate(call_body("globex-call"))
     )
     rule, automation, alert = rules_in(access, world.foreign_team, call_id)
+    invitation, _ = invitation_create(access=access, email="someone@globex.test")
     return {
+        "{invitation_id}": invitation.id,
         "{rule}": rule,
         "{automation}": automation,
         "{alert}": alert,
@@ -73,6 +77,7 @@ def own(world, targets):  # noqa: F811
         "{rule}": targets["rule"],
         "{alert}": targets["alert"],
         "{automation}": targets["automation"],
+        "{invitation_id}": targets["invitation"],
     }
 
 
@@ -135,6 +140,7 @@ LISTS = [
     "{team}/members",
     "{org}/roles",
     "{org}/audit-log",
+    "{org}/invitations",
     "{org}/api-keys",
     "{team}/calls",
     "/api/v1/auth/tokens",

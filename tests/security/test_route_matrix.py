@@ -73,6 +73,10 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:rule_id>": targets["rule"],
         "<str:alert_id>": targets["alert"],
         "<str:automation_id>": targets["automation"],
+        "{invitation_id}": targets["invitation"],
+        "<str:invitation_id>": targets["invitation"],
+        "{token}": targets["invitation_token"],
+        "<str:token>": targets["invitation_token"],
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)

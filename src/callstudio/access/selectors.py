@@ -43,6 +43,12 @@ def assignable_team_roles(*, access: TeamAccess) -> list[tuple[str, str]]:
     return _assignable(access.permissions, "team", org_custom_roles(access=access.org))
 
 
+def org_wide_team_roles(*, access: OrgAccess) -> list[tuple[str, str]]:
+    """Team roles the actor's org role alone lets them grant in any team (an invitation's team
+    rows); the service still checks each team."""
+    return _assignable(access.permissions, "team", org_custom_roles(access=access))
+
+
 def role_usage_counts(*, access: OrgAccess) -> dict[str, int]:
     """How many memberships hold each custom role (org members of any status, live team members)."""
     counts: dict[str, int] = {}

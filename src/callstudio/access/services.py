@@ -8,7 +8,7 @@ from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Invalid
 from callstudio.core.validation import clean_text
-from callstudio.orgs.models import OrgMembership, TeamMembership
+from callstudio.orgs.models import Invitation, InvitationTeam, OrgMembership, TeamMembership
 
 from .models import Role
 from .permissions import BY_NAME, TEAM
@@ -170,6 +170,22 @@ def role_update(
 
 
 @transaction.atomic
+def _release_invitations(role: Role) -> None:
+    """Open invitations hold the role like members do; finished ones keep their history without
+    it (their check constraints allow that)."""
+    open_ = Invitation.objects.filter(custom_role=role, status=Invitation.PENDING)
+    open_teams = InvitationTeam.objects.filter(
+        custom_role=role, invitation__status=Invitation.PENDING
+    )
+    if open_.exists() or open_teams.exists():
+        raise Conflict(
+            "This role is offered by pending invitations: revoke them first.", code="in_use"
+        )
+    Invitation.objects.filter(custom_role=role).update(custom_role=None)
+    InvitationTeam.objects.filter(custom_role=role).update(custom_role=None)
+
+
+@transaction.atomic
 def role_delete(*, access: OrgAccess, role_id: str) -> None:
     access.require("org.roles.manage")
     role = role_get(access=access, role_id=role_id)
@@ -191,6 +207,7 @@ def role_delete(*, access: OrgAccess, role_id: str) -> None:
             "default in Settings first.",
             code="default_role",
         )
+    _release_invitations(role)
     # Revoked team memberships keep their history without the deleted role.
     TeamMembership.objects.filter(Q(custom_role=role) & Q(revoked_at__isnull=False)).update(
         custom_role=None

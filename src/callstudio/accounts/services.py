@@ -37,9 +37,14 @@ def _clean_email(email) -> str:
     return normalize_email(email)
 
 
-def account_create(*, email, password, name, client_ip: str = "") -> Account:
-    """Open sign-up. Repeated failures from one address are refused with 429."""
-    if not settings.CALLSTUDIO_OPEN_SIGNUP:
+def account_create(
+    *, email, password, name, client_ip: str = "", invited_email: str | None = None
+) -> Account:
+    """Open sign-up. Repeated failures from one address are refused with 429. `invited_email`:
+    the address of a pending invitation the browser followed; signing up with exactly that
+    address is allowed even where open sign-up is off."""
+    invited = bool(invited_email) and normalize_email(str(email)) == invited_email
+    if not settings.CALLSTUDIO_OPEN_SIGNUP and not invited:
         raise Forbidden("Sign-up is closed on this server. Ask an administrator for an account.")
     window = settings.CALLSTUDIO_RATE_WINDOW_SECONDS
     ratelimit.check("signup", [client_ip], limit=settings.CALLSTUDIO_SIGNUP_FAILURES, window=window)

@@ -7,7 +7,19 @@ from ninja.renderers import BaseRenderer
 
 from . import errors
 from .auth import AUTH
-from .routers import access, accounts, calls, ingest, insights, members, mfa, orgs, roles, teams
+from .routers import (
+    access,
+    accounts,
+    calls,
+    ingest,
+    insights,
+    invitations,
+    members,
+    mfa,
+    orgs,
+    roles,
+    teams,
+)
 
 
 class ORJSONParser(Parser):
@@ -56,5 +68,17 @@ api = CallStudioAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
-for module in (accounts, mfa, orgs, members, teams, roles, calls, ingest, insights, access):
+for module in (
+    accounts,
+    mfa,
+    orgs,
+    members,
+    invitations,
+    teams,
+    roles,
+    calls,
+    ingest,
+    insights,
+    access,
+):
     api.add_router("", module.router)

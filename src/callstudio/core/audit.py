@@ -48,6 +48,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "role", target.id, target.name
     if kind == "IngestKey":
         return "api_key", target.id, target.name
+    if kind == "Invitation":
+        return "invitation", target.id, target.email
     if kind == "PersonalToken":
         return "token", target.id, target.name
     if kind == "AlertRule":

@@ -93,6 +93,34 @@ class AuditAction(StrEnum):
         "An archived member was brought back with their role.",
     )
 
+    MEMBER_LEAVE = (
+        "member.leave",
+        "Left the organization",
+        "A member left the organization: their teams were revoked and their membership archived.",
+    )
+
+    # Invitations
+    INVITATION_CREATE = (
+        "invitation.create",
+        "Invitation sent",
+        "Someone was invited by email to join the organization.",
+    )
+    INVITATION_RESEND = (
+        "invitation.resend",
+        "Invitation sent again",
+        "An invitation was sent again with a new link; the old link stopped working.",
+    )
+    INVITATION_REVOKE = (
+        "invitation.revoke",
+        "Invitation revoked",
+        "A pending invitation was withdrawn; its link stopped working.",
+    )
+    INVITATION_ACCEPT = (
+        "invitation.accept",
+        "Invitation accepted",
+        "An invited person accepted and joined the organization.",
+    )
+
     # Team members
     TEAM_MEMBER_ADD = "team.member.add", "Added to team", "A member was added to a team."
     TEAM_MEMBER_ROLE_CHANGE = (

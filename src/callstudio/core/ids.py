@@ -52,3 +52,7 @@ def new_automation_id() -> str:
 
 def new_delivery_id() -> str:
     return new_id("dlv")
+
+
+def new_invitation_id() -> str:
+    return new_id("inv")

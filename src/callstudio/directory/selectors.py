@@ -3,7 +3,9 @@ through the access object they are given."""
 
 from collections import defaultdict
 
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from callstudio.access.explain import Grant, explain
 from callstudio.access.models import Role
@@ -15,7 +17,7 @@ from callstudio.accounts.models import Account
 from callstudio.core.audit import dangerously_audit_entries
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
-from callstudio.orgs.models import OrgMembership, Team, TeamMembership
+from callstudio.orgs.models import Invitation, OrgMembership, Team, TeamMembership
 
 
 def account_orgs(*, account) -> list[OrgMembership]:
@@ -251,3 +253,79 @@ def default_role_name(organization) -> str:
         return builtin.name
     role = Role.objects.filter(organization_id=organization.id, id=organization.default_role)
     return role.values_list("name", flat=True).first() or organization.default_role
+# Invitations
+
+INVITATION_STATUSES = (
+    Invitation.PENDING,
+    Invitation.ACCEPTED,
+    Invitation.REVOKED,
+    Invitation.EXPIRED,
+)
+
+
+def _invitations(org_id: str):
+    from callstudio.orgs.models import InvitationTeam
+
+    rows = InvitationTeam.objects.select_related("team", "custom_role").order_by("team__name")
+    return (
+        Invitation.objects.filter(organization_id=org_id)
+        .select_related("custom_role", "invited_by", "accepted_by")
+        .prefetch_related(Prefetch("teams", queryset=rows))
+    )
+
+
+def invitations_page(
+    *,
+    access: OrgAccess,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The organization's invitations, newest first (`org.members.add`, who sends them): two
+    queries for any page. "Expired" is computed: a pending invitation past its expiry."""
+    access.require("org.members.add")
+    qs = _invitations(access.organization.id)
+    now = timezone.now()
+    expired = Q(status=Invitation.EXPIRED) | Q(status=Invitation.PENDING, expires_at__lte=now)
+    if status in (None, ""):
+        pass
+    elif status not in INVITATION_STATUSES:
+        raise Invalid("Must be pending, accepted, revoked or expired.", field="status")
+    elif status == Invitation.EXPIRED:
+        qs = qs.filter(expired)
+    elif status == Invitation.PENDING:
+        qs = qs.filter(status=Invitation.PENDING, expires_at__gt=now)
+    else:
+        qs = qs.filter(status=status)
+    return paginate(qs, keys=("created_at", "id"), cursor=cursor, limit=limit, descending=True)
+
+
+def invitation_in_org(*, access: OrgAccess, invitation_id, lock: bool = False) -> Invitation:
+    """One invitation of the actor's organization; another organization's are not found. The
+    caller checks the operation's permission."""
+    qs = _invitations(access.organization.id)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    invitation = qs.filter(id=invitation_id).first() if isinstance(invitation_id, str) else None
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    return invitation
+
+
+def account_memberships(*, account) -> list[OrgMembership]:
+    """The caller's organizations (active memberships), each with whether they are its only
+    active Admin: Profile → Organizations shows why Leave is refused before it is pressed."""
+    memberships = account_orgs(account=account)
+    org_ids = [m.organization_id for m in memberships if m.role == "admin"]
+    admins = defaultdict(int)
+    for org_id in (
+        OrgMembership.objects.filter(
+            organization_id__in=org_ids, role="admin", status=OrgMembership.ACTIVE
+        ).values_list("organization_id", flat=True)
+        if org_ids
+        else []
+    ):
+        admins[org_id] += 1
+    for m in memberships:
+        m.last_admin = m.role == "admin" and admins[m.organization_id] <= 1
+    return memberships

@@ -3,7 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from callstudio.core.ids import ID_MAX_LENGTH, new_org_id, new_team_id, new_workflow_id
+from callstudio.core.ids import (
+    ID_MAX_LENGTH,
+    new_invitation_id,
+    new_org_id,
+    new_team_id,
+    new_workflow_id,
+)
 
 TEAM_NAME_MAX = 100
 TEAM_DESCRIPTION_MAX = 2000
@@ -118,4 +124,79 @@ class TeamMembership(RoleAssignment):
         indexes = [
             models.Index(fields=["team", "revoked_at", "id"]),
             models.Index(fields=["organization", "account", "revoked_at"]),
+        ]
+
+
+class Invitation(RoleAssignment):
+    """An offer of membership sent to an email address. Only the SHA-256 digest of the token is
+    stored: the raw token exists in the invitation mail alone, so a database reader cannot accept
+    for anyone. "Expired" is a pending invitation past `expires_at` (see `effective_status`);
+    the stored status turns to expired when a new invitation replaces it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    STATUSES = [
+        (PENDING, "Pending"),
+        (ACCEPTED, "Accepted"),
+        (REVOKED, "Revoked"),
+        (EXPIRED, "Expired"),
+    ]
+
+    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_invitation_id)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.CharField(max_length=254)
+    token_digest = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=8, choices=STATUSES, default=PENDING)
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            # One open offer per address and organization, also when two admins invite at once.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation_per_email",
+            ),
+            # Finished invitations may lose a custom role deleted afterwards; open ones may not.
+            models.CheckConstraint(
+                condition=~Q(status="pending") | ONE_ROLE, name="invitation_one_role"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "created_at"])]
+
+    def effective_status(self, now) -> str:
+        if self.status == self.PENDING and self.expires_at <= now:
+            return self.EXPIRED
+        return self.status
+
+
+class InvitationTeam(RoleAssignment):
+    """A team the invitee joins on accepting, with its team role: a row (not a JSON list) so the
+    team and custom role references are foreign keys the database checks."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="teams")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "team"], name="one_row_per_invited_team"),
+            # Rows of finished invitations lose a custom role deleted afterwards (role_delete).
+            models.CheckConstraint(
+                condition=ONE_ROLE | (Q(role="") & Q(custom_role__isnull=True)),
+                name="invitation_team_one_role",
+            ),
         ]

@@ -190,6 +190,8 @@ CALLSTUDIO_URL = os.environ.get(
     "CALLSTUDIO_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
 CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
+# How long an invitation link stays valid (a resend starts a new period).
+CALLSTUDIO_INVITATION_DAYS = env_int("CALLSTUDIO_INVITATION_DAYS", 7)
 # Failed attempts allowed per client address (and per email for tokens) in a window.
 CALLSTUDIO_SIGNUP_FAILURES = env_int("CALLSTUDIO_SIGNUP_FAILURES", 10)
 CALLSTUDIO_TOKEN_FAILURES = env_int("CALLSTUDIO_TOKEN_FAILURES", 5)

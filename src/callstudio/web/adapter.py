@@ -3,10 +3,14 @@ from django.conf import settings
 
 from callstudio.accounts.services import account_create
 
+INVITED_EMAIL = "callstudio.invited_email"  # set by the invitation page (views/invitations.py)
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
-        return settings.CALLSTUDIO_OPEN_SIGNUP
+        """Closed sign-up still lets someone who followed an invitation link sign up (with the
+        invited address only: account_create checks it)."""
+        return settings.CALLSTUDIO_OPEN_SIGNUP or bool(request.session.get(INVITED_EMAIL))
 
     def save_user(self, request, user, form, commit=True):
         """The browser's sign-up makes the account through the same service as the API (checks,
@@ -17,4 +21,5 @@ class AccountAdapter(DefaultAccountAdapter):
             password=data["password1"],
             name=data["name"],
             client_ip=request.META.get("REMOTE_ADDR", ""),
+            invited_email=request.session.get(INVITED_EMAIL),
         )

@@ -24,6 +24,7 @@ TARGET_KINDS = {
     "token": "API token",
     "alert_rule": "Alert rule",
     "automation": "Automation",
+    "invitation": "Invitation",
 }
 FIELD_LABELS = {  # also the order fields are shown in
     "name": "Name",
@@ -46,9 +47,18 @@ FIELD_LABELS = {  # also the order fields are shown in
     "default_role": "Default role for new members",
     "recovery_codes": "New recovery codes",
     "codes_left": "Recovery codes left",
+    "email": "Email",
+    "expires_at": "Expires",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
-STATUSES = {"active": "Active", "archived": "Archived"}
+STATUSES = {
+    "active": "Active",
+    "archived": "Archived",
+    "pending": "Pending",
+    "accepted": "Accepted",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
 TRIGGERS = {"call.ingested": "A call arrives", "alert.raised": "An alert is raised"}
 PERMISSION_LABELS = {p.name: p.description.rstrip(".") for p in CATALOG}
 

@@ -72,6 +72,7 @@ def _org_tab(request) -> str:
     name = request.resolver_match.url_name if request.resolver_match else ""
     for prefix, tab in (
         ("org_member", "org_members"),
+        ("org_invit", "org_members"),
         ("role", "roles"),
         ("audit", "audit_log"),
         ("api_key", "api_keys"),

@@ -3,9 +3,12 @@ service checks permission through the access object it is given, validates, runs
 transaction and writes its audit entry there. Re-exported here so callers write
 `from callstudio.directory import services; services.team_create(...)`."""
 
+from .invitation_accept import check_invitee, invitation_accept, open_invitation, owns_address
+from .invitations import invitation_create, invitation_resend, invitation_revoke, role_name
 from .org_members import (
     org_member_add,
     org_member_change_role,
+    org_member_leave,
     org_member_restore,
     org_member_revoke,
 )
@@ -19,6 +22,15 @@ from .team_members import (
 from .teams import team_create, team_rotate_workflow_id, team_set_archived, team_update
 
 __all__ = [
+    "check_invitee",
+    "owns_address",
+    "role_name",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_resend",
+    "invitation_revoke",
+    "open_invitation",
+    "org_member_leave",
     "org_member_add",
     "org_member_change_role",
     "org_member_restore",

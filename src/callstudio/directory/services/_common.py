@@ -1,5 +1,11 @@
 """What the services of several entities share: the role as audited, the organization lock that
-serializes membership changes, the last-Admin guard and the account lookup by account ID."""
+serializes membership changes, the last-Admin guard, the account lookup by account ID and mail
+sent after commit."""
+
+import logging
+import smtplib
+
+from django.db import transaction
 
 from callstudio.access.policy import OrgAccess, org_access
 from callstudio.accounts.models import Account
@@ -40,3 +46,21 @@ def account_by_public_id(account_id) -> Account:
     if account is None:
         raise Invalid("No account has this account ID.", field="account_id")
     return account
+
+
+log = logging.getLogger("callstudio.mail")
+
+
+def mail_after_commit(send, *, what: str) -> None:
+    """Send once the transaction committed (a rolled-back change mails nothing). A mail server
+    that is down does not turn a committed change into a 500: the failure is logged (`what`
+    names the mail, never its content: invitation links are secrets) and the change stands; an
+    invitation can be resent."""
+
+    def attempt():
+        try:
+            send()
+        except (smtplib.SMTPException, OSError) as exc:
+            log.warning("mail not sent: %s (%s)", what, type(exc).__name__)
+
+    transaction.on_commit(attempt)

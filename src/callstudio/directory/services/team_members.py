@@ -34,6 +34,31 @@ def _clean_external_id(value) -> str:
     return clean_text(value or "", field="agent_external_id", max_length=200, required=False)
 
 
+def join_team(
+    *, actor, organization, team, account, role_key, custom_role, agent_external_id=""
+) -> TeamMembership:
+    """The write itself, for callers that have checked everything (team_member_add, an accepted
+    invitation): the membership, the calls that already name the member, the audit entry."""
+    membership = TeamMembership.objects.create(
+        organization=organization,
+        team=team,
+        account=account,
+        role=role_key,
+        custom_role=custom_role,
+        agent_external_id=agent_external_id,
+    )
+    _link_calls(membership)
+    audit_record(
+        actor=actor,
+        action=AuditAction.TEAM_MEMBER_ADD,
+        target=account,
+        organization=organization,
+        team=team,
+        after=role_state(membership),
+    )
+    return membership
+
+
 def team_member_add(
     *, access: TeamAccess, account_id, role, agent_external_id=""
 ) -> TeamMembership:
@@ -57,22 +82,14 @@ def team_member_add(
                 raise Conflict(
                     "This member is already in the team.", field="account_id", code="duplicate"
                 )
-            membership = TeamMembership.objects.create(
+            membership = join_team(
+                actor=access.account,
                 organization=organization,
                 team=access.team,
                 account=account,
-                role=role_key,
+                role_key=role_key,
                 custom_role=custom_role,
                 agent_external_id=external_id,
-            )
-            _link_calls(membership)
-            audit_record(
-                actor=access.account,
-                action=AuditAction.TEAM_MEMBER_ADD,
-                target=account,
-                organization=organization,
-                team=access.team,
-                after=role_state(membership),
             )
     except IntegrityError:
         raise Conflict(

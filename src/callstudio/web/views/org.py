@@ -17,6 +17,7 @@ from callstudio.orgs.models import OrgMembership
 
 from ..context import org_page, render_org
 from ..forms import MemberAddForm, apply_error, change_role_from_post, mark_role_editable
+from . import invitations
 
 
 def _members_url(access, archived=False):
@@ -34,6 +35,8 @@ def organization(request, access):
 @org_page
 @require_safe
 def members(request, access):
+    if request.GET.get("status") == "pending":
+        return invitations.pending(request, access)
     status = "archived" if request.GET.get("status") == "archived" else "active"
     page = org_members_page(access=access, status=status, cursor=request.GET.get("cursor"))
     roles = assignable_org_roles(access=access) if access.has("org.members.roles") else []
