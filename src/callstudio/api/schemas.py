@@ -33,6 +33,16 @@ class AccountOut(Schema):
     account_id: str
     email: str
     name: str
+    # Whether `email` is verified: until it is, it links no calls and accepts no invitation.
+    email_verified: bool
+
+
+class VerifyEmailIn(In):
+    key: str
+
+
+class VerificationSentOut(Schema):
+    email: str
 
 
 class TokenCreateIn(In):
@@ -67,6 +77,8 @@ class MeOrg(Schema):
 
 
 class MeOut(AccountOut):
+    # An address asked for and not yet verified; `email` stays until it is.
+    pending_email: str | None
     orgs: list[MeOrg]
 
 

@@ -13,6 +13,7 @@ from .organizations import organization_create
 from .team_members import (
     team_member_add,
     team_member_change_role,
+    team_member_link_verified_email,
     team_member_revoke,
     team_member_set_agent_external_id,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "team_member_add",
     "team_member_change_role",
     "team_member_revoke",
+    "team_member_link_verified_email",
     "team_member_set_agent_external_id",
     "team_rotate_workflow_id",
     "team_set_archived",
