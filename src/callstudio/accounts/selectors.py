@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
 
-from .models import PersonalToken
+from .models import Account, PersonalToken
 
 
 def account_tokens(*, account) -> list[PersonalToken]:
@@ -34,4 +34,14 @@ def verified_emails(account_pks) -> list[tuple[int, str]]:
         EmailAddress.objects.filter(user_id__in=list(account_pks), verified=True).values_list(
             "user_id", "email"
         )
+    )
+
+
+def email_held_elsewhere(*, email: str, account) -> bool:
+    """Does another account hold this address (its login address, or any recorded address,
+    verified or pending)? One account per address."""
+    email = email.strip().lower()
+    return (
+        EmailAddress.objects.filter(email=email).exclude(user_id=account.pk).exists()
+        or Account.objects.filter(email=email).exclude(pk=account.pk).exists()
     )

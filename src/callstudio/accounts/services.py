@@ -21,6 +21,7 @@ from callstudio.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound,
 from callstudio.core.validation import clean_name, clean_text
 
 from .models import Account, PersonalToken, normalize_email
+from .selectors import email_held_elsewhere
 
 TOKEN_PREFIX = "cs_pat_"
 log = logging.getLogger(__name__)
@@ -136,38 +137,31 @@ def email_resend_verification(*, request, account: Account) -> str:
     return address.email
 
 
-def _email_taken(email: str, account: Account) -> bool:
-    return (
-        EmailAddress.objects.filter(email=email).exclude(user=account).exists()
-        or Account.objects.filter(email=email).exclude(pk=account.pk).exists()
-    )
-
-
 def email_change_request(*, request, account: Account, email) -> EmailAddress:
-    """Ask to change the account's address. With a verified address, the new one waits (allauth's
-    ACCOUNT_CHANGE_EMAIL) and replaces it only once verified. An address that was never verified
-    counted for nothing, so it is replaced at once, still unverified (a typo at sign-up can be
-    corrected). An address another account holds is refused (409 `email_taken`)."""
+    """Ask to change the account's address (allauth's ACCOUNT_CHANGE_EMAIL): the new address
+    waits, unverified and never primary, and replaces the current one only once its link is
+    opened; `Account.email` stays until then. A newer request replaces a pending one. An address
+    another account holds is refused (409 `email_taken`)."""
     email = _clean_email(email)
     taken = Conflict(
         "This email address belongs to another account.", field="email", code="email_taken"
     )
     try:
         with transaction.atomic():
-            if _email_taken(email, account):
+            if email_held_elsewhere(email=email, account=account):
                 raise taken
-            current = EmailAddress.objects.filter(user=account, email=account.email).first()
-            if current is not None and current.verified:
-                address = EmailAddress.objects.add_new_email(
-                    request, account, email, send_verification=False
-                )
-            else:
-                EmailAddress.objects.filter(user=account).delete()
-                account.email = email
-                account.save(update_fields=["email"])
-                address = EmailAddress.objects.create(
-                    user=account, email=email, primary=True, verified=False
-                )
+            # allauth's own `add_new_email` would drop an unverified current address too,
+            # leaving the account with no address at all; only the pending ones go here.
+            EmailAddress.objects.filter(user=account, verified=False).exclude(
+                email=account.email
+            ).delete()
+            current, _ = EmailAddress.objects.get_or_create(
+                user=account, email=account.email, defaults={"primary": True}
+            )
+            if not EmailAddress.objects.filter(user=account, primary=True).exists():
+                current.primary = True  # an account made before addresses were recorded
+                current.save(update_fields=["primary"])
+            address = EmailAddress.objects.create(user=account, email=email)
     except IntegrityError:
         raise taken from None
     send_verification_email_to_address(request, address)
