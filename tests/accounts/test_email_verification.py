@@ -132,3 +132,14 @@ def test_resend_for_a_verified_address_is_409_and_sends_nothing(db, smtp):
 
 def test_resend_needs_credentials(db):
     assert_problem(Api().post("/api/v1/me/email/resend-verification"), 401)
+
+
+def test_an_account_made_before_addresses_were_recorded_can_ask_for_its_link(db, smtp):
+    legacy = person("old@acme.test", verified=False)  # no EmailAddress row at all
+    response = Api(legacy.token).post("/api/v1/me/email/resend-verification")
+    assert response.status_code == 202
+    key = key_from(smtp.wait_for("old@acme.test"))
+    expect(Api().post("/api/v1/accounts/verify-email", {"key": key}), 200)
+    assert list(
+        EmailAddress.objects.filter(user=legacy.account).values_list("email", "primary", "verified")
+    ) == [("old@acme.test", True, True)]

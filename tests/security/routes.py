@@ -19,6 +19,8 @@ class Rule:
     body: dict = field(default_factory=dict)
     team_page: bool = False
     org_wide: bool = False
+    # What the "unverified" principal gets where its unverified address makes a difference.
+    unverified: int | None = None
 
     def expected(self, who: str, *, ui: bool) -> int:
         if self.kind == "public":
@@ -27,6 +29,8 @@ class Rule:
             return self.ok if who == "ingest_key" else 401
         if who in ("anonymous", "ingest_key"):
             return 302 if ui else 401
+        if who == "unverified" and self.unverified is not None:
+            return self.unverified
         if self.kind == "account":
             return self.ok
         if who in ("foreign_admin", "archived"):
@@ -41,11 +45,11 @@ def public(ok, **body):
     return Rule("public", ok, body=body)
 
 
-def account(ok, **body):
-    return Rule("account", ok, body=body)
+def account(ok, unverified=None, **body):
+    return Rule("account", ok, body=body, unverified=unverified)
 
 
-def org(perm, ok, team_page=False, org_wide=False, **body):
+def org(perm, ok, team_page=False, org_wide=False, unverified=None, **body):
     return Rule(
         "org",
         ok,
@@ -53,6 +57,7 @@ def org(perm, ok, team_page=False, org_wide=False, **body):
         body=body,
         team_page=team_page,
         org_wide=org_wide,
+        unverified=unverified,
     )
 
 
@@ -76,6 +81,10 @@ API = {
     "GET /api/v1/auth/tokens": account(200),
     "DELETE /api/v1/auth/tokens/{token_id}": account(204),
     "GET /api/v1/me": account(200),
+    # A wrong key is 410 for everyone: no principal verifies anything without the mailed key.
+    "POST /api/v1/accounts/verify-email": public(410, key="not-a-key"),
+    # Every other principal's address is verified (409); the unverified one gets a new link.
+    "POST /api/v1/me/email/resend-verification": account(409, unverified=202),
     "POST /api/v1/orgs": account(201, name="Mine"),
     "GET /api/v1/orgs": account(200),
     "GET /api/v1/permissions": account(200),
@@ -111,7 +120,10 @@ API = {
     "POST /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 201, name="PBX"),
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
-    "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(CALLS_READ, 200, team_page=True),
+    # The call is the (verified) agent's: the other agent, unverified, reads own calls only.
+    "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(
+        CALLS_READ, 200, team_page=True, unverified=404
+    ),
     "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/archive": org(
         "calls.archive", 200, team_page=True
     ),
@@ -226,7 +238,7 @@ UI = {
     "POST o/<str:org_id>/api-keys/<str:key_id>/revoke": org("org.keys.manage", 302),
     f"GET {TEAM}": org("team.read", 200),
     f"GET {TEAM}calls": org(CALLS_READ, 200, team_page=True),
-    f"GET {TEAM}calls/<str:call_id>": org(CALLS_READ, 200, team_page=True),
+    f"GET {TEAM}calls/<str:call_id>": org(CALLS_READ, 200, team_page=True, unverified=404),
     f"POST {TEAM}calls/<str:call_id>/archive": org(
         "calls.archive", 302, team_page=True, archived="1"
     ),

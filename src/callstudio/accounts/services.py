@@ -122,11 +122,18 @@ def email_verify(*, request, key) -> Account:
 
 def email_resend_verification(*, request, account: Account) -> str:
     """Mail a new link for the account's unverified address (a pending change first, else the
-    sign-up address). Returns the address; 409 `already_verified` when nothing waits."""
+    sign-up address). Returns the address; 409 `already_verified` when nothing waits. An
+    account made before addresses were recorded gets its address recorded, unverified, first."""
     address = EmailAddress.objects.filter(user=account, verified=False).order_by("primary", "-pk")
     address = address.first()
     if address is None:
-        raise Conflict("Your email address is already verified.", code="already_verified")
+        if EmailAddress.objects.filter(user=account, email=account.email, verified=True).exists():
+            raise Conflict("Your email address is already verified.", code="already_verified")
+        address, _ = EmailAddress.objects.get_or_create(
+            user=account,
+            email=account.email,
+            defaults={"primary": not EmailAddress.objects.filter(user=account).exists()},
+        )
     ratelimit.hit(
         "verify-resend",
         f"account:{account.pk}",
