@@ -143,3 +143,11 @@ def test_a_change_takes_effect_only_once_verified_and_then_links_calls(world, in
     # The old address links nothing any more.
     expect(ingest.post(ingest.url, call_body("old", agent={"email": "agent@acme.test"})), 201)
     assert Call.objects.get(external_id="old").agent_id is None
+
+
+def test_the_profile_says_whether_the_address_is_verified(world):
+    unverified = person("nell@acme.test", verified=False)
+    page = browser_of(unverified.account).get("/profile").content.decode()
+    assert "not verified" in page and 'href="/accounts/email/"' in page
+    page = browser_of(world["agent"].account).get("/profile").content.decode()
+    assert "<strong>verified</strong>" in page
