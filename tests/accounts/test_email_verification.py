@@ -143,3 +143,16 @@ def test_an_account_made_before_addresses_were_recorded_can_ask_for_its_link(db,
     assert list(
         EmailAddress.objects.filter(user=legacy.account).values_list("email", "primary", "verified")
     ) == [("old@acme.test", True, True)]
+
+
+def test_the_manage_emails_page_sends_the_link_again(db, smtp):
+    api_sign_up("nell@acme.test")
+    smtp.wait_for("nell@acme.test")
+    browser = Client()
+    browser.force_login(Account.objects.get(email="nell@acme.test"))
+    page = browser.get("/accounts/email/")
+    assert page.status_code == 200 and "nell@acme.test" in page.content.decode()
+    response = browser.post("/accounts/email/", {"action_send": "", "email": "nell@acme.test"})
+    assert response.status_code == 302
+    again = key_from(smtp.wait_for("nell@acme.test", count=2))
+    expect(Api().post("/api/v1/accounts/verify-email", {"key": again}), 200)
