@@ -13,8 +13,8 @@ from callstudio.calls.models import Call
 from callstudio.core.models import AuditLogEntry
 from callstudio.directory.services import org_member_add, team_member_add
 from tests.calls.conftest import call_body
-from tests.conftest import person
-from tests.helpers import assert_unchanged, expect, fingerprint
+from tests.conftest import Api, person
+from tests.helpers import assert_problem, assert_unchanged, expect, fingerprint
 
 BASE = "https://calls.example.test"
 LINK = re.compile(re.escape(BASE) + r"(/accounts/confirm-email/[^/\s]+/)")
@@ -151,3 +151,11 @@ def test_the_profile_says_whether_the_address_is_verified(world):
     assert "not verified" in page and 'href="/accounts/email/"' in page
     page = browser_of(world["agent"].account).get("/profile").content.decode()
     assert "<strong>verified</strong>" in page
+
+
+def test_signing_up_with_an_address_pending_elsewhere_is_409(world):
+    add_address(browser_of(world["agent"].account), "new@acme.test")
+    before = fingerprint()
+    body = {"email": "New@acme.test", "password": "a long passphrase 9", "name": "New"}
+    assert_problem(Api().post("/api/v1/accounts", body), 409, code="duplicate")
+    assert_unchanged(before)
