@@ -11,7 +11,7 @@ from django.test import Client
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.models import Account
-from callstudio.accounts.services import token_create
+from callstudio.accounts.services import account_email_trust, token_create
 from callstudio.directory.services import (
     org_member_add,
     organization_create,
@@ -78,10 +78,15 @@ def api():
     return Api()
 
 
-def make_account(email: str, name: str | None = None) -> Account:
-    return Account.objects.create_user(
+def make_account(email: str, name: str | None = None, *, verified: bool = True) -> Account:
+    """A test person. Their address is verified unless asked otherwise (as after opening the
+    link), so calls sent naming it are theirs; `verified=False` is the newly signed-up person."""
+    account = Account.objects.create_user(
         email=email, password=PASSWORD, name=name or email.split("@")[0].title()
     )
+    if verified:
+        account_email_trust(account=account)
+    return account
 
 
 @dataclass
@@ -119,8 +124,8 @@ class World:
         return f"{self.org_url}/teams/{self.team.id}"
 
 
-def person(email: str) -> Person:
-    account = make_account(email)
+def person(email: str, *, verified: bool = True) -> Person:
+    account = make_account(email, verified=verified)
     _, raw = token_create(account=account, name="tests")
     return Person(account=account, token=raw)
 

@@ -12,7 +12,12 @@ def test_sign_up_creates_an_account_with_a_public_account_id(api, db):
     response = api.post("/api/v1/accounts", SIGNUP)
     assert response.status_code == 201
     body = response.json()
-    assert body == {"account_id": body["account_id"], "email": "nora@example.test", "name": "Nora"}
+    assert body == {
+        "account_id": body["account_id"],
+        "email": "nora@example.test",
+        "name": "Nora",
+        "email_verified": False,
+    }
     assert body["account_id"].startswith("acc_") and len(body["account_id"]) == 24
     account = Account.objects.get(account_id=body["account_id"])
     assert account.check_password(SIGNUP["password"])
@@ -128,6 +133,8 @@ def test_me_lists_the_active_orgs_with_roles(world):
         "account_id": world["supervisor"].account_id,
         "email": "supervisor@acme.test",
         "name": "Supervisor",
+        "email_verified": True,
+        "pending_email": None,
         "orgs": [{"id": world.org.id, "name": "Acme", "role": "member"}],
         "mfa": {"enabled": False, "types": []},
     }

@@ -1,5 +1,7 @@
 """Everyone who can knock on a route, in one world: Acme's members in every role, a custom role,
-another organization's Admin, an ingest key, and an archived member's token and session."""
+another organization's Admin, an ingest key, an archived member's token and session, and
+"unverified": an agent in Billing whose address is not verified (it counts for nothing: it links
+no calls, so routes treat them as the agent they are, except where the address itself matters)."""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -12,7 +14,12 @@ from callstudio.accounts.models import PersonalToken
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
-from callstudio.directory.services import invitation_create, org_member_add, org_member_revoke
+from callstudio.directory.services import (
+    invitation_create,
+    org_member_add,
+    org_member_revoke,
+    team_member_add,
+)
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
@@ -21,11 +28,11 @@ from tests.conftest import person
 
 from ..access.matrix import MATRIX
 
-MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa"]
+MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa", "unverified"]
 PRINCIPALS = ["anonymous", *MEMBERS, "foreign_admin", "ingest_key", "archived"]
 QA = frozenset({"team.read", "team.members.read", "calls.read.all"})
 INVITED = "second-address@elsewhere.test"
-TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent"}
+TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent", "unverified": "agent"}
 
 
 def held(who: str) -> frozenset[str]:
@@ -51,6 +58,12 @@ def targets(world):
     org_member_add(access=admin, account_id=archived.account_id)
     org_member_revoke(access=admin, account_id=archived.account_id)
     world.people["archived"] = archived
+    unverified = person("unverified@acme.test", verified=False)
+    org_member_add(access=admin, account_id=unverified.account_id)
+    team_member_add(
+        access=team_access(admin, world.team.id), account_id=unverified.account_id, role="agent"
+    )
+    world.people["unverified"] = unverified
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))

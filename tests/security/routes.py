@@ -91,6 +91,10 @@ API = {
     # Nothing is waiting to be confirmed, nothing is enabled: a conflict that changes nothing.
     "POST /api/v1/me/mfa/totp/confirm": account(409, code="123456"),
     "DELETE /api/v1/me/mfa/totp": account(409, code="123456"),
+    # A wrong key is 410 for everyone: no principal verifies anything without the mailed key.
+    "POST /api/v1/accounts/verify-email": public(410, key="not-a-key"),
+    # Every other principal's address is verified (409); the unverified one gets a new link.
+    "POST /api/v1/me/email/resend-verification": account(409, overrides={"unverified": 202}),
     "POST /api/v1/orgs": account(201, name="Mine"),
     "GET /api/v1/orgs": account(200),
     "GET /api/v1/permissions": account(200),
@@ -137,7 +141,10 @@ API = {
     "POST /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 201, name="PBX"),
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
-    "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(CALLS_READ, 200, team_page=True),
+    # The call is the (verified) agent's: the other agent, unverified, reads own calls only.
+    "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(
+        CALLS_READ, 200, team_page=True, overrides={"unverified": 404}
+    ),
     "POST /api/v1/orgs/{org}/teams/{team}/calls/{call}/archive": org(
         "calls.archive", 200, team_page=True
     ),
@@ -268,7 +275,9 @@ UI = {
     "POST o/<str:org_id>/api-keys/<str:key_id>/revoke": org("org.keys.manage", 302),
     f"GET {TEAM}": org("team.read", 200),
     f"GET {TEAM}calls": org(CALLS_READ, 200, team_page=True),
-    f"GET {TEAM}calls/<str:call_id>": org(CALLS_READ, 200, team_page=True),
+    f"GET {TEAM}calls/<str:call_id>": org(
+        CALLS_READ, 200, team_page=True, overrides={"unverified": 404}
+    ),
     f"POST {TEAM}calls/<str:call_id>/archive": org(
         "calls.archive", 302, team_page=True, archived="1"
     ),

@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
         from . import mfa_audit
 
         mfa_audit.connect()
+        from . import email_events
+
+        email_events.connect()

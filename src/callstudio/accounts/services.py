@@ -1,9 +1,12 @@
 """Accounts and personal API tokens."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
+from allauth.account.internal.flows.email_verification import send_verification_email_to_address
+from allauth.account.models import EmailAddress, get_emailconfirmation_model
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -14,13 +17,15 @@ from django.utils import timezone
 
 from callstudio.core import ratelimit
 from callstudio.core.audit import AuditAction, audit_record
-from callstudio.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from callstudio.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
 from callstudio.core.validation import clean_name, clean_text
 
 from .mfa import check_token_second_factor
 from .models import Account, PersonalToken, normalize_email
+from .selectors import email_held_elsewhere
 
 TOKEN_PREFIX = "cs_pat_"
+log = logging.getLogger(__name__)
 
 
 def _digest(raw: str) -> str:
@@ -38,11 +43,21 @@ def _clean_email(email) -> str:
 
 
 def account_create(
-    *, email, password, name, client_ip: str = "", invited_email: str | None = None
+    *,
+    email,
+    password,
+    name,
+    client_ip: str = "",
+    record_address: bool = True,
+    invited_email: str | None = None,
 ) -> Account:
     """Open sign-up. Repeated failures from one address are refused with 429. `invited_email`:
     the address of a pending invitation the browser followed; signing up with exactly that
-    address is allowed even where open sign-up is off."""
+    address is allowed even where open sign-up is off.
+
+    The address is recorded as allauth's primary, unverified EmailAddress and a verification link
+    is mailed. The browser's sign-up passes `record_address=False`: allauth's sign-up form records
+    the address and sends the link itself right after (web/adapter.py)."""
     invited = bool(invited_email) and normalize_email(str(email)) == invited_email
     if not settings.CALLSTUDIO_OPEN_SIGNUP and not invited:
         raise Forbidden("Sign-up is closed on this server. Ask an administrator for an account.")
@@ -66,6 +81,11 @@ def account_create(
                         code="duplicate",
                     )
                 account = Account.objects.create_user(email=email, password=password, name=name)
+                address = None
+                if record_address:
+                    address = EmailAddress.objects.create(
+                        user=account, email=email, primary=True, verified=False
+                    )
                 audit_record(actor=account, action=AuditAction.ACCOUNT_CREATE, target=account)
         except IntegrityError:
             raise Conflict(
@@ -74,7 +94,104 @@ def account_create(
     except (Invalid, Conflict):
         ratelimit.record_failure("signup", [client_ip], window=window)
         raise
+    if address is not None:
+        _send_verification(address, signup=True)
     return account
+
+
+def _send_verification(address: EmailAddress, *, signup: bool = False) -> None:
+    # A mail server that is down must not undo a sign-up: the link can be sent again
+    # (`POST /api/v1/me/email/resend-verification`). The message itself is never logged.
+    try:
+        address.send_confirmation(signup=signup)
+    except OSError as exc:
+        log.warning("verification mail not sent (%s); it can be resent", type(exc).__name__)
+
+
+def email_verify(*, request, key) -> Account:
+    """Verify an address by the key of its link (the same key as
+    `/accounts/confirm-email/{key}/`). allauth does the verifying, so the browser and the API
+    behave alike: a pending change replaces the old address, `Account.email` follows, and the
+    `email_confirmed` signal links the calls that named the address (web/apps.py)."""
+    confirmation = None
+    if isinstance(key, str) and 0 < len(key) <= 200:
+        confirmation = get_emailconfirmation_model().from_key(key)
+    if confirmation is None or confirmation.key_expired():
+        raise Gone(
+            "This verification link is invalid, used or expired. Ask for a new one.",
+            field="key",
+            code="invalid_key",
+        )
+    address = confirmation.confirm(request)
+    if address is None:
+        raise Conflict(
+            "Another account has verified this address.", field="key", code="email_taken"
+        )
+    return Account.objects.get(pk=address.user_id)
+
+
+def email_resend_verification(*, request, account: Account) -> str:
+    """Mail a new link for the account's unverified address (a pending change first, else the
+    sign-up address). Returns the address; 409 `already_verified` when nothing waits. An
+    account made before addresses were recorded gets its address recorded, unverified, first."""
+    address = EmailAddress.objects.filter(user=account, verified=False).order_by("primary", "-pk")
+    address = address.first()
+    if address is None:
+        if EmailAddress.objects.filter(user=account, email=account.email, verified=True).exists():
+            raise Conflict("Your email address is already verified.", code="already_verified")
+        address, _ = EmailAddress.objects.get_or_create(
+            user=account,
+            email=account.email,
+            defaults={"primary": not EmailAddress.objects.filter(user=account).exists()},
+        )
+    ratelimit.hit(
+        "verify-resend",
+        f"account:{account.pk}",
+        limit=settings.CALLSTUDIO_VERIFICATION_EMAILS,
+        window=settings.CALLSTUDIO_RATE_WINDOW_SECONDS,
+    )
+    _send_verification(address)
+    return address.email
+
+
+def email_change_request(*, request, account: Account, email) -> EmailAddress:
+    """Ask to change the account's address (allauth's ACCOUNT_CHANGE_EMAIL): the new address
+    waits, unverified and never primary, and replaces the current one only once its link is
+    opened; `Account.email` stays until then. A newer request replaces a pending one. An address
+    another account holds is refused (409 `email_taken`)."""
+    email = _clean_email(email)
+    taken = Conflict(
+        "This email address belongs to another account.", field="email", code="email_taken"
+    )
+    try:
+        with transaction.atomic():
+            if email_held_elsewhere(email=email, account=account):
+                raise taken
+            # allauth's own `add_new_email` would drop an unverified current address too,
+            # leaving the account with no address at all; only the pending ones go here.
+            EmailAddress.objects.filter(user=account, verified=False).exclude(
+                email=account.email
+            ).delete()
+            current, _ = EmailAddress.objects.get_or_create(
+                user=account, email=account.email, defaults={"primary": True}
+            )
+            if not EmailAddress.objects.filter(user=account, primary=True).exists():
+                current.primary = True  # an account made before addresses were recorded
+                current.save(update_fields=["primary"])
+            address = EmailAddress.objects.create(user=account, email=email)
+    except IntegrityError:
+        raise taken from None
+    send_verification_email_to_address(request, address)
+    return address
+
+
+def account_email_trust(*, account: Account) -> None:
+    """Record `Account.email` as verified without a link, for accounts an operator vouches for
+    (the demo loader, test fixtures). Never reached from a request."""
+    EmailAddress.objects.filter(user=account).exclude(email=account.email).delete()
+    EmailAddress.objects.update_or_create(
+        user=account, email=account.email, defaults={"primary": True, "verified": True}
+    )
 
 
 def _new_token(account: Account, name: str) -> tuple[PersonalToken, str]:

@@ -12,12 +12,22 @@ def role_out(*, key: str = "", custom=None) -> tuple[str, str]:
 # Accounts and tokens
 
 
-def account(a) -> dict:
-    return {"account_id": a.account_id, "email": a.email, "name": a.name}
+def account(a, *, email_verified: bool) -> dict:
+    return {
+        "account_id": a.account_id,
+        "email": a.email,
+        "name": a.name,
+        "email_verified": email_verified,
+    }
 
 
-def me(a, *, memberships, mfa: dict) -> dict:
-    return {**account(a), "orgs": [org_item(m) for m in memberships], "mfa": mfa}
+def me(a, *, memberships, email_verified: bool, pending_email: str | None, mfa: dict) -> dict:
+    return {
+        **account(a, email_verified=email_verified),
+        "pending_email": pending_email,
+        "orgs": [org_item(m) for m in memberships],
+        "mfa": mfa,
+    }
 
 
 def token(t) -> dict:

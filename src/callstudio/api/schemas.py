@@ -33,6 +33,16 @@ class AccountOut(Schema):
     account_id: str
     email: str
     name: str
+    # Whether `email` is verified: until it is, it links no calls and accepts no invitation.
+    email_verified: bool
+
+
+class VerifyEmailIn(In):
+    key: str
+
+
+class VerificationSentOut(Schema):
+    email: str
 
 
 class TokenCreateIn(In):
@@ -75,6 +85,8 @@ class MfaOut(Schema):
 
 
 class MeOut(AccountOut):
+    # An address asked for and not yet verified; `email` stays until it is.
+    pending_email: str | None
     orgs: list[MeOrg]
     mfa: MfaOut
 

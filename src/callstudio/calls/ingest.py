@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from callstudio.accounts.selectors import verified_emails
 from callstudio.core.activity import mark_ingest_busy
 from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.orgs.models import Team, TeamMembership
@@ -57,15 +58,20 @@ def ingest_team(key: IngestKey, workflow_id: str) -> Team:
 
 
 def agent_directory(team_id: str) -> dict[str, int]:
-    """Every way a sender may name an active member of the team, to the member's account."""
+    """Every way a sender may name an active member of the team, to the member's account: the
+    account ID, the agent ID an admin gave them in this team, and their VERIFIED addresses only
+    (an address anyone can type into their profile must not pull in the calls meant for its
+    owner). Two queries, whatever the team's size."""
     directory = {}
-    for account_pk, account_id, email, external in TeamMembership.objects.filter(
-        team_id=team_id, revoked_at__isnull=True
-    ).values_list("account_id", "account__account_id", "account__email", "agent_external_id"):
+    members = TeamMembership.objects.filter(team_id=team_id, revoked_at__isnull=True).values_list(
+        "account_id", "account__account_id", "agent_external_id"
+    )
+    for account_pk, account_id, external in members:
         directory[f"account_id:{account_id}"] = account_pk
-        directory[f"email:{email}"] = account_pk
         if external:
             directory[f"external_id:{external}"] = account_pk
+    for account_pk, email in verified_emails(pk for pk, _, _ in members):
+        directory[f"email:{email}"] = account_pk
     return directory
 
 

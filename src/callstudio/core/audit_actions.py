@@ -26,6 +26,16 @@ class AuditAction(StrEnum):
     ACCOUNT_CREATE = "account.create", "Account created", "Someone signed up."
     TOKEN_CREATE = "token.create", "API token created", "A personal API token was created."
     TOKEN_REVOKE = "token.revoke", "API token revoked", "A personal API token was revoked."
+    ACCOUNT_EMAIL_VERIFY = (
+        "account.email.verify",
+        "Email address verified",
+        "An account's address was verified by its link; calls naming it are linked.",
+    )
+    ACCOUNT_EMAIL_CHANGE = (
+        "account.email.change",
+        "Email address changed",
+        "An account's verified address replaced its previous one.",
+    )
 
     # Multi-factor authentication (account-level; the account's own security log lists them)
     MFA_TOTP_ENABLE = (
@@ -176,7 +186,13 @@ class AuditAction(StrEnum):
 AUDIT_ACTIONS: dict[str, AuditAction] = {a.value: a for a in AuditAction}
 # Written with no organization: they belong to no organization's log.
 ACCOUNT_ACTIONS = frozenset(
-    {AuditAction.ACCOUNT_CREATE, AuditAction.TOKEN_CREATE, AuditAction.TOKEN_REVOKE}
+    {
+        AuditAction.ACCOUNT_CREATE,
+        AuditAction.TOKEN_CREATE,
+        AuditAction.TOKEN_REVOKE,
+        AuditAction.ACCOUNT_EMAIL_VERIFY,
+        AuditAction.ACCOUNT_EMAIL_CHANGE,
+    }
 )
 ORG_ACTIONS: tuple[AuditAction, ...] = tuple(a for a in AuditAction if a not in ACCOUNT_ACTIONS)
 

@@ -253,6 +253,8 @@ def default_role_name(organization) -> str:
         return builtin.name
     role = Role.objects.filter(organization_id=organization.id, id=organization.default_role)
     return role.values_list("name", flat=True).first() or organization.default_role
+
+
 # Invitations
 
 INVITATION_STATUSES = (

@@ -63,8 +63,18 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "callstudio.web.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "callstudio.web.adapter.AccountAdapter"
-# No mail server is part of the embedded default; addresses are not verified (docs/architecture.md).
-ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_FORMS = {"add_email": "callstudio.web.email_forms.AddEmailForm"}
+# An unverified address logs in but counts for nothing: it links no calls and accepts no
+# invitation (docs/security.md "Verified email"). Sign-up and every new address get a link.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+# One account per address; allauth adds the `unique_verified_email` constraint, our Account.email
+# is unique and accounts/migrations adds a unique index over every address (verified or not).
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account: a new one stays pending until verified, then replaces the old one.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Not the site name allauth would take from the request's Host header.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CallStudio] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Login throttling: failed logins per address and per account (allauth's rate limiter).
@@ -194,6 +204,8 @@ CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
 CALLSTUDIO_INVITATION_DAYS = env_int("CALLSTUDIO_INVITATION_DAYS", 7)
 # Failed attempts allowed per client address (and per email for tokens) in a window.
 CALLSTUDIO_SIGNUP_FAILURES = env_int("CALLSTUDIO_SIGNUP_FAILURES", 10)
+# Verification mails an account may ask for per rate window (resend).
+CALLSTUDIO_VERIFICATION_EMAILS = env_int("CALLSTUDIO_VERIFICATION_EMAILS", 5)
 CALLSTUDIO_TOKEN_FAILURES = env_int("CALLSTUDIO_TOKEN_FAILURES", 5)
 CALLSTUDIO_RATE_WINDOW_SECONDS = env_int("CALLSTUDIO_RATE_WINDOW_SECONDS", 900)
 # Ingestion requests per key per minute (a stream is one request, whatever its length).

@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.urls import reverse
 
 from callstudio.accounts.services import account_create
+from callstudio.core.links import absolute_url
 
 INVITED_EMAIL = "callstudio.invited_email"  # set by the invitation page (views/invitations.py)
 
@@ -14,7 +16,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         """The browser's sign-up makes the account through the same service as the API (checks,
-        rate limit, audit entry); allauth's unsaved `user` is dropped."""
+        rate limit, audit entry); allauth's unsaved `user` is dropped. allauth's form records the
+        address and mails the verification link right after, so the service does neither."""
         data = form.cleaned_data
         return account_create(
             email=data["email"],
@@ -22,4 +25,9 @@ class AccountAdapter(DefaultAccountAdapter):
             name=data["name"],
             client_ip=request.META.get("REMOTE_ADDR", ""),
             invited_email=request.session.get(INVITED_EMAIL),
+            record_address=False,
         )
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """`{CALLSTUDIO_URL}/accounts/confirm-email/{key}/`, never from the Host header."""
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

@@ -142,6 +142,7 @@ urlpatterns = [
     path("invitations/<str:token>", invitations.invitation, name="invitation"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
+    path("accounts/email/", auth.EmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("o/<str:org_id>/", include(org_urls)),
 ]

@@ -13,6 +13,8 @@ from callstudio.api.schemas import (
     TokenCreatedOut,
     TokenCreateIn,
     TokenPage,
+    VerificationSentOut,
+    VerifyEmailIn,
 )
 from callstudio.directory.selectors import account_orgs
 
@@ -31,7 +33,18 @@ def sign_up(request, payload: SignUpIn):
         name=payload.name,
         client_ip=client_ip(request),
     )
-    return Status(201, render.account(account))
+    return Status(201, render.account(account, email_verified=False))
+
+
+@router.post(
+    "/accounts/verify-email",
+    auth=None,
+    response={200: AccountOut, 409: Problem, 410: Problem, 422: Problem},
+)
+def verify_email(request, payload: VerifyEmailIn):
+    """The key of the verification link; no credentials needed (the key is the proof)."""
+    account = services.email_verify(request=request, key=payload.key)
+    return Status(200, render.account(account, email_verified=True))
 
 
 @router.post(
@@ -64,8 +77,21 @@ def revoke_token(request, token_id: str):
 
 @router.get("/me", auth=AUTH, response=MeOut)
 def me(request):
+    account = request.auth
     return render.me(
-        request.auth,
-        memberships=account_orgs(account=request.auth),
-        mfa=mfa_status(request.auth),
+        account,
+        memberships=account_orgs(account=account),
+        email_verified=selectors.email_verified(account=account),
+        pending_email=selectors.pending_email(account=account),
+        mfa=mfa_status(account),
     )
+
+
+@router.post(
+    "/me/email/resend-verification",
+    auth=AUTH,
+    response={202: VerificationSentOut, 409: Problem, 429: Problem},
+)
+def resend_verification(request):
+    email = services.email_resend_verification(request=request, account=request.auth)
+    return Status(202, {"email": email})

@@ -16,6 +16,7 @@ from .organizations import organization_create, organization_update
 from .team_members import (
     team_member_add,
     team_member_change_role,
+    team_member_link_verified_email,
     team_member_revoke,
     team_member_set_agent_external_id,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "team_member_add",
     "team_member_change_role",
     "team_member_revoke",
+    "team_member_link_verified_email",
     "team_member_set_agent_external_id",
     "team_rotate_workflow_id",
     "team_set_archived",

@@ -12,10 +12,11 @@ from callstudio.access.policy import (
     resolve_role,
     role_permissions,
 )
+from callstudio.accounts.selectors import verified_emails
 from callstudio.calls.ingest import link_agent_calls
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
-from callstudio.core.errors import Conflict, Invalid
+from callstudio.core.errors import Conflict, Forbidden, Invalid
 from callstudio.core.validation import clean_text
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
@@ -24,10 +25,31 @@ from ._common import account_by_public_id, role_state
 
 
 def _link_calls(membership: TeamMembership) -> None:
-    refs = [f"account_id:{membership.account.account_id}", f"email:{membership.account.email}"]
+    """Calls naming the member by account ID, agent ID or a verified address become theirs."""
+    refs = [f"account_id:{membership.account.account_id}"]
+    refs += [f"email:{email}" for _, email in verified_emails([membership.account_id])]
     if membership.agent_external_id:
         refs.append(f"external_id:{membership.agent_external_id}")
     link_agent_calls(team_id=membership.team_id, account_pk=membership.account_id, refs=refs)
+
+
+def _ensure_may_name_agent(access: TeamAccess, account, org_membership: OrgMembership) -> None:
+    """An agent ID decides whose calls are whose, so nobody names their own, and naming someone
+    else's needs a role (org role and team role together) at least theirs: a team lead cannot
+    point an Admin's agent ID at calls, nor take calls by naming themselves."""
+    if account.pk == access.account.pk:
+        raise Forbidden(
+            "Nobody sets their own agent ID: another member who manages the team does.",
+            field="agent_external_id",
+            code="own_agent_id",
+        )
+    target = role_permissions(org_membership.role, org_membership.custom_role)
+    membership = TeamMembership.objects.filter(
+        team_id=access.team.id, account=account, revoked_at__isnull=True
+    ).first()
+    if membership is not None:
+        target |= role_permissions(membership.role, membership.custom_role)
+    ensure_can_grant(access.org.permissions | access.permissions, target, field="agent_external_id")
 
 
 def _clean_external_id(value) -> str:
@@ -70,12 +92,17 @@ def team_member_add(
     account = account_by_public_id(account_id)
     try:
         with transaction.atomic():
-            if not OrgMembership.objects.filter(
-                organization=organization, account=account, status=OrgMembership.ACTIVE
-            ).exists():
+            org_membership = (
+                OrgMembership.objects.select_related("custom_role")
+                .filter(organization=organization, account=account, status=OrgMembership.ACTIVE)
+                .first()
+            )
+            if org_membership is None:
                 raise Invalid(
                     "This account is not an active member of the organization.", field="account_id"
                 )
+            if external_id:
+                _ensure_may_name_agent(access, account, org_membership)
             if TeamMembership.objects.filter(
                 team=access.team, account=account, revoked_at__isnull=True
             ).exists():
@@ -146,9 +173,16 @@ def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
 def team_member_set_agent_external_id(
     *, access: TeamAccess, account_id, agent_external_id
 ) -> TeamMembership:
-    """The member's agent ID in the sender's systems; calls already naming it become theirs."""
+    """The member's agent ID in the sender's systems; calls already naming it become theirs.
+    Audited as a change of who owns calls (before/after)."""
     access.require("team.members.manage")
     membership = team_membership(access=access, account_id=account_id)
+    org_membership = (
+        OrgMembership.objects.select_related("custom_role")
+        .filter(organization_id=access.org.organization.id, account_id=membership.account_id)
+        .first()
+    )
+    _ensure_may_name_agent(access, membership.account, org_membership)
     value = _clean_external_id(agent_external_id)
     if (
         value
@@ -178,3 +212,17 @@ def team_member_set_agent_external_id(
             after={"agent_external_id": value},
         )
     return membership
+
+
+@transaction.atomic
+def team_member_link_verified_email(*, account, email: str) -> int:
+    """An address just became verified: the calls already stored naming it, in the teams the
+    account is a live member of, become theirs (through calls.lifecycle, the one writer of
+    `agent_id`). Returns how many calls were linked."""
+    team_ids = TeamMembership.objects.filter(account=account, revoked_at__isnull=True).values_list(
+        "team_id", flat=True
+    )
+    return sum(
+        link_agent_calls(team_id=team_id, account_pk=account.pk, refs=[f"email:{email.lower()}"])
+        for team_id in list(team_ids)
+    )

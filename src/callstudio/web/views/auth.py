@@ -1,5 +1,9 @@
+from allauth.account.adapter import get_adapter
+from allauth.account.views import EmailView as AllauthEmailView
 from allauth.account.views import LoginView
 from allauth.account.views import SignupView as AllauthSignupView
+from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
 from callstudio.core.errors import Conflict, Invalid
@@ -49,3 +53,19 @@ def too_many_requests(request, exception=None):
     )
     response["Retry-After"] = "60"
     return response
+
+
+class EmailView(AllauthEmailView):
+    """allauth's address page. allauth lets an account with no verified address make an
+    unverified one primary, and the primary address is `Account.email`: that is how an agent
+    could take another person's address, and the calls sent for it. Here only a verified address
+    becomes primary; a new address waits for its link (ACCOUNT_CHANGE_EMAIL)."""
+
+    def _action_primary(self, request, *args, **kwargs):
+        address = self._get_email_address(request)
+        if address is not None and not address.verified:
+            get_adapter(request).add_message(
+                request, messages.ERROR, "account/messages/unverified_primary_email.txt"
+            )
+            return HttpResponseRedirect(self.get_success_url())
+        return super()._action_primary(request, *args, **kwargs)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from callstudio.accounts import services
-from callstudio.accounts.selectors import account_tokens
+from callstudio.accounts.selectors import account_tokens, email_verified, pending_email
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.selectors import account_orgs
 
@@ -35,6 +35,8 @@ def profile(request):
             "form": form,
             "new_token": new_token,
             "tokens": account_tokens(account=request.user),
+            "email_verified": email_verified(account=request.user),
+            "pending_email": pending_email(account=request.user),
             "orgs": [m.organization for m in account_orgs(account=request.user)],
             "section": "profile",
         },
