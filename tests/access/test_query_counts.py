@@ -79,7 +79,8 @@ ENDPOINTS = [
     ("admin", "/api/v1/orgs/{org}/teams/{team}/members", 5),
     ("admin", "/api/v1/orgs/{org}/roles", 3),
     ("admin", "/api/v1/orgs/{org}/audit-log", 3),
-    ("admin", "/api/v1/me", 3),  # token, memberships, second factors (`mfa`)
+    # token, memberships, second factors (`mfa`), addresses (`email_verified`, `pending_email`)
+    ("admin", "/api/v1/me", 4),
 ]
 
 

@@ -151,7 +151,7 @@ def test_accepting_needs_the_invited_address_verified_on_the_callers_account(wor
     # Another account, a member of nothing.
     assert_problem(_accept(world.api("outsider"), token), 403, code="wrong_account")
     # An account whose address is the invited one but not verified.
-    unverified = person("unverified@elsewhere.test")
+    unverified = person("unverified@elsewhere.test", verified=False)
     created = expect(invite(world, "unverified@elsewhere.test"), 201)
     _, token2 = invitation_resend(access=admin, invitation_id=created["id"])
     before = fingerprint()

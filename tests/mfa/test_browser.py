@@ -184,7 +184,7 @@ def test_security_page_shows_the_factors(account):
 
 
 def test_security_page_says_when_an_unverified_address_blocks_mfa(account):
-    EmailAddress.objects.create(user=account, email=EMAIL, verified=False, primary=True)
+    EmailAddress.objects.filter(user=account).update(verified=False)
     client = Client()
     _login(client)
     assert "Verify your email address first" in client.get("/profile/security").content.decode()

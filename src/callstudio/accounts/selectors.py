@@ -11,20 +11,14 @@ def account_tokens(*, account) -> list[PersonalToken]:
     )
 
 
-def email_verified(*, account) -> bool:
-    """Is the account's address (`Account.email`, the primary) verified?"""
-    return EmailAddress.objects.filter(user=account, email=account.email, verified=True).exists()
-
-
-def pending_email(*, account) -> str | None:
-    """An address the account asked to change to, waiting for its link to be opened."""
-    address = (
-        EmailAddress.objects.filter(user=account, verified=False)
-        .exclude(email=account.email)
-        .order_by("-pk")
-        .first()
+def email_state(*, account) -> tuple[bool, str | None]:
+    """(email_verified, pending_email) in one query over the account's addresses."""
+    rows = (
+        EmailAddress.objects.filter(user=account).order_by("-pk").values_list("email", "verified")
     )
-    return address.email if address else None
+    verified = any(email == account.email and ok for email, ok in rows)
+    pending = next((email for email, ok in rows if not ok and email != account.email), None)
+    return verified, pending
 
 
 def verified_emails(account_pks) -> list[tuple[int, str]]:

@@ -78,11 +78,12 @@ def revoke_token(request, token_id: str):
 @router.get("/me", auth=AUTH, response=MeOut)
 def me(request):
     account = request.auth
+    email_verified, pending_email = selectors.email_state(account=account)
     return render.me(
         account,
         memberships=account_orgs(account=account),
-        email_verified=selectors.email_verified(account=account),
-        pending_email=selectors.pending_email(account=account),
+        email_verified=email_verified,
+        pending_email=pending_email,
         mfa=mfa_status(account),
     )
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from callstudio.accounts import services
-from callstudio.accounts.selectors import account_tokens, email_verified, pending_email
+from callstudio.accounts.selectors import account_tokens, email_state
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.selectors import account_orgs
 
@@ -28,6 +28,7 @@ def profile(request):
             request.session[NEW_TOKEN] = raw
             return redirect("profile")
     new_token = request.session.pop(NEW_TOKEN, None) if request.method == "GET" else None
+    email_verified, pending_email = email_state(account=request.user)
     return render(
         request,
         "web/profile.html",
@@ -35,8 +36,8 @@ def profile(request):
             "form": form,
             "new_token": new_token,
             "tokens": account_tokens(account=request.user),
-            "email_verified": email_verified(account=request.user),
-            "pending_email": pending_email(account=request.user),
+            "email_verified": email_verified,
+            "pending_email": pending_email,
             "orgs": [m.organization for m in account_orgs(account=request.user)],
             "section": "profile",
         },
