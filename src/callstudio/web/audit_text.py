@@ -24,6 +24,8 @@ TARGET_KINDS = {
     "token": "API token",
     "alert_rule": "Alert rule",
     "automation": "Automation",
+    "call": "Call",
+    "alert": "Alert",
 }
 FIELD_LABELS = {  # also the order fields are shown in
     "name": "Name",
