@@ -3,6 +3,8 @@ characters refused with 422 naming the field, on every API that takes a name; te
 unique in an organization by their TR39 confusable skeleton (409 `duplicate`), held by a unique
 constraint so a race cannot slip through."""
 
+import importlib
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -139,3 +141,26 @@ def test_the_database_refuses_a_confusable_team_or_role_even_past_the_service(wo
         Role.objects.create(
             organization=world.org, name="QА Reviewer", scope="team", permissions=["team.read"]
         )
+
+
+def test_the_migration_backfills_skeletons_and_keeps_existing_clashes_apart(world):
+    """Rows from before the column: each gets its skeleton; of two existing names that already
+    share one, the older keeps it and the newer gets it suffixed (nothing is renamed)."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("callstudio.orgs.migrations.0003_team_name_skeleton")
+    # What a database from before looks like: a pair that clashes, stored without skeletons.
+    Team.objects.filter(id=world.other_team.id).update(name="Вilling", name_skeleton="old-1")
+    Team.objects.filter(id=world.team.id).update(name_skeleton="old-2")
+    backfill.backfill(apps, None)
+    billing, lookalike = (
+        Team.objects.get(id=world.team.id),
+        Team.objects.get(id=world.other_team.id),
+    )
+    assert billing.name_skeleton == name_skeleton("Billing")
+    assert lookalike.name == "Вilling"
+    assert lookalike.name_skeleton == f"{name_skeleton('Billing')}\x1f{lookalike.id}"
+    roles = importlib.import_module("callstudio.access.migrations.0003_role_name_skeleton")
+    Role.objects.filter(id=world.custom_role.id).update(name_skeleton="old-3")
+    roles.backfill(apps, None)
+    assert Role.objects.get(id=world.custom_role.id).name_skeleton == name_skeleton("QA Reviewer")
