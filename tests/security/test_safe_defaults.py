@@ -160,3 +160,15 @@ def test_settings_profiles_default_to_closed_signup_in_production_and_no_private
         timeout=120,
     )
     assert done.stdout.strip().splitlines()[-1] == expected, done.stderr
+
+
+def test_email_confirmation_links_come_from_the_canonical_url(settings, rf):
+    """The hook allauth calls for confirmation mail (verification is built on it)."""
+    from types import SimpleNamespace
+
+    from callstudio.web.adapter import AccountAdapter
+
+    settings.CALLSTUDIO_URL = CANONICAL
+    request = rf.get("/", HTTP_HOST="evil.example")
+    url = AccountAdapter(request).get_email_confirmation_url(request, SimpleNamespace(key="k-1"))
+    assert url == CANONICAL + "/accounts/confirm-email/k-1/"
