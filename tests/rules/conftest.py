@@ -94,7 +94,11 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """The receiver listens on 127.0.0.1, which webhooks may reach only when an operator allows
+    private addresses: these tests allow it explicitly (the default is tested in
+    tests/security/test_ssrf.py)."""
+    settings.CALLSTUDIO_ALLOW_PRIVATE_URLS = True
     r = Receiver()
     yield r
     r.close()

@@ -29,6 +29,9 @@ WEBHOOKS = {
     "CALLSTUDIO_WEBHOOK_RETRY_SECONDS": "1",
     "CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS": "5",
     "CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS": "3",
+    # The receiver is on 127.0.0.1: private addresses are allowed explicitly (tests/security/
+    # test_ssrf.py tests the default, which refuses them).
+    "CALLSTUDIO_ALLOW_PRIVATE_URLS": "1",
 }
 
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Invalid
-from callstudio.core.validation import clean_text
+from callstudio.core.validation import clean_name, clean_text, name_skeleton
 from callstudio.orgs.models import Invitation, InvitationTeam, OrgMembership, TeamMembership
 
 from .models import Role
@@ -17,6 +17,10 @@ from .roles import BUILTIN_ROLES
 from .selectors import role_get
 
 SCOPES = ("org", "team")
+# Custom role names must not pose as a built-in one ("Аdmin" with a Cyrillic А).
+BUILTIN_SKELETONS = frozenset(
+    name_skeleton(text) for key, role in BUILTIN_ROLES.items() for text in (key, role.name)
+)
 
 
 def _clean_permissions(permissions, scope: str) -> list[str]:
@@ -38,12 +42,16 @@ def _clean_permissions(permissions, scope: str) -> list[str]:
 
 
 def _clean_role_name(organization, name, *, exclude_id: str | None = None) -> str:
-    name = clean_text(name, field="name", max_length=100)
-    if name.lower() in BUILTIN_ROLES or name.lower() in {
-        r.name.lower() for r in BUILTIN_ROLES.values()
-    }:
+    name = clean_name(name, field="name", max_length=100)
+    if (
+        name_skeleton(name) in BUILTIN_SKELETONS
+        or name.lower() in BUILTIN_ROLES
+        or name.lower() in {r.name.lower() for r in BUILTIN_ROLES.values()}
+    ):
         raise Conflict("This is the name of a built-in role.", field="name", code="duplicate")
-    clash = Role.objects.filter(organization=organization, name__iexact=name)
+    clash = Role.objects.filter(organization=organization).filter(
+        Q(name__iexact=name) | Q(name_skeleton=name_skeleton(name))
+    )
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
     if clash.exists():
@@ -78,6 +86,13 @@ def role_usage(role: Role) -> dict:
         "members": members,
         "teams": [{"id": t["team_id"], "name": t["team__name"]} for t in teams],
     }
+
+
+def _is_held(role: Role) -> bool:
+    return (
+        OrgMembership.objects.filter(custom_role=role).exists()
+        or TeamMembership.objects.filter(custom_role=role, revoked_at__isnull=True).exists()
+    )
 
 
 def _ensure_not_held_by_actor(access: OrgAccess, role: Role) -> None:
@@ -128,6 +143,10 @@ def role_update(
     access.require("org.roles.manage")
     role = role_get(access=access, role_id=role_id)
     _ensure_not_held_by_actor(access, role)
+    if _is_held(role):
+        # Changing a role members hold changes what they may do: that is granting, so it needs
+        # the permission to change members' roles too.
+        access.require("org.members.roles")
     ensure_can_grant(access.permissions, role.permissions, field="permissions")
     before = _role_state(role)
     try:

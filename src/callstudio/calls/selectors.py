@@ -73,6 +73,7 @@ def _parse_time(value, field: str):
 
 LIST_COLUMNS = (*LIST_FIELDS, "agent__name", "agent__email", "agent__account_id")
 PAGE_KEYS = ("started_at", "id")
+CURSOR_SCOPE = "calls.call:started_at,id"
 
 
 def calls_page(
@@ -93,7 +94,9 @@ def calls_page(
     _require_read(access)
     filters = list_filters(agent=agent, start=start, end=end, q=q, cursor=cursor)
     rows = list_query(access, archived=archived, limit=limit, **filters)
-    return page_of([_list_item(row) for row in rows], keys=PAGE_KEYS, limit=limit)
+    return page_of(
+        [_list_item(row) for row in rows], keys=PAGE_KEYS, limit=limit, scope=CURSOR_SCOPE
+    )
 
 
 def list_filters(*, agent, start, end, q, cursor) -> dict:
@@ -106,7 +109,7 @@ def list_filters(*, agent, start, end, q, cursor) -> dict:
     }
     if q and (len(q) > 200 or "\x00" in q):
         raise Invalid("At most 200 characters, without NUL.", field="q")
-    parsed["after"] = decode_cursor(cursor, len(PAGE_KEYS)) if cursor else None
+    parsed["after"] = decode_cursor(cursor, len(PAGE_KEYS), scope=CURSOR_SCOPE) if cursor else None
     return parsed
 
 

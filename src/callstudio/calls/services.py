@@ -83,4 +83,16 @@ def call_set_archived(*, access: TeamAccess, call_id, archived: bool) -> Call:
     call moves in or out of the rollups in the same transaction."""
     access.require("calls.archive")
     found = readable_call(access=access, call_id=call_id)
-    return lifecycle.set_archived(call=found, archived=archived)
+    was_archived = found.archived
+    call = lifecycle.set_archived(call=found, archived=archived)
+    if call.archived != was_archived:  # repeating the current state changes nothing: no entry
+        audit_record(
+            actor=access.account,
+            action=AuditAction.CALL_ARCHIVE if archived else AuditAction.CALL_UNARCHIVE,
+            target=call,
+            organization=access.org.organization,
+            team=access.team,
+            before={"archived": was_archived},
+            after={"archived": call.archived},
+        )
+    return call

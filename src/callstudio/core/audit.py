@@ -56,6 +56,10 @@ def _describe(target) -> tuple[str, str, str]:
         return "alert_rule", target.id, target.name
     if kind == "Automation":
         return "automation", target.id, target.name
+    if kind == "Call":
+        return "call", str(target.id), target.external_id
+    if kind == "Alert":
+        return "alert", target.id, target.rule_name
     raise TypeError(f"No audit description for {kind}")
 
 

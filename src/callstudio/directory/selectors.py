@@ -15,6 +15,7 @@ from callstudio.access.roles import BUILTIN_ROLES
 from callstudio.accounts.mfa import has_mfa as account_has_mfa
 from callstudio.accounts.models import Account
 from callstudio.core.audit import dangerously_audit_entries
+from callstudio.core.audit_actions import AUDIT_ACTIONS
 from callstudio.core.errors import Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
 from callstudio.orgs.models import Invitation, OrgMembership, Team, TeamMembership
@@ -186,6 +187,8 @@ def audit_log_page(
     """A page of the organization's audit log, newest first (`org.audit.read`): the one read the
     audit log page and the API share. `actor` is an account ID or the email the actor had."""
     access.require("org.audit.read")
+    if action is not None and action not in AUDIT_ACTIONS:
+        raise Invalid("Not a declared audit action (see the list in the API docs).", field="action")
     qs = dangerously_audit_entries(
         organization=access.organization, actor_account_id=actor, action=action, team_id=team
     )

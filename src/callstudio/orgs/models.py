@@ -10,9 +10,21 @@ from callstudio.core.ids import (
     new_team_id,
     new_workflow_id,
 )
+from callstudio.core.validation import name_skeleton
 
 TEAM_NAME_MAX = 100
 TEAM_DESCRIPTION_MAX = 2000
+
+
+class NameSkeletonManager(models.Manager):
+    """bulk_create skips save(): fill each row's `name_skeleton` here too, so no path stores a
+    team or role without it."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.name_skeleton = name_skeleton(obj.name)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Organization(models.Model):
@@ -34,6 +46,9 @@ class Team(models.Model):
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_team_id)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=TEAM_NAME_MAX)
+    # The name's TR39 confusable skeleton (core/validation.py), unique in the organization so
+    # that "Вilling" (Cyrillic В) cannot pose as "Billing", even in a race. Kept by save().
+    name_skeleton = models.TextField(default="", editable=False)
     description = models.CharField(max_length=TEAM_DESCRIPTION_MAX, blank=True)
     # Globally unique: a call sent to it lands in exactly this team.
     workflow_id = models.CharField(max_length=ID_MAX_LENGTH, unique=True, default=new_workflow_id)
@@ -41,13 +56,25 @@ class Team(models.Model):
     # An archived team keeps its data but takes no new calls (410 on its workflow ID).
     archived_at = models.DateTimeField(null=True)
 
+    objects = NameSkeletonManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint("organization", Lower("name"), name="team_name_unique_in_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name_skeleton"], name="team_name_skeleton_unique_in_org"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_skeleton = name_skeleton(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_skeleton"}
+        super().save(*args, **kwargs)
 
 
 ONE_ROLE = (Q(role="") & Q(custom_role__isnull=False)) | (~Q(role="") & Q(custom_role__isnull=True))

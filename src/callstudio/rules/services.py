@@ -106,8 +106,18 @@ def alert_set_status(*, access: TeamAccess, alert_id, status: str) -> Alert:
             alert.acknowledged_at, alert.acknowledged_by = now, access.account
         else:
             alert.resolved_at, alert.resolved_by = now, access.account
+        before = alert.status
         alert.status = status
         alert.save()
+        _audit(
+            access,
+            AuditAction.ALERT_ACKNOWLEDGE
+            if status == Alert.ACKNOWLEDGED
+            else AuditAction.ALERT_RESOLVE,
+            alert,
+            before={"status": before},
+            after={"status": status},
+        )
     return alert
 
 

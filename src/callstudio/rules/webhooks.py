@@ -7,10 +7,7 @@ twice (a crash after sending, before recording) and deduplicates by `delivery_id
 import functools
 import hashlib
 import hmac
-import ipaddress
-import socket
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -18,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from callstudio.core import netguard
 from callstudio.core.ids import new_delivery_id
 
 from .models import WebhookDelivery
@@ -26,7 +24,9 @@ from .models import WebhookDelivery
 @functools.cache
 def _client() -> httpx.Client:
     """One client per process: building one loads the CA bundle (about 20 ms of CPU)."""
-    return httpx.Client(follow_redirects=False)
+    # No redirects (a redirect could point anywhere) and no proxy from the environment (the
+    # connection goes to the address netguard checked).
+    return httpx.Client(follow_redirects=False, trust_env=False)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -80,26 +80,20 @@ def delivery_for(*, event, source, source_id, url, secret, team, call, agent, al
     )
 
 
-class _Refused(Exception):
-    pass
-
-
-def _refused(url: str) -> str:
-    """With CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE off (production settings), a URL whose host resolves
-    to a loopback, private, link-local or reserved address is refused: webhooks must not reach
-    into the deployment's own network (e.g. a cloud metadata service)."""
-    if settings.CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE:
-        return ""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return f"cannot resolve {host}"
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            return f"refused: {host} resolves to a non-public address ({ip})"
-    return ""
+def _send(url: str, body: bytes, headers: dict) -> httpx.Response:
+    """POST to the address netguard checked, not to the name again (no DNS rebinding): the URL
+    carries the address; the Host header and TLS (SNI and the certificate check) keep the name."""
+    target = netguard.target_for(url)  # raises netguard.Refused
+    original = httpx.URL(url)
+    pinned = original.copy_with(host=target.address)
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return _client().post(
+        pinned,
+        content=body,
+        headers={**headers, "Host": original.netloc.decode("ascii")},
+        timeout=settings.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS,
+        extensions=extensions,
+    )
 
 
 def retry_delay(attempts: int) -> float:
@@ -129,27 +123,24 @@ def attempt(delivery_id: str) -> float | None:
         if not claimed:
             return None
     body = delivery.body.encode()
-    code, error = None, _refused(delivery.url)
+    code, error, permanent = None, "", False
     try:
-        if error:
-            raise _Refused
-        response = _client().post(
+        response = _send(
             delivery.url,
-            content=body,
-            headers={
+            body,
+            {
                 "Content-Type": "application/json",
                 "User-Agent": "CallStudio-Webhooks/1",
                 "X-CallStudio-Event": delivery.event,
                 "X-CallStudio-Delivery": delivery.id,
                 "X-CallStudio-Signature": signature(delivery.secret, body),
             },
-            timeout=settings.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS,
         )
         code = response.status_code
         if not 200 <= code < 300:
             error = f"HTTP {code}"
-    except _Refused:
-        pass
+    except netguard.Refused as exc:  # nothing was sent: the message names no address
+        error, permanent = str(exc), exc.permanent
     except httpx.TimeoutException:
         error = f"timed out after {settings.CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS} s"
     except httpx.HTTPError as exc:
@@ -160,7 +151,7 @@ def attempt(delivery_id: str) -> float | None:
     delay = None
     if not error:
         fields.update(status=WebhookDelivery.DELIVERED, delivered_at=now)
-    elif attempts >= settings.CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS:
+    elif permanent or attempts >= settings.CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS:
         fields.update(status=WebhookDelivery.FAILED)
     else:
         delay = retry_delay(attempts)

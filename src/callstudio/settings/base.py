@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -11,7 +12,52 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("CALLSTUDIO_DATA_DIR", "var")).resolve()
 
 DEBUG = env_bool("CALLSTUDIO_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h]
+
+# --- Safe defaults (PRODUCT §7.1): canonical URL, hosts, mail, outbound URLs. ---
+# The canonical base URL: every link in a mail is built from it (core/links.py), never from the
+# request's Host header.
+CALLSTUDIO_URL = os.environ.get(
+    "CALLSTUDIO_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
+
+
+def default_allowed_hosts(url: str) -> list[str]:
+    """The loopback names plus the canonical URL's host: any other Host header gets 400."""
+    host = urlsplit(url).hostname or ""
+    if ":" in host:  # an IPv6 literal, spelled the way Django compares it
+        host = f"[{host}]"
+    hosts = ["localhost", "127.0.0.1", "[::1]"]
+    return hosts + [host] if host and host not in hosts else hosts
+
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()
+] or default_allowed_hosts(CALLSTUDIO_URL)
+
+# Mail goes by SMTP when EMAIL_HOST is set; otherwise each message is written to a file under
+# $CALLSTUDIO_DATA_DIR/outbox/ (core/mail.py; `callstudio outbox` reads them). Never to a log.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+else:
+    EMAIL_BACKEND = "callstudio.core.mail.OutboxBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "callstudio@localhost")
+# Mail subjects name the product, not the Host header of the request that sent them.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CallStudio] "
+
+# Webhooks and other fetched URLs never reach loopback/private/link-local/reserved addresses
+# (core/netguard.py) unless an operator allows it. CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE is the old
+# name, still read.
+CALLSTUDIO_ALLOW_PRIVATE_URLS = env_bool(
+    "CALLSTUDIO_ALLOW_PRIVATE_URLS", env_bool("CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE", False)
+)
+# Anyone may sign up on the embedded default; production settings turn it off.
+CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
+# --- End of safe defaults. ---
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -189,17 +235,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Mail goes to the log unless an operator configures SMTP (EMAIL_BACKEND, EMAIL_HOST, ...).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "callstudio@localhost")
-
 # Product settings.
-# The canonical base URL: every link in a mail is built from it (core/links.py), never from the
-# request's Host header.
-CALLSTUDIO_URL = os.environ.get(
-    "CALLSTUDIO_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
-).rstrip("/")
-CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
 # How long an invitation link stays valid (a resend starts a new period).
 CALLSTUDIO_INVITATION_DAYS = env_int("CALLSTUDIO_INVITATION_DAYS", 7)
 # Failed attempts allowed per client address (and per email for tokens) in a window.
@@ -232,8 +268,5 @@ LOGGING = {
 CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = env_int("CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS", 10)
 CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS = env_int("CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS", 9)
 CALLSTUDIO_WEBHOOK_RETRY_SECONDS = env_int("CALLSTUDIO_WEBHOOK_RETRY_SECONDS", 10)
-# Whether webhooks may reach loopback/private/link-local addresses. On for the embedded default
-# (a self-hosted box on a LAN); production settings turn it off.
-CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE = env_bool("CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE", True)
 # Tests run background tasks at once, in the caller (Huey's immediate mode, memory storage).
 CALLSTUDIO_TASKS_IMMEDIATE = env_bool("CALLSTUDIO_TASKS_IMMEDIATE", False)

@@ -4,6 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from callstudio.core.env import env_bool
+
 from .base import *  # noqa: F403
 
 if not os.environ.get("SECRET_KEY"):
@@ -21,9 +23,5 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
-# Webhooks never reach the deployment's own network unless explicitly allowed.
-CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE = os.environ.get("CALLSTUDIO_WEBHOOK_ALLOW_PRIVATE", "0") in (
-    "1",
-    "true",
-    "yes",
-)
+# Sign-up is by invitation unless an operator opens it.
+CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", False)

@@ -18,3 +18,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Background tasks run in the caller: tests drive the analysis pass and deliveries directly, and
 # tests/test_worker.py checks the real consumer (in-process and on Redis) in subprocesses.
 CALLSTUDIO_TASKS_IMMEDIATE = True
+
+# The test client's host is allowed on top of the defaults (which are what is tested otherwise);
+# mail stays in memory unless a test asks for the real SMTP server (the `smtp` fixture).
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,3 +1,6 @@
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.urls import reverse
@@ -6,6 +9,12 @@ from callstudio.accounts.services import account_create
 from callstudio.core.links import absolute_url
 
 INVITED_EMAIL = "callstudio.invited_email"  # set by the invitation page (views/invitations.py)
+
+
+def canonical_site() -> SimpleNamespace:
+    """What allauth's mail templates call `current_site`: the canonical URL's host, not the
+    request's (allauth's default RequestSite is built from the Host header)."""
+    return SimpleNamespace(name="CallStudio", domain=urlsplit(settings.CALLSTUDIO_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -28,6 +37,28 @@ class AccountAdapter(DefaultAccountAdapter):
             record_address=False,
         )
 
-    def get_email_confirmation_url(self, request, emailconfirmation):
-        """`{CALLSTUDIO_URL}/accounts/confirm-email/{key}/`, never from the Host header."""
+    # --- Links in mail: built from CALLSTUDIO_URL (core/links.py), never from the Host header,
+    # which the client chooses (a reset link to an attacker's host would hand them the key). ---
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "signup_url": absolute_url(reverse("account_signup")),
+                "password_reset_url": absolute_url(reverse("account_reset_password")),
+            },
+        )
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        context = {**context, "current_site": canonical_site()}
+        if "signup_url" in context:  # allauth's "unknown account" mail builds it from the Host
+            context["signup_url"] = absolute_url(reverse("account_signup"))
+        super().send_mail(template_prefix, email, context)

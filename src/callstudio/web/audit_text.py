@@ -25,6 +25,8 @@ TARGET_KINDS = {
     "alert_rule": "Alert rule",
     "automation": "Automation",
     "invitation": "Invitation",
+    "call": "Call",
+    "alert": "Alert",
 }
 FIELD_LABELS = {  # also the order fields are shown in
     "name": "Name",

@@ -1,6 +1,7 @@
 """Creating, renaming, archiving a team and rotating its workflow ID."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
@@ -8,12 +9,16 @@ from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict
 from callstudio.core.ids import new_workflow_id
-from callstudio.core.validation import clean_name, clean_text
+from callstudio.core.validation import clean_name, clean_text, name_skeleton
 from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX, Team
 
 
 def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = None) -> None:
-    clash = Team.objects.filter(organization=organization, name__iexact=name)
+    """Case-alike and confusable-alike names clash (409 `duplicate`); the unique constraints
+    on the name and its skeleton settle a race between two requests."""
+    clash = Team.objects.filter(organization=organization).filter(
+        Q(name__iexact=name) | Q(name_skeleton=name_skeleton(name))
+    )
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
     if clash.exists():
@@ -71,7 +76,10 @@ def team_update(*, access: TeamAccess, name=None, description=None) -> Team:
         with transaction.atomic():
             if "name" in changes:
                 _ensure_team_name_free(team.organization_id, changes["name"], exclude_id=team.id)
-            Team.objects.filter(id=team.id).update(**changes)
+            stored = dict(changes)
+            if "name" in changes:
+                stored["name_skeleton"] = name_skeleton(changes["name"])
+            Team.objects.filter(id=team.id).update(**stored)
             for k, v in changes.items():
                 setattr(team, k, v)
             audit_record(

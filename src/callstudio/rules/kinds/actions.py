@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from callstudio.core.errors import Invalid
+from callstudio.core.netguard import check_url
 from callstudio.core.validation import clean_name
 
 from .base import ACTIONS, ActionKind, FormField
@@ -20,6 +21,7 @@ def clean_url(value, *, field: str) -> str:
         raise Invalid("Must be an http:// or https:// URL.", field=field) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("Must be an http:// or https:// URL.", field=field)
+    check_url(url, field=field)  # not loopback/private/reserved (checked again when delivered)
     return url
 
 
