@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "callstudio.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from . import sessions, signals  # noqa: F401  (sessions: registers its nightly task)
+
+        signals.connect()

@@ -7,7 +7,7 @@ from ninja.renderers import BaseRenderer
 
 from . import errors
 from .auth import AUTH
-from .routers import accounts, calls, ingest, insights, members, orgs, roles, teams
+from .routers import accounts, calls, ingest, insights, me_security, members, orgs, roles, teams
 
 
 class ORJSONParser(Parser):
@@ -56,5 +56,5 @@ api = CallStudioAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
-for module in (accounts, orgs, members, teams, roles, calls, ingest, insights):
+for module in (accounts, me_security, orgs, members, teams, roles, calls, ingest, insights):
     api.add_router("", module.router)

@@ -39,12 +39,14 @@ class TokenCreateIn(In):
     email: str
     password: str
     name: str = "API token"
+    expires_in_days: int = Field(90, description="1 to 366 days; after that the token is 401.")
 
 
 class TokenCreatedOut(Schema):
     id: str
     token: str
     name: str
+    expires_at: datetime | None
 
 
 class TokenOut(Schema):
@@ -53,6 +55,7 @@ class TokenOut(Schema):
     hint: str
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenPage(Schema):
@@ -68,6 +71,43 @@ class MeOrg(Schema):
 
 class MeOut(AccountOut):
     orgs: list[MeOrg]
+
+
+# The account's own security: sessions, password, security log
+
+
+class SessionOut(Schema):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str
+    user_agent: str
+    current: bool = Field(description="The browser session making this request.")
+
+
+class SessionPage(Schema):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class PasswordChangeIn(In):
+    current_password: str
+    new_password: str
+
+
+class SecurityEventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    label: str
+    actor: dict
+    target: dict
+    details: dict
+
+
+class SecurityEventPage(Schema):
+    items: list[SecurityEventOut]
+    next_cursor: str | None
 
 
 # Organizations

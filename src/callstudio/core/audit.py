@@ -50,6 +50,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "api_key", target.id, target.name
     if kind == "PersonalToken":
         return "token", target.id, target.name
+    if kind == "UserSession":
+        return "session", str(target.pk), f"{target.user_agent[:120]} ({target.ip})"
     if kind == "AlertRule":
         return "alert_rule", target.id, target.name
     if kind == "Automation":

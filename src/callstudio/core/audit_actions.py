@@ -26,6 +26,23 @@ class AuditAction(StrEnum):
     ACCOUNT_CREATE = "account.create", "Account created", "Someone signed up."
     TOKEN_CREATE = "token.create", "API token created", "A personal API token was created."
     TOKEN_REVOKE = "token.revoke", "API token revoked", "A personal API token was revoked."
+    ACCOUNT_LOGIN = "account.login", "Signed in", "Someone signed in to the account in a browser."
+    ACCOUNT_LOGIN_FAILED = (
+        "account.login_failed",
+        "Sign-in failed",
+        "A wrong password was given for the account (browser sign-in or token request).",
+    )
+    ACCOUNT_PASSWORD_CHANGE = (
+        "account.password_change",
+        "Password changed",
+        "The account's password was changed; its tokens and other sessions were ended.",
+    )
+    ACCOUNT_PASSWORD_RESET = (
+        "account.password_reset",
+        "Password reset",
+        "The password was reset from an emailed link; tokens and other sessions were ended.",
+    )
+    SESSION_REVOKE = "session.revoke", "Session ended", "A signed-in browser session was ended."
 
     # Organization
     ORG_CREATE = "org.create", "Organization created", "The organization was created."
@@ -114,7 +131,16 @@ class AuditAction(StrEnum):
 AUDIT_ACTIONS: dict[str, AuditAction] = {a.value: a for a in AuditAction}
 # Written with no organization: they belong to no organization's log.
 ACCOUNT_ACTIONS = frozenset(
-    {AuditAction.ACCOUNT_CREATE, AuditAction.TOKEN_CREATE, AuditAction.TOKEN_REVOKE}
+    {
+        AuditAction.ACCOUNT_CREATE,
+        AuditAction.TOKEN_CREATE,
+        AuditAction.TOKEN_REVOKE,
+        AuditAction.ACCOUNT_LOGIN,
+        AuditAction.ACCOUNT_LOGIN_FAILED,
+        AuditAction.ACCOUNT_PASSWORD_CHANGE,
+        AuditAction.ACCOUNT_PASSWORD_RESET,
+        AuditAction.SESSION_REVOKE,
+    }
 )
 ORG_ACTIONS: tuple[AuditAction, ...] = tuple(a for a in AuditAction if a not in ACCOUNT_ACTIONS)
 

@@ -43,6 +43,7 @@ def create_token(request, payload: TokenCreateIn):
         email=payload.email,
         password=payload.password,
         name=payload.name,
+        expires_in_days=payload.expires_in_days,
         client_ip=client_ip(request),
     )
     return Status(201, render.token_created(token, raw))
