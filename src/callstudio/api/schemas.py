@@ -4,7 +4,7 @@ must not (organization, workflow ID, status, ids): it gets a 422 naming the fiel
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class In(Schema):
@@ -39,7 +39,9 @@ class TokenCreateIn(In):
     email: str
     password: str
     name: str = "API token"
-    expires_in_days: int = Field(90, description="1 to 366 days; after that the token is 401.")
+    expires_in_days: StrictInt = Field(
+        90, description="1 to 366 days; after that the token is 401."
+    )
 
 
 class TokenCreatedOut(Schema):

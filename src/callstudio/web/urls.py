@@ -1,6 +1,19 @@
 from django.urls import include, path
 
-from .views import analytics, auth, calls, health, home, keys, org, profile, roles, rules, teams
+from .views import (
+    analytics,
+    auth,
+    calls,
+    health,
+    home,
+    keys,
+    org,
+    profile,
+    roles,
+    rules,
+    sessions,
+    teams,
+)
 
 org_urls = [
     path("", home.org_home, name="org_home"),
@@ -106,6 +119,16 @@ urlpatterns = [
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
     path("profile/tokens/<str:token_id>/revoke", profile.token_revoke, name="token_revoke"),
+    path("profile/sessions", sessions.sessions, name="sessions"),
+    path(
+        "profile/sessions/<str:session_id>/revoke", sessions.session_revoke, name="session_revoke"
+    ),
+    path(
+        "profile/sessions/revoke-others",
+        sessions.sessions_revoke_others,
+        name="sessions_revoke_others",
+    ),
+    path("profile/activity", sessions.activity, name="activity"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),
