@@ -37,7 +37,7 @@ def audit_record(
 
 
 def _describe(target) -> tuple[str, str, str]:
-    kind = type(target).__name__
+    kind = target.__class__.__name__  # (not type(): a lazy request.user proxies __class__)
     if kind == "Account":
         return "account", target.account_id, target.email
     if kind == "Organization":
