@@ -105,8 +105,8 @@ def session_revoke(*, account, session_id: str) -> UserSession:
     ).first()
     if user_session is None:
         raise NotFound("Session not found.")
-    _end(user_session)
     audit_record(actor=account, action=AuditAction.SESSION_REVOKE, target=user_session)
+    _end(user_session)
     return user_session
 
 
@@ -116,8 +116,8 @@ def sessions_revoke_others(*, account, keep_session_key: str | None) -> int:
     others = UserSession.objects.filter(user=account).exclude(session_key=keep_session_key or "")
     ended = 0
     for user_session in others:
-        _end(user_session)
         audit_record(actor=account, action=AuditAction.SESSION_REVOKE, target=user_session)
+        _end(user_session)
         ended += 1
     return ended
 
