@@ -29,7 +29,7 @@ def mint(address, email, password):
 
 def test_a_strangers_wrong_passwords_lock_out_only_their_address(owner):
     stranger = browser(address=A)
-    statuses = [login(stranger, owner.account.email, "guess-%d" % i).status_code for i in range(10)]
+    statuses = [login(stranger, owner.account.email, f"guess-{i}").status_code for i in range(10)]
     assert statuses[0] == 200 and statuses[-1] == 429, statuses
     before = fingerprint()
     refused = login(stranger, owner.account.email, PASSWORD)  # even the right password, from A
