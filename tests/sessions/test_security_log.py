@@ -61,7 +61,7 @@ def test_the_log_tells_the_accounts_story_newest_first(owner):
 
 
 def test_the_log_pages_by_cursor(owner):
-    for i in range(3):
+    for _ in range(3):
         Api(owner.token).post(
             "/api/v1/auth/tokens", {"email": owner.account.email, "password": PASSWORD}
         )
