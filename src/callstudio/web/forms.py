@@ -129,7 +129,8 @@ class TokenForm(forms.Form):
         min_value=1,
         max_value=366,
         initial=90,
-        help_text="1 to 366 days. An expired token stops working.",
+        required=False,
+        help_text="1 to 366 days (90 when left empty). An expired token stops working.",
     )
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from callstudio.accounts import services
 from callstudio.accounts.selectors import account_tokens
+from callstudio.accounts.services import TOKEN_DAYS_DEFAULT
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.selectors import account_orgs
 
@@ -28,7 +29,7 @@ def profile(request):
             _, raw = services.token_create(
                 account=request.user,
                 name=form.cleaned_data["name"],
-                expires_in_days=form.cleaned_data["expires_in_days"],
+                expires_in_days=form.cleaned_data["expires_in_days"] or TOKEN_DAYS_DEFAULT,
             )
         except DomainError as exc:
             apply_error(form, exc)
