@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from callstudio.accounts.sessions import STARTED, clear_ended_user_sessions
 from callstudio.core.models import AuditLogEntry
-from tests.conftest import Api, person
+from tests.conftest import PASSWORD, Api, person
 from tests.helpers import assert_problem
 
-from .conftest import is_signed_in, sign_in
+from .conftest import browser, is_signed_in, sign_in
 
 
 def test_sessions_list_marks_the_current_one(owner):
@@ -106,7 +106,9 @@ def test_last_seen_is_written_at_most_once_a_minute(owner):
 
 
 def test_a_session_idles_out_after_24_hours(owner):
-    client = sign_in(owner.account.email)
+    client = browser()
+    remembered = {"login": owner.account.email, "password": PASSWORD, "remember": "on"}
+    assert client.post("/accounts/login/", remembered).status_code == 302
     client.get("/profile")
     stored = Session.objects.get(session_key=client.session.session_key)
     # Each touch sets the expiry to the idle limit, not the 14 days of the cookie.
@@ -116,6 +118,20 @@ def test_a_session_idles_out_after_24_hours(owner):
     Session.objects.filter(pk=stored.pk).update(expire_date=timezone.now())
     assert not is_signed_in(client)
     assert clear_ended_user_sessions.func.__wrapped__() == 1
+    assert not UserSession.objects.filter(user=owner.account).exists()
+
+
+def test_a_browser_close_session_idles_out_too(owner):
+    """With "remember me" unticked the cookie ends with the browser and the stored expiry is
+    not the idle limit: the last touch kept in the session decides."""
+    client = sign_in(owner.account.email)
+    client.get("/profile")
+    session = client.session
+    session.set_expiry(0)
+    session["callstudio.seen"] = time.time() - 24 * 3600 - 1
+    session.save()
+    response = client.get("/profile")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert not UserSession.objects.filter(user=owner.account).exists()
 
 

@@ -53,13 +53,19 @@ def track(request) -> None:
         _end_current(request)
         return
     seen = session.get(SEEN)
+    if seen is not None and now - seen > idle_seconds():
+        # Also for sessions whose cookie ends with the browser ("remember me" unticked), whose
+        # stored expiry is not the idle limit.
+        _end_current(request)
+        return
     if seen is not None and now - seen < settings.CALLSTUDIO_SESSION_TOUCH_SECONDS:
         return
     if started is None:
         session[STARTED] = started = now
     session[SEEN] = now
-    # Sliding idle expiry, never past the absolute limit.
-    session.set_expiry(int(max(1, min(idle_seconds(), started + absolute_seconds() - now))))
+    if not session.get_expire_at_browser_close():
+        # Sliding idle expiry, never past the absolute limit.
+        session.set_expiry(int(max(1, min(idle_seconds(), started + absolute_seconds() - now))))
     _record_seen(request, user, session.session_key)
 
 
