@@ -132,6 +132,7 @@ def test_a_fresh_process_registers_every_task_the_queue_may_hold(tmp_path):
         "from callstudio.core.tasks import huey; print(*sorted(huey._registry._registry))",
     ).stdout.split()
     assert set(names) == {
+        "callstudio.accounts.sessions.clear_ended_user_sessions",
         "callstudio.core.maintenance.clear_expired_sessions",
         "callstudio.pipeline.delivery.deliver_webhook",
         "callstudio.pipeline.tasks.analyze_calls",

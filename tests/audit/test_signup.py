@@ -24,9 +24,10 @@ def api_sign_up(email: str, name: str = "Neo"):
 
 
 def entry_of(account: Account) -> dict:
-    """The account's audit entries, with the account's own values named, not compared."""
+    """The account's sign-up entry, with the account's own values named, not compared. (The
+    browser's sign-up also signs in: that is an `account.login` entry of its own.)"""
     entries = list(
-        AuditLogEntry.objects.filter(target_id=account.account_id).values(
+        AuditLogEntry.objects.filter(target_id=account.account_id, action="account.create").values(
             "organization_id",
             "actor_id",
             "actor_label",

@@ -1,16 +1,23 @@
 """Everyone who can knock on a route, in one world: Acme's members in every role, a custom role,
-another organization's Admin, an ingest key, an archived member's token and session, and
+another organization's Admin, an ingest key, an archived member's token and session,
 "unverified": an agent in Billing whose address is not verified (it counts for nothing: it links
-no calls, so routes treat them as the agent they are, except where the address itself matters)."""
+no calls, so routes treat them as the agent they are, except where the address itself matters),
+and two Acme Admins whose tokens no longer work: "expired" (past its expiry) and "stale" (minted
+before the password changed). Their browser sessions still work: on pages they are Admins."""
+
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.test import Client
+from django.utils import timezone
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.access.services import role_create
 from callstudio.accounts.mfa_services import totp_begin
 from callstudio.accounts.models import PersonalToken
+from callstudio.accounts.services import password_change, token_create
 from callstudio.calls.ingest import ingest_one
 from callstudio.calls.schemas import CallIn
 from callstudio.calls.services import ingest_key_create
@@ -24,12 +31,23 @@ from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from tests.calls.conftest import call_body
-from tests.conftest import person
+from tests.conftest import PASSWORD, person
 
 from ..access.matrix import MATRIX
 
 MEMBERS = ["admin", "manager", "member", "supervisor", "agent", "qa", "unverified"]
-PRINCIPALS = ["anonymous", *MEMBERS, "foreign_admin", "ingest_key", "archived"]
+PRINCIPALS = [
+    "anonymous",
+    *MEMBERS,
+    "foreign_admin",
+    "ingest_key",
+    "archived",
+    "expired",
+    "stale",
+]
+# Principals whose bearer token is refused (401 on every API route) but whose session is an
+# Acme Admin's.
+DEAD_TOKENS = ("expired", "stale")
 QA = frozenset({"team.read", "team.members.read", "calls.read.all"})
 INVITED = "second-address@elsewhere.test"
 TEAM_ROLE = {"supervisor": "supervisor", "agent": "agent", "unverified": "agent"}
@@ -64,6 +82,24 @@ def targets(world):
         access=team_access(admin, world.team.id), account_id=unverified.account_id, role="agent"
     )
     world.people["unverified"] = unverified
+    expired = person("expired@acme.test")
+    org_member_add(access=admin, account_id=expired.account_id, role="admin")
+    PersonalToken.objects.filter(account=expired.account).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    world.people["expired"] = expired
+    stale = person("stale@acme.test")
+    org_member_add(access=admin, account_id=stale.account_id, role="admin")
+    password_change(
+        account=stale.account, current_password=PASSWORD, new_password="a-new-test-password-52"
+    )
+    token_create(account=stale.account, name="minted after the change")
+    world.people["stale"] = stale
+    for who in [*MEMBERS, "foreign_admin", "archived", *DEAD_TOKENS]:
+        # A session of each person's (another browser), for the session routes to act on.
+        UserSession.objects.create(
+            user=world[who].account, ip="192.0.2.7", user_agent="Firefox", session_key=f"s-{who}"
+        )
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
@@ -123,7 +159,21 @@ def own_token_id(world, who: str) -> str:
     if who in ("anonymous", "ingest_key"):
         return "tok_none"
     return (
-        PersonalToken.objects.filter(account=world[who].account)
+        PersonalToken.objects.filter(account=world[who].account, revoked_at__isnull=True)
         .values_list("id", flat=True)
         .first()
     )
+
+
+def own_session_id(world, who: str) -> str:
+    if who in ("anonymous", "ingest_key"):
+        return "0"
+    # The one made above; in a real browser's sign-in (the e2e tests) allauth purges that row
+    # (no such session in the store) and the browser's own session takes its place.
+    pk = (
+        UserSession.objects.filter(user=world[who].account)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return str(pk or 0)

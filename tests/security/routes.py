@@ -3,7 +3,7 @@ must get. A route missing here fails the suite (test_route_matrix.py enumerates 
 
 from dataclasses import dataclass, field
 
-from .principals import MEMBERS, held, held_in_org
+from .principals import DEAD_TOKENS, MEMBERS, held, held_in_org
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ class Rule:
             return self.ok
         if self.kind == "ingest":
             return self.ok if who == "ingest_key" else 401
+        if who in DEAD_TOKENS:
+            if not ui:
+                return 401
+            who = "admin"
         if who in ("anonymous", "ingest_key"):
             return 302 if ui else 401
         if self.kind == "account":
@@ -95,6 +99,12 @@ API = {
     "POST /api/v1/accounts/verify-email": public(410, key="not-a-key"),
     # Every other principal's address is verified (409); the unverified one gets a new link.
     "POST /api/v1/me/email/resend-verification": account(409, overrides={"unverified": 202}),
+    "GET /api/v1/me/sessions": account(200),
+    "DELETE /api/v1/me/sessions/{session_id}": account(204),
+    "POST /api/v1/me/password": account(
+        204, current_password="a-long-test-password-91", new_password="a-new-test-password-77"
+    ),
+    "GET /api/v1/me/security-log": account(200),
     "POST /api/v1/orgs": account(201, name="Mine"),
     "GET /api/v1/orgs": account(200),
     "GET /api/v1/permissions": account(200),
@@ -213,6 +223,12 @@ UI = {
     "POST profile": account(302, name="laptop"),
     "GET profile/tokens/<str:token_id>/revoke": account(200),
     "POST profile/tokens/<str:token_id>/revoke": account(302),
+    "GET profile/sessions": account(200),
+    "GET profile/sessions/<str:session_id>/revoke": account(200),
+    "POST profile/sessions/<str:session_id>/revoke": account(302),
+    "GET profile/sessions/revoke-others": account(200),
+    "POST profile/sessions/revoke-others": account(302),
+    "GET profile/activity": account(200),
     "GET o/<str:org_id>/": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/teams/new": org("teams.create", 200),
     "POST o/<str:org_id>/teams/new": org("teams.create", 302, name="Escalations", description=""),

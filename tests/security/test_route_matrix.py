@@ -9,7 +9,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from callstudio.api.main import api
 from tests.helpers import assert_unchanged, fingerprint
 
-from .principals import PRINCIPALS, client_for, own_token_id, targets  # noqa: F401  (fixture)
+from .principals import (  # noqa: F401  (targets: a fixture)
+    PRINCIPALS,
+    client_for,
+    own_session_id,
+    own_token_id,
+    targets,
+)
 from .routes import API, UI
 
 
@@ -66,6 +72,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:call_id>": str(targets["call"]),
         "{token_id}": own_token_id(world, who),
         "<str:token_id>": own_token_id(world, who),
+        "{session_id}": own_session_id(world, who),
+        "<str:session_id>": own_session_id(world, who),
         "{workflow_id}": world.team.workflow_id,
         "{rule}": targets["rule"],
         "{alert}": targets["alert"],

@@ -328,8 +328,14 @@ def test_signup_through_the_page_asks_for_a_name(db):
     assert Account.objects.get(email="neo@example.test").name == "Neo"
 
 
+def reauthenticated(client: Client) -> Client:
+    """Minting a token asks for the password again (tests/sessions/test_tokens.py): given."""
+    expect(client.post("/accounts/reauthenticate/", {"password": PASSWORD}), 302)
+    return client
+
+
 def test_profile_shows_account_id_and_token_once(world, browser_as):
-    client = browser_as("member")
+    client = reauthenticated(browser_as("member"))
     page = client.get("/profile").content.decode()
     assert world["member"].account_id in page and 'data-copy="account-id"' in page
     created = client.post("/profile", {"name": "ci"})
@@ -342,8 +348,9 @@ def test_profile_shows_account_id_and_token_once(world, browser_as):
 
 
 def test_a_token_form_error_stays_on_the_page_and_creates_nothing(world, browser_as):
+    client = reauthenticated(browser_as("member"))
     before = fingerprint()
-    response = browser_as("member").post("/profile", {"name": ""})
+    response = client.post("/profile", {"name": ""})
     assert response.status_code == 422 and 'id="new-token"' not in response.content.decode()
     assert fingerprint() == before
 

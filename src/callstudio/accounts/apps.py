@@ -5,10 +5,11 @@ class AccountsConfig(AppConfig):
     name = "callstudio.accounts"
     label = "accounts"
 
-    def ready(self):
-        from . import mfa_audit
+    def ready(self) -> None:
+        from . import sessions, signals  # noqa: F401  (sessions: registers its nightly task)
+
+        signals.connect()
+        from . import email_events, mfa_audit
 
         mfa_audit.connect()
-        from . import email_events
-
         email_events.connect()

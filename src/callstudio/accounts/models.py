@@ -55,6 +55,9 @@ class PersonalToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True)
+    # After this instant the token answers 401. Tokens minted before expiry existed were given
+    # created_at + 90 days by the migration, so no token lives forever.
+    expires_at = models.DateTimeField(null=True)
     revoked_at = models.DateTimeField(null=True)
 
     class Meta:

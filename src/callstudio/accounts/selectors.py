@@ -1,4 +1,9 @@
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.db.models import Q
+
+from callstudio.core.models import AuditLogEntry
+from callstudio.core.pagination import Page, paginate
 
 from .models import Account, PersonalToken
 
@@ -39,3 +44,18 @@ def email_held_elsewhere(*, email: str, account) -> bool:
         EmailAddress.objects.filter(email=email).exclude(user_id=account.pk).exists()
         or Account.objects.filter(email=email).exclude(pk=account.pk).exists()
     )
+
+
+def account_sessions(*, account) -> list[UserSession]:
+    """The account's signed-in browser sessions, most recently seen first."""
+    return list(UserSession.objects.filter(user=account).order_by("-last_seen_at", "-pk"))
+
+
+def security_log_page(*, account, cursor: str | None, limit: int | None) -> Page:
+    """The account's own security events, newest first: entries with no organization whose actor
+    is the account (tokens, sessions, password, MFA, email) or whose target it is (sign-ins,
+    failed ones too, whoever tried)."""
+    qs = AuditLogEntry.objects.filter(organization__isnull=True).filter(
+        Q(actor=account) | Q(target_type="account", target_id=account.account_id)
+    )
+    return paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)

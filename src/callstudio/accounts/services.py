@@ -23,6 +23,7 @@ from callstudio.core.validation import clean_name, clean_text
 from .mfa import check_token_second_factor
 from .models import Account, PersonalToken, normalize_email
 from .selectors import email_held_elsewhere
+from .sessions import sessions_end_all_but
 
 TOKEN_PREFIX = "cs_pat_"
 log = logging.getLogger(__name__)
@@ -194,36 +195,79 @@ def account_email_trust(*, account: Account) -> None:
     )
 
 
-def _new_token(account: Account, name: str) -> tuple[PersonalToken, str]:
+# A token's lifetime in days: 1 to 366, 90 unless the caller says otherwise.
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_MAX = 366
+
+
+def _clean_expiry(expires_in_days) -> timedelta:
+    if (
+        not isinstance(expires_in_days, int)
+        or isinstance(expires_in_days, bool)
+        or not 1 <= expires_in_days <= TOKEN_DAYS_MAX
+    ):
+        raise Invalid(
+            f"A token lives between 1 and {TOKEN_DAYS_MAX} days.", field="expires_in_days"
+        )
+    return timedelta(days=expires_in_days)
+
+
+def _new_token(account: Account, name: str, lifetime: timedelta) -> tuple[PersonalToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = PersonalToken.objects.create(
-        account=account, name=name, hint=raw[: len(TOKEN_PREFIX) + 4], digest=_digest(raw)
+        account=account,
+        name=name,
+        hint=raw[: len(TOKEN_PREFIX) + 4],
+        digest=_digest(raw),
+        expires_at=timezone.now() + lifetime,
     )
-    audit_record(actor=account, action=AuditAction.TOKEN_CREATE, target=token)
+    audit_record(
+        actor=account,
+        action=AuditAction.TOKEN_CREATE,
+        target=token,
+        after={"expires_at": token.expires_at.isoformat()},
+    )
     return token, raw
 
 
 @transaction.atomic
-def token_create(*, account: Account, name="API token") -> tuple[PersonalToken, str]:
+def token_create(
+    *, account: Account, name="API token", expires_in_days=TOKEN_DAYS_DEFAULT
+) -> tuple[PersonalToken, str]:
     """Returns the token row and the secret, which is never stored and never shown again."""
-    return _new_token(account, clean_name(name))
+    lifetime = _clean_expiry(expires_in_days)
+    return _new_token(account, clean_name(name), lifetime)
+
+
+def _attempt_keys(email_key: str, client_ip: str) -> list[str]:
+    """Failures count per address and per (account, address): a stranger's failures lock out
+    their own address, never the account's owner elsewhere."""
+    return [f"ip:{client_ip}", f"email+ip:{email_key}|{client_ip}"]
 
 
 def token_create_with_password(
-    *, email, password, name="API token", client_ip: str = "", otp=None
+    *,
+    email,
+    password,
+    name="API token",
+    expires_in_days=TOKEN_DAYS_DEFAULT,
+    client_ip: str = "",
+    otp=None,
 ) -> tuple[PersonalToken, str]:
     """An account with MFA also needs `otp` (accounts.mfa.use_second_factor): missing is 401
     `mfa_required`; wrong or replayed is 401 `invalid_otp` and counts as a failed attempt."""
     window = settings.CALLSTUDIO_RATE_WINDOW_SECONDS
     email_key = normalize_email(email) if isinstance(email, str) else ""
-    keys = [f"ip:{client_ip}", f"email:{email_key}"]
+    keys = _attempt_keys(email_key, client_ip)
     ratelimit.check("token", keys, limit=settings.CALLSTUDIO_TOKEN_FAILURES, window=window)
     name = clean_name(name)
+    lifetime = _clean_expiry(expires_in_days)
     account = None
     if isinstance(email, str) and isinstance(password, str) and "\x00" not in email + password:
         account = authenticate(username=email_key, password=password)
     if account is None:
         ratelimit.record_failure("token", keys, window=window)
+        _audit_failed_login(email_key, client_ip=client_ip, via="api")
         raise Unauthorized("Wrong email or password.")
     try:
         check_token_second_factor(account, otp)
@@ -232,7 +276,20 @@ def token_create_with_password(
             ratelimit.record_failure("token", keys, window=window)
         raise
     with transaction.atomic():
-        return _new_token(account, name)
+        return _new_token(account, name, lifetime)
+
+
+def _audit_failed_login(email_key: str, *, client_ip: str, via: str) -> None:
+    """A wrong password for an existing account goes into that account's security log (an
+    unknown email has no log to go to)."""
+    account = Account.objects.filter(email=email_key).first() if email_key else None
+    if account is not None:
+        audit_record(
+            actor=None,
+            action=AuditAction.ACCOUNT_LOGIN_FAILED,
+            target=account,
+            after={"ip": client_ip, "via": via},
+        )
 
 
 @transaction.atomic
@@ -261,8 +318,74 @@ def token_authenticate(raw: str) -> Account | None:
     if token is None:
         return None
     now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(
         seconds=settings.CALLSTUDIO_TOKEN_TOUCH_SECONDS
     ):
         PersonalToken.objects.filter(id=token.id).update(last_used_at=now)
     return token.account
+
+
+def login_failed(*, email, client_ip: str) -> None:
+    """A browser sign-in with a wrong password (allauth's adapter calls this)."""
+    email_key = normalize_email(email) if isinstance(email, str) else ""
+    _audit_failed_login(email_key, client_ip=client_ip, via="browser")
+
+
+def login_succeeded(*, account: Account, client_ip: str, user_agent: str) -> None:
+    audit_record(
+        actor=account,
+        action=AuditAction.ACCOUNT_LOGIN,
+        target=account,
+        after={"ip": client_ip, "user_agent": user_agent[:200]},
+    )
+
+
+def credentials_reset(*, account: Account, keep_session_key: str | None, action) -> int:
+    """After the password changed (or was reset): every personal token is revoked and every other
+    browser session ended, so whoever held the old password holds nothing any more. Returns how
+    many tokens were revoked. Audited as `action` (password change or reset)."""
+    with transaction.atomic():
+        revoked = PersonalToken.objects.filter(account=account, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        sessions_end_all_but(account=account, keep_session_key=keep_session_key)
+        audit_record(
+            actor=account, action=action, target=account, after={"tokens_revoked": revoked}
+        )
+    return revoked
+
+
+def password_change(
+    *,
+    account: Account,
+    current_password,
+    new_password,
+    keep_session_key: str | None = None,
+) -> None:
+    """`POST /api/v1/me/password`. A wrong current password is a 422 naming `current_password`
+    (not a 401: the caller's credentials are fine, the form is wrong); five wrong ones in the rate
+    window are 429, so a stolen token cannot be used to guess the password."""
+    window = settings.CALLSTUDIO_RATE_WINDOW_SECONDS
+    keys = [f"account:{account.pk}"]
+    ratelimit.check("password", keys, limit=settings.CALLSTUDIO_TOKEN_FAILURES, window=window)
+    if not isinstance(current_password, str) or not account.check_password(current_password):
+        ratelimit.record_failure("password", keys, window=window)
+        raise Invalid(
+            "The current password is wrong.", field="current_password", code="wrong_password"
+        )
+    if not isinstance(new_password, str) or "\x00" in new_password or len(new_password) > 256:
+        raise Invalid("Enter a password of at most 256 characters.", field="new_password")
+    try:
+        validate_password(new_password, account)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), field="new_password") from None
+    with transaction.atomic():
+        account.set_password(new_password)
+        account.save(update_fields=["password"])
+        credentials_reset(
+            account=account,
+            keep_session_key=keep_session_key,
+            action=AuditAction.ACCOUNT_PASSWORD_CHANGE,
+        )

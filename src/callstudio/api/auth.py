@@ -18,6 +18,8 @@ class PersonalTokenAuth(HttpBearer):
         account = token_authenticate(token)
         if account is not None:
             request.user = account
+            # A token caller is not "the current session", even if a session cookie came along.
+            request.via_token = True
         return account
 
 

@@ -14,6 +14,7 @@ from .routers import (
     ingest,
     insights,
     invitations,
+    me_security,
     members,
     mfa,
     orgs,
@@ -71,6 +72,7 @@ errors.install(api)
 for module in (
     accounts,
     mfa,
+    me_security,
     orgs,
     members,
     invitations,

@@ -3,6 +3,7 @@ Accounts, organizations, members, teams, roles and the audit log are rendered he
 only pick the renderer."""
 
 from callstudio.access.roles import BUILTIN_ROLES
+from callstudio.core.audit_actions import AUDIT_ACTIONS
 
 
 def role_out(*, key: str = "", custom=None) -> tuple[str, str]:
@@ -37,11 +38,36 @@ def token(t) -> dict:
         "hint": t.hint,
         "created_at": t.created_at,
         "last_used_at": t.last_used_at,
+        "expires_at": t.expires_at,
     }
 
 
 def token_created(t, raw: str) -> dict:
-    return {"id": t.id, "token": raw, "name": t.name}
+    return {"id": t.id, "token": raw, "name": t.name, "expires_at": t.expires_at}
+
+
+def user_session(s, *, current_key: str | None) -> dict:
+    return {
+        "id": str(s.pk),
+        "created_at": s.created_at,
+        "last_seen_at": s.last_seen_at,
+        "ip": s.ip,
+        "user_agent": s.user_agent,
+        "current": current_key is not None and s.session_key == current_key,
+    }
+
+
+def security_event(e) -> dict:
+    declared = AUDIT_ACTIONS.get(e.action)
+    return {
+        "id": e.id,
+        "at": e.at,
+        "action": e.action,
+        "label": declared.label if declared else e.action,
+        "actor": {"account_id": e.actor.account_id if e.actor else None, "email": e.actor_label},
+        "target": {"type": e.target_type, "id": e.target_id, "label": e.target_label},
+        "details": {"before": e.before, "after": e.after},
+    }
 
 
 # Organizations and members

@@ -4,7 +4,7 @@ must not (organization, workflow ID, status, ids): it gets a 422 naming the fiel
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 
 class In(Schema):
@@ -52,12 +52,16 @@ class TokenCreateIn(In):
     otp: str | None = Field(
         None, description="For an account with MFA: a TOTP code or an unused recovery code."
     )
+    expires_in_days: StrictInt = Field(
+        90, description="1 to 366 days; after that the token is 401."
+    )
 
 
 class TokenCreatedOut(Schema):
     id: str
     token: str
     name: str
+    expires_at: datetime | None
 
 
 class TokenOut(Schema):
@@ -66,6 +70,7 @@ class TokenOut(Schema):
     hint: str
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenPage(Schema):
@@ -104,6 +109,43 @@ class RecoveryCodesOut(Schema):
     recovery_codes: list[str] = Field(
         description="Shown once. Empty when the account already had recovery codes."
     )
+
+
+# The account's own security: sessions, password, security log
+
+
+class SessionOut(Schema):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str
+    user_agent: str
+    current: bool = Field(description="The browser session making this request.")
+
+
+class SessionPage(Schema):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class PasswordChangeIn(In):
+    current_password: str
+    new_password: str
+
+
+class SecurityEventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    label: str
+    actor: dict
+    target: dict
+    details: dict
+
+
+class SecurityEventPage(Schema):
+    items: list[SecurityEventOut]
+    next_cursor: str | None
 
 
 # Organizations

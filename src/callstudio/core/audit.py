@@ -37,7 +37,7 @@ def audit_record(
 
 
 def _describe(target) -> tuple[str, str, str]:
-    kind = type(target).__name__
+    kind = target.__class__.__name__  # (not type(): a lazy request.user proxies __class__)
     if kind == "Account":
         return "account", target.account_id, target.email
     if kind == "Organization":
@@ -52,6 +52,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "invitation", target.id, target.email
     if kind == "PersonalToken":
         return "token", target.id, target.name
+    if kind == "UserSession":
+        return "session", str(target.pk), f"{target.user_agent[:120]} ({target.ip})"
     if kind == "AlertRule":
         return "alert_rule", target.id, target.name
     if kind == "Automation":

@@ -65,6 +65,23 @@ class AuditAction(StrEnum):
         "Recovery code used",
         "A recovery code was used in place of a second factor; it no longer works.",
     )
+    ACCOUNT_LOGIN = "account.login", "Signed in", "Someone signed in to the account in a browser."
+    ACCOUNT_LOGIN_FAILED = (
+        "account.login_failed",
+        "Sign-in failed",
+        "A wrong password was given for the account (browser sign-in or token request).",
+    )
+    ACCOUNT_PASSWORD_CHANGE = (
+        "account.password_change",
+        "Password changed",
+        "The account's password was changed; its tokens and other sessions were ended.",
+    )
+    ACCOUNT_PASSWORD_RESET = (
+        "account.password_reset",
+        "Password reset",
+        "The password was reset from an emailed link; tokens and other sessions were ended.",
+    )
+    SESSION_REVOKE = "session.revoke", "Session ended", "A signed-in browser session was ended."
 
     # Organization
     ORG_CREATE = "org.create", "Organization created", "The organization was created."
@@ -210,6 +227,18 @@ ACCOUNT_ACTIONS = frozenset(
         AuditAction.TOKEN_REVOKE,
         AuditAction.ACCOUNT_EMAIL_VERIFY,
         AuditAction.ACCOUNT_EMAIL_CHANGE,
+        AuditAction.ACCOUNT_LOGIN,
+        AuditAction.ACCOUNT_LOGIN_FAILED,
+        AuditAction.ACCOUNT_PASSWORD_CHANGE,
+        AuditAction.ACCOUNT_PASSWORD_RESET,
+        AuditAction.SESSION_REVOKE,
+        AuditAction.MFA_TOTP_ENABLE,
+        AuditAction.MFA_TOTP_DISABLE,
+        AuditAction.MFA_PASSKEY_ADD,
+        AuditAction.MFA_PASSKEY_REMOVE,
+        AuditAction.MFA_RECOVERY_CODES_REGENERATE,
+        AuditAction.MFA_RECOVERY_CODES_REMOVE,
+        AuditAction.MFA_RECOVERY_CODE_USE,
     }
 )
 ORG_ACTIONS: tuple[AuditAction, ...] = tuple(a for a in AuditAction if a not in ACCOUNT_ACTIONS)

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "callstudio.web.middleware.SessionActivityMiddleware",
     "callstudio.web.middleware.SecurityHeadersMiddleware",
     "callstudio.web.middleware.DomainErrorMiddleware",
 ]
@@ -122,8 +123,13 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 # Not the site name allauth would take from the request's Host header.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CallStudio] "
 ACCOUNT_SESSION_REMEMBER = None
+# The browser that changed the password stays signed in; every other session and every token
+# ends (accounts/signals.py).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Login throttling: failed logins per address and per account (allauth's rate limiter).
+# Re-entering the password (or an MFA code) is good for 5 minutes, e.g. to mint tokens.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Login throttling: failed logins per address, and per (account, address): the adapter's key is
+# the email and the address, so a stranger cannot lock the owner out from elsewhere.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/h/ip",
@@ -228,6 +234,14 @@ STORAGES = {
 # Serve static files straight from the installed packages: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 
+# Browser sessions end 14 days after sign-in, or after 24 hours without a request
+# (accounts/sessions.py); last-seen is written at most once a minute per session.
+CALLSTUDIO_SESSION_DAYS = env_int("CALLSTUDIO_SESSION_DAYS", 14)
+CALLSTUDIO_SESSION_IDLE_HOURS = env_int("CALLSTUDIO_SESSION_IDLE_HOURS", 24)
+CALLSTUDIO_SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = CALLSTUDIO_SESSION_DAYS * 86400
+# allauth's own tracking writes on every request; ours (CallStudio's middleware) once a minute.
+USERSESSIONS_TRACK_ACTIVITY = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

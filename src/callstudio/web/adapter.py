@@ -5,7 +5,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.urls import reverse
 
-from callstudio.accounts.services import account_create
+from callstudio.accounts.services import account_create, login_failed
 from callstudio.core.links import absolute_url
 
 INVITED_EMAIL = "callstudio.invited_email"  # set by the invitation page (views/invitations.py)
@@ -62,3 +62,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if "signup_url" in context:  # allauth's "unknown account" mail builds it from the Host
             context["signup_url"] = absolute_url(reverse("account_signup"))
         super().send_mail(template_prefix, email, context)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """allauth counts failed logins per address and per this key. Its own key is the email
+        alone, so a stranger's failures locked the owner out everywhere; keyed by (email,
+        address), they lock out only the address they come from."""
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return f"{login.lower()}|{self.get_client_ip(request)}"
+
+    def authentication_failed(self, request, **credentials):
+        """A wrong password goes into the account's security log."""
+        login_failed(
+            email=credentials.get("email", credentials.get("username", "")),
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+        )

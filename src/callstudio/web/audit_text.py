@@ -22,6 +22,7 @@ TARGET_KINDS = {
     "role": "Role",
     "api_key": "API key",
     "token": "API token",
+    "session": "Session",
     "alert_rule": "Alert rule",
     "automation": "Automation",
     "invitation": "Invitation",

@@ -124,6 +124,14 @@ class RoleForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=100, initial="API token")
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=1,
+        max_value=366,
+        initial=90,
+        required=False,
+        help_text="1 to 366 days (90 when left empty). An expired token stops working.",
+    )
 
 
 def permission_groups(selected=()) -> list[dict]:

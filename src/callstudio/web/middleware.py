@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired
+from callstudio.accounts.sessions import track
 from callstudio.core.errors import DomainError, NotFound
 
 # No inline scripts or styles anywhere: everything comes from our own static files.
@@ -66,3 +67,15 @@ class DomainErrorMiddleware:
             {"status": exception.status, "title": exception.title, "detail": detail},
             status=exception.status,
         )
+
+
+class SessionActivityMiddleware:
+    """Signed-in browser sessions: absolute and idle expiry, last seen (accounts/sessions.py).
+    No query on most requests: the session is touched at most once a minute."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        track(request)
+        return self.get_response(request)

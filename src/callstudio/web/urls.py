@@ -16,6 +16,7 @@ from .views import (
     roles,
     rules,
     security,
+    sessions,
     teams,
 )
 
@@ -140,6 +141,16 @@ urlpatterns = [
     path("profile/orgs", profile_orgs.organizations, name="profile_orgs"),
     path("profile/orgs/<str:org_id>/leave", profile_orgs.leave, name="profile_org_leave"),
     path("invitations/<str:token>", invitations.invitation, name="invitation"),
+    path("profile/sessions", sessions.sessions, name="sessions"),
+    path(
+        "profile/sessions/<str:session_id>/revoke", sessions.session_revoke, name="session_revoke"
+    ),
+    path(
+        "profile/sessions/revoke-others",
+        sessions.sessions_revoke_others,
+        name="sessions_revoke_others",
+    ),
+    path("profile/activity", sessions.activity, name="activity"),
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/email/", auth.EmailView.as_view(), name="account_email"),

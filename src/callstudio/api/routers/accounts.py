@@ -57,6 +57,7 @@ def create_token(request, payload: TokenCreateIn):
         email=payload.email,
         password=payload.password,
         name=payload.name,
+        expires_in_days=payload.expires_in_days,
         client_ip=client_ip(request),
         otp=payload.otp,
     )

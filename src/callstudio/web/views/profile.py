@@ -1,11 +1,14 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from callstudio.accounts import services
 from callstudio.accounts.selectors import account_tokens, email_state
+from callstudio.accounts.services import TOKEN_DAYS_DEFAULT
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.selectors import account_orgs
 
@@ -16,11 +19,18 @@ NEW_TOKEN = "callstudio.new_token"
 
 @login_required
 @require_http_methods(["GET", "POST"])
+# Minting a token asks for the password (or MFA) again unless given in the last few minutes
+# (ACCOUNT_REAUTHENTICATION_TIMEOUT): allauth keeps the form's POST and replays it afterwards.
+@reauthentication_required(allow_get=True)
 def profile(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _, raw = services.token_create(account=request.user, name=form.cleaned_data["name"])
+            _, raw = services.token_create(
+                account=request.user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"] or TOKEN_DAYS_DEFAULT,
+            )
         except DomainError as exc:
             apply_error(form, exc)
         else:
@@ -39,6 +49,7 @@ def profile(request):
             "email_verified": email_verified,
             "pending_email": pending_email,
             "orgs": [m.organization for m in account_orgs(account=request.user)],
+            "now": timezone.now(),
             "section": "profile",
         },
         status=422 if form.errors else 200,
