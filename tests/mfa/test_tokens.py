@@ -41,6 +41,10 @@ def test_wrong_password_says_nothing_about_mfa(world, api):
     before = fingerprint()
     body = assert_problem(api.post(TOKENS, {"email": EMAIL, "password": "nope"}), 401)
     assert body["code"] == "unauthenticated"
+    # The one trace a wrong password leaves is its entry in the account's security log.
+    failed = AuditLogEntry.objects.filter(action="account.login_failed")
+    assert failed.count() == 1
+    failed.delete()
     assert_unchanged(before)
 
 
