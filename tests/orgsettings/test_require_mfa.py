@@ -108,3 +108,17 @@ def test_ingestion_by_workflow_id_is_unaffected(acme):
         headers={"Authorization": f"Bearer {raw}"},
     )
     assert response.status_code == 201, response.content
+
+
+def test_a_member_without_mfa_can_still_leave(acme):
+    """Leaving is the one thing the policy does not refuse, over the API and on the page."""
+    url = f"/api/v1/me/orgs/{acme.org.id}"
+    assert expect(acme.api("supervisor").delete(url), 200)["status"] == "archived"
+    client = _session(acme, "agent")
+    page = client.get(f"/profile/orgs/{acme.org.id}/leave")
+    assert page.status_code == 200
+    assert client.post(f"/profile/orgs/{acme.org.id}/leave").status_code == 302
+    statuses = OrgMembership.objects.filter(
+        organization=acme.org, account__in=[acme["supervisor"].account, acme["agent"].account]
+    ).values_list("status", flat=True)
+    assert list(statuses) == ["archived", "archived"]

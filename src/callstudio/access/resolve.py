@@ -4,9 +4,10 @@
 - Organization: an active membership, else 404 (another organization is "not found"); then the
   organization's policies (`enforce_org_policies`): while `require_mfa` is on, a member without
   a second factor gets 403 `mfa_required` on every page and endpoint of the organization and its
-  teams, session or token alike. Leaving (`DELETE /api/v1/me/orgs/{org}`) does not come through
-  here, so it stays possible; neither does ingestion by workflow ID (an ingest key is not a
-  member).
+  teams, session or token alike. Leaving (`DELETE /api/v1/me/orgs/{org}` and the Leave page)
+  comes through `resolve_org_to_leave`, which checks the membership but not the policies, so a
+  member the organization now refuses can still walk out; ingestion by workflow ID does not come
+  through here at all (an ingest key is not a member).
 - Team: the team must be in that organization (else 404), and the actor must hold `team.read`
   there (else 403). `team.read` is the key to a team: every team-scoped page and endpoint needs
   it, then the operation's own permission, which the service or selector checks. There is no
@@ -34,6 +35,11 @@ def resolve_org(request, org_id: str, *, account) -> OrgAccess:
         enforce_org_policies(access)
         cache[key] = access
     return cache[key]
+
+
+def resolve_org_to_leave(request, org_id: str, *, account) -> OrgAccess:
+    """The organization, for leaving it only: an active membership (else 404), no policies."""
+    return org_access(account, org_id)
 
 
 def resolve_team(request, org_id: str, team_id: str, *, account) -> TeamAccess:

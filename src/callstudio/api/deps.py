@@ -3,11 +3,15 @@ organization and team are resolved by the same rules as the browser's pages
 (`access/resolve.py`: 404 outside the actor's organizations, `team.read` for any team)."""
 
 from callstudio.access.policy import OrgAccess, TeamAccess
-from callstudio.access.resolve import resolve_org, resolve_team
+from callstudio.access.resolve import resolve_org, resolve_org_to_leave, resolve_team
 
 
 def request_org(request, org_id: str) -> OrgAccess:
     return resolve_org(request, org_id, account=request.auth)
+
+
+def request_org_to_leave(request, org_id: str) -> OrgAccess:
+    return resolve_org_to_leave(request, org_id, account=request.auth)
 
 
 def request_team(request, org_id: str, team_id: str) -> TeamAccess:

@@ -6,7 +6,7 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 from pydantic import BaseModel
 
-from callstudio.api.deps import request_org
+from callstudio.api.deps import request_org, request_org_to_leave
 from callstudio.api.render import role_out
 from callstudio.api.schemas import In, MemberStatusOut, Problem
 from callstudio.directory import selectors, services
@@ -164,7 +164,7 @@ def accept_invitation(request, token: str):
 
 @router.delete("/me/orgs/{org}", response={200: MemberStatusOut, 404: Problem, 409: Problem})
 def leave_organization(request, org: str):
-    membership = services.org_member_leave(access=request_org(request, org))
+    membership = services.org_member_leave(access=request_org_to_leave(request, org))
     return Status(
         200,
         {

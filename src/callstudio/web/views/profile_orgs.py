@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from callstudio.access.resolve import resolve_org
+from callstudio.access.resolve import resolve_org_to_leave
 from callstudio.core.errors import Conflict
 from callstudio.directory import services
 from callstudio.directory.selectors import account_memberships, account_orgs
@@ -35,7 +35,7 @@ def organizations(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave(request, org_id):
-    access = resolve_org(request, org_id, account=request.user)
+    access = resolve_org_to_leave(request, org_id, account=request.user)
     name = access.organization.name
     blocked = None
     if request.method == "POST":
