@@ -73,7 +73,6 @@ def test_an_existing_account_logs_in_from_the_link_accepts_and_later_leaves(
     admin = make_account("admin@acme.test", "Ada Admin")
     org = organization_create(actor=admin, name="Acme")
     omar = make_account("omar@elsewhere.test", "Omar")
-    EmailAddress.objects.create(user=omar, email=omar.email, verified=True, primary=True)
     invitation_create(access=org_access(admin, org.id), email=omar.email, role="manager")
     path = link_path(smtp.wait_for(omar.email, subject="invited"))
 

@@ -202,3 +202,35 @@ def test_allowed_private_delivery_connects_to_the_checked_address(
     (received,) = private_receiver.requests
     assert received.headers["host"] == f"hooks.acme.test:{port}"
     assert received.json["delivery_id"] == delivery.id
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433", "0177.0.0.1"]
+)
+def test_a_fresh_sign_up_cannot_point_an_automation_at_the_server(db, private_receiver, host):
+    """The finding as reported: a stranger signs up, creates an organization, a team and an
+    automation whose webhook is the server's own loopback. Each step is the stranger's right but
+    the last, which is 422 and stores nothing; the receiver on 127.0.0.1 hears nothing."""
+    from tests.conftest import Api
+
+    api = Api()
+    signup = {"email": "stranger@evil.test", "password": "a-long-stranger-pw-58", "name": "S"}
+    assert api.post("/api/v1/accounts", signup).status_code == 201
+    token = api.post("/api/v1/auth/tokens", signup).json()["token"]
+    api = Api(token)
+    org = api.post("/api/v1/orgs", {"name": "Evil"}).json()["id"]
+    team = api.post(f"/api/v1/orgs/{org}/teams", {"name": "Probe"}).json()["id"]
+    port = private_receiver.server.server_address[1]
+    before = fingerprint()
+    response = api.post(
+        f"/api/v1/orgs/{org}/teams/{team}/automations",
+        {
+            "name": "Probe",
+            "trigger": "call.ingested",
+            "conditions": [],
+            "actions": [{"type": "webhook", "url": f"http://{host}:{port}/", "secret": "s" * 16}],
+        },
+    )
+    assert_problem(response, 422, field="actions[0].url", code="url_not_public")
+    assert_unchanged(before, host)
+    assert private_receiver.requests == []
