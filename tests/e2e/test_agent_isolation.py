@@ -116,5 +116,10 @@ def test_agent_management_posts_with_valid_csrf_are_refused(world, page: Page, l
     assert fingerprint() == before
 
     # The same token and session do work for what an agent may change: their own tokens.
-    response = page.request.post("/profile", form={"name": "mine"}, headers={"X-CSRFToken": csrf})
-    assert response.status == 200 and world["agent"].account.tokens.count() == 2
+    token = world["agent"].account.tokens.get()
+    response = page.request.post(
+        f"/profile/tokens/{token.id}/revoke", headers={"X-CSRFToken": csrf}, max_redirects=0
+    )
+    assert response.status == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
