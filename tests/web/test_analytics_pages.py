@@ -36,6 +36,13 @@ ANGRY = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    """The pages' "today" is the day the data was built around, even when the suite crosses
+    midnight between importing this module and rendering a page."""
+    monkeypatch.setattr("callstudio.core.clock.today", lambda: TODAY)
+
+
 def when(days_ago: int, hour: int = 10) -> str:
     day = TODAY - timedelta(days=days_ago)
     return f"{day.isoformat()}T{hour:02d}:00:00Z"

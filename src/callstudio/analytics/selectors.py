@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from callstudio.access.policy import OrgAccess, TeamAccess, readable_teams
 from callstudio.accounts.models import Account
+from callstudio.core import clock
 from callstudio.core.errors import Forbidden, Invalid
 
 from .models import DURATION_BUCKETS, TEAM, UNLINKED, DayRollup, TermRollup
@@ -36,7 +37,7 @@ def _day(value, field: str) -> date | None:
 
 def date_range(start=None, end=None) -> tuple[date, date]:
     """`from`..`to` inclusive; by default the last 30 days up to today (UTC)."""
-    end_day = _day(end, "to") or datetime.now(UTC).date()
+    end_day = _day(end, "to") or clock.today()
     default_days = min(DEFAULT_DAYS - 1, (end_day - date.min).days)  # never before year 1
     start_day = _day(start, "from") or end_day - timedelta(days=default_days)
     if start_day > end_day:

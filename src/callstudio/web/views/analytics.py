@@ -1,6 +1,5 @@
 """The Analytics tab, its CSV exports, and the organization's overview of every team."""
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from callstudio.analytics import selectors
 from callstudio.calls import export
+from callstudio.core import clock
 from callstudio.core.errors import Invalid
 
 from .. import charts
@@ -21,7 +21,7 @@ PRESETS = (7, 30, 90, 365)
 
 
 def _presets() -> list[tuple[int, str, str]]:
-    today = datetime.now(UTC).date()
+    today = clock.today()
     return [
         (days, charts.days_back(today, days).isoformat(), today.isoformat()) for days in PRESETS
     ]
