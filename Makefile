@@ -40,12 +40,14 @@ run: install
 	@echo "Open http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	$(BIN)/callstudio serve --host 127.0.0.1 --port $(PORT)
 
-# Debian packages the tests need (the browser tests' Chromium, npm for axe-core), installed when
+# Debian packages the tests need (the browser tests' Chromium, npm for axe-core, xmlsec1 for
+# the test SAML identity provider), installed when
 # missing and we are root; otherwise say what is missing (the tests that need it then fail).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v xmlsec1 >/dev/null 2>&1 || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing from Debian:$$missing"; \

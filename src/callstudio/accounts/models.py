@@ -59,6 +59,9 @@ class PersonalToken(models.Model):
     # created_at + 90 days by the migration, so no token lives forever.
     expires_at = models.DateTimeField(null=True)
     revoked_at = models.DateTimeField(null=True)
+    # The organizations whose SSO the minting session had signed in with: under `require_sso`
+    # such a token reaches the organization like that session (PRODUCT §8.1).
+    sso_org_ids = models.JSONField(default=list)
 
     class Meta:
         indexes = [models.Index(fields=["account", "created_at"])]

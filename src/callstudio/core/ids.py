@@ -56,3 +56,7 @@ def new_delivery_id() -> str:
 
 def new_invitation_id() -> str:
     return new_id("inv")
+
+
+def new_scim_token_id() -> str:
+    return new_id("scimtok")

@@ -37,6 +37,8 @@ class Organization(models.Model):
     # The org role a member added without one gets: a built-in key, or an org-scope custom role
     # of this organization by id (validated by directory/services/organizations.py).
     default_role = models.CharField(max_length=ID_MAX_LENGTH, default="member")
+    # SCIM (PRODUCT §8.2): the team role a member of an IdP group gets in its team.
+    scim_team_role = models.CharField(max_length=ID_MAX_LENGTH, default="agent")
 
     def __str__(self) -> str:
         return self.name
@@ -55,6 +57,14 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # An archived team keeps its data but takes no new calls (410 on its workflow ID).
     archived_at = models.DateTimeField(null=True)
+    # A team created from an identity provider's group by SCIM. While `managed_by` is set (the
+    # IdP's name: the name of the SCIM token that created it), its members follow the group and
+    # cannot be changed by hand (409 `managed_by_idp`); the pages name the IdP.
+    managed_by_token = models.ForeignKey(
+        "scim.ScimToken", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    managed_by = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)  # the group's SCIM externalId
 
     objects = NameSkeletonManager()
 
@@ -111,6 +121,8 @@ class OrgMembership(RoleAssignment):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True)
+    # SCIM (PRODUCT §8.2): the user's externalId in the identity provider.
+    external_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [

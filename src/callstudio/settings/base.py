@@ -74,11 +74,18 @@ INSTALLED_APPS = [
     "callstudio.analytics",
     "callstudio.rules",
     "callstudio.pipeline",
+    "callstudio.sso",
+    "callstudio.scim",
     "callstudio.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    # SSO per organization (PRODUCT §8.1): allauth's social accounts with its OpenID Connect and
+    # SAML providers; each organization's connection is one app (sso/providers.py).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     # Last: above every app (it builds the demo through their services; nothing imports it).
     "callstudio.demo",
 ]
