@@ -4,6 +4,7 @@ from callstudio.api.main import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("scim/v2/", include("callstudio.scim.urls")),
     path("", include("callstudio.web.urls")),
 ]
 

@@ -22,10 +22,14 @@ def audit_record(
     """Raises UndeclaredAuditAction for an action not declared in AuditAction."""
     declared = audit_action(action)
     target_type, target_id, target_label = _describe(target)
+    # A SCIM token acts through an actor that is not an account (scim/actor.py): the entry
+    # names the token instead, so the log shows which identity provider made the change.
+    token = getattr(actor, "scim_token", None)
     return AuditLogEntry.objects.create(
         organization=organization,
-        actor=actor,
-        actor_label=getattr(actor, "email", "") if actor else "",
+        actor=None if token is not None else actor,
+        actor_token=token,
+        actor_label=actor_label(actor),
         action=declared.value,
         target_type=target_type,
         target_id=target_id,
@@ -34,6 +38,16 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def actor_label(actor) -> str:
+    """The actor as the entry remembers it: an account's email, or "SCIM token “Okta”"."""
+    if actor is None:
+        return ""
+    token = getattr(actor, "scim_token", None)
+    if token is not None:
+        return f"SCIM token “{token.name}”"[:254]
+    return getattr(actor, "email", "")
 
 
 def _describe(target) -> tuple[str, str, str]:

@@ -217,6 +217,37 @@ class AuditAction(StrEnum):
         "An archived call was brought back to the call list and the analytics.",
     )
 
+    # SCIM provisioning (the actor is the SCIM token: "SCIM token “Okta”")
+    SCIM_ACCOUNT_CREATE = (
+        "scim.account.create",
+        "Account created by SCIM",
+        "The identity provider provisioned a person with no account: one was created, its "
+        "address verified by the IdP, with no password.",
+    )
+    SCIM_USER_UPDATE = (
+        "scim.user.update",
+        "Member's IdP attributes changed",
+        "The identity provider changed a member's userName, name, display name, emails or "
+        "external ID.",
+    )
+    SCIM_USER_DELETE = (
+        "scim.user.delete",
+        "Member deprovisioned by SCIM",
+        "The identity provider deleted the user: the member was archived (never deleted) and "
+        "is hidden from SCIM until provisioned again or restored.",
+    )
+    SCIM_DEACTIVATE_REFUSE = (
+        "scim.user.deactivate_refused",
+        "Deactivation refused",
+        "The identity provider tried to deactivate the last active Admin: refused, nothing "
+        "changed.",
+    )
+    SCIM_GROUP_UPDATE = (
+        "scim.group.update",
+        "Team linked to an IdP group",
+        "A team became managed by the identity provider, or its group's external ID changed.",
+    )
+
 
 AUDIT_ACTIONS: dict[str, AuditAction] = {a.value: a for a in AuditAction}
 # Written with no organization: they belong to no organization's log.

@@ -15,6 +15,11 @@ class AuditLogEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An organization's identity provider acting through SCIM (PRODUCT §8.2): the SCIM token,
+    # with `actor` empty and `actor_label` "SCIM token “Okta”" (scim/actor.py).
+    actor_token = models.ForeignKey(
+        "scim.ScimToken", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Snapshots, so an entry still reads right after names change.
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64)

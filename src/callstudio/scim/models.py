@@ -28,3 +28,54 @@ class ScimToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "created_at"])]
+
+
+class ScimUser(models.Model):
+    """What the identity provider says about one org member, kept per membership because the
+    account is global and another organization's IdP may describe it differently.
+
+    `user_name` is the IdP's login name (for Okta and Entra the email or UPN); `user_name_key`
+    its lower-case form, unique in the organization, is what `userName eq` looks up (indexed,
+    so the lookup costs the same in an organization of 10 or 10,000). A member added by hand has
+    no row: their userName is their account's email (scim/users.py)."""
+
+    membership = models.OneToOneField(
+        "orgs.OrgMembership", primary_key=True, on_delete=models.CASCADE, related_name="scim"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user_name = models.CharField(max_length=254)
+    user_name_key = models.CharField(max_length=254)
+    display_name = models.CharField(max_length=254, blank=True)
+    # {"givenName", "familyName", "formatted"} as sent; [{"value", "type", "primary", "display"}].
+    name = models.JSONField(null=True)
+    emails = models.JSONField(default=list)
+    # The lower-case email values between newlines ("\na@x\nb@y\n"), for `emails.value eq`.
+    email_values = models.TextField(default="", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set by SCIM's DELETE: the member is archived (never deleted) and the IdP sees the user
+    # as gone (404) until it provisions the same userName again or an Admin restores them.
+    deleted_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user_name_key"], name="scim_user_name_unique_in_org"
+            )
+        ]
+
+
+class ScimGroupMember(models.Model):
+    """The identity provider's list of a group's members, kept apart from the team's
+    memberships: a deactivated user stays listed by the group (and is not in the team); when
+    they are reactivated they rejoin the teams of the groups that list them."""
+
+    team = models.ForeignKey("orgs.Team", on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "orgs.OrgMembership", on_delete=models.CASCADE, related_name="scim_groups"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "membership"], name="scim_group_member_once")
+        ]

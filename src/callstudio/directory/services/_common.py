@@ -22,6 +22,9 @@ def lock_organization(access: OrgAccess) -> OrgAccess:
     the lock, so two Admins demoting each other at once cannot leave the org without one.
     PostgreSQL: a row lock on the organization. SQLite: every transaction is BEGIN IMMEDIATE."""
     Organization.objects.select_for_update().filter(id=access.organization.id).first()
+    if access.membership is None:
+        # A SCIM token's access (scim/actor.py) is no membership: nothing to re-read.
+        return access
     return org_access(access.account, access.organization.id)
 
 
