@@ -369,4 +369,29 @@ UI = {
     f"POST {TEAM}settings/unarchive": org("team.manage", 302, team_page=True),
 }
 
+# SCIM (PRODUCT §8.2): a SCIM token is the only credential. Every principal of this matrix (a
+# browser session, a personal token, an ingest key, nobody) gets 401 on every SCIM route; the
+# SCIM token's own answers are tested in tests/scim/.
+SCIM = "scim/v2/<str:org_id>/"
+SCIM_ROUTES = {
+    "ServiceProviderConfig": ("GET",),
+    "ResourceTypes": ("GET",),
+    "ResourceTypes/<str:name>": ("GET",),
+    "Schemas": ("GET",),
+    "Schemas/<str:schema_id>": ("GET",),
+    "Users": ("GET", "POST"),
+    "Users/<str:account_id>": ("GET", "PUT", "PATCH", "DELETE"),
+    "Groups": ("GET", "POST"),
+    "Groups/<str:team_id>": ("GET", "PUT", "PATCH", "DELETE"),
+    ".search": ("POST",),
+    "<path:rest>": ("GET", "POST", "PUT", "PATCH", "DELETE"),
+}
+UI.update(
+    {
+        f"{method} {SCIM}{route}": public(401)
+        for route, methods in SCIM_ROUTES.items()
+        for method in methods
+    }
+)
+
 __all__ = ["API", "MEMBERS", "UI"]

@@ -1,7 +1,7 @@
 """/scim/v2/{org}/...: included by callstudio/urls.py. Any other path under the base is a
 SCIM 404 (a client learns the endpoint does not exist, in a body it can read)."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -16,5 +16,5 @@ urlpatterns = [
     path("<str:org_id>/Groups", views.groups_collection),
     path("<str:org_id>/Groups/<str:team_id>", views.group_detail),
     path("<str:org_id>/.search", views.search_all),
-    re_path(r"^(?P<org_id>[^/]+)/(?P<rest>.*)$", views.not_found),
+    path("<str:org_id>/<path:rest>", views.not_found),
 ]
