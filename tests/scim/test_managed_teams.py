@@ -4,8 +4,10 @@ in the API and on the pages, and nothing changes. Agent IDs, the description and
 ID stay editable by hand. The SCIM server passes `as_idp` (its token) and goes through."""
 
 import hashlib
+import re
 
 import pytest
+from django.test import Client
 
 from callstudio.access.policy import org_access, team_access
 from callstudio.core.errors import Conflict, NotFound
@@ -257,4 +259,98 @@ def test_a_token_of_another_organization_is_not_the_idp_of_this_team(world, okta
     with pytest.raises(Conflict) as refused_by_hand:
         services.team_member_revoke(access=access, account_id=world["agent"].account_id)
     assert refused_by_hand.value.code == "managed_by_idp"
+    assert_unchanged(before)
+
+
+# -- the pages -------------------------------------------------------------------------------
+
+
+def browser(world, who) -> Client:
+    client = Client()
+    client.force_login(world[who].account)
+    return client
+
+
+def team_page(world, team, tail="") -> str:
+    return f"/o/{world.org.id}/teams/{team.id}/{tail}"
+
+
+NOTICE = "<strong>Managed by Okta:</strong> members follow the identity provider's group “Billing”"
+
+
+def test_the_members_page_names_the_idp_and_offers_no_membership_controls(world, okta):
+    html = browser(world, "admin").get(team_page(world, world.team, "members")).content.decode()
+    assert NOTICE in html and "(external ID <code>00g1billing</code>)" in html
+    assert "Add Member" not in html
+    assert "/revoke" not in html
+    assert 'name="role"' not in html  # roles shown as text
+    assert 'name="agent_external_id"' in html  # agent IDs stay editable
+    # An unmanaged team keeps its controls (the same page, the same Admin).
+    other = browser(world, "admin").get(team_page(world, world.other_team, "members"))
+    assert "Add Member" in other.content.decode() and "Managed by" not in other.content.decode()
+
+
+def test_a_reader_sees_the_notice_too(world, okta):
+    html = browser(world, "qa").get(team_page(world, world.team, "members")).content.decode()
+    assert NOTICE in html
+
+
+def test_overview_settings_and_the_teams_list_name_the_idp(world, okta):
+    client = browser(world, "admin")
+    assert NOTICE in client.get(team_page(world, world.team)).content.decode()
+    settings_html = client.get(team_page(world, world.team, "settings")).content.decode()
+    assert NOTICE in settings_html
+    assert re.search(r'<input[^>]*name="name"[^>]*readonly', settings_html)
+    assert RENAME in settings_html
+    assert "/settings/archive" not in settings_html
+    home = client.get(f"/o/{world.org.id}/").content.decode()
+    assert home.count('<span class="badge">Managed by Okta</span>') == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "tail", "data"),
+    [
+        ("get", "members/add", None),
+        ("post", "members/add", {"account_id": "{manager}", "role": "agent"}),
+        ("post", "members/{agent}/role", {"role": "supervisor"}),
+        ("get", "members/{agent}/revoke", None),
+        ("post", "members/{agent}/revoke", {}),
+    ],
+)
+def test_hand_crafted_membership_requests_get_the_409_page(world, okta, method, tail, data):
+    fill = {"{manager}": world["manager"].account_id, "{agent}": world["agent"].account_id}
+    for key, value in fill.items():
+        tail = tail.replace(key, value)
+    data = {k: fill.get(v, v) for k, v in (data or {}).items()}
+    before = fingerprint()
+    client = browser(world, "admin")
+    response = getattr(client, method)(team_page(world, world.team, tail), data)
+    assert response.status_code == 409
+    assert MEMBERS in response.content.decode()
+    assert_unchanged(before)
+
+
+def test_renaming_on_the_settings_page_gets_409_on_the_form(world, okta):
+    before = fingerprint()
+    client = browser(world, "admin")
+    url = team_page(world, world.team, "settings")
+    response = client.post(url, {"name": "Invoices", "description": "x"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert 'id="id_name_error"' in html and RENAME in html
+    assert_unchanged(before)
+    response = client.post(url, {"name": "Billing", "description": "Ours"})
+    assert response.status_code == 302
+    world.team.refresh_from_db()
+    assert (world.team.name, world.team.description) == ("Billing", "Ours")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_archiving_on_the_page_gets_409(world, okta, method):
+    before = fingerprint()
+    response = getattr(browser(world, "admin"), method)(
+        team_page(world, world.team, "settings/archive")
+    )
+    assert response.status_code == 409
+    assert ARCHIVE in response.content.decode()
     assert_unchanged(before)
