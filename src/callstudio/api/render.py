@@ -92,7 +92,11 @@ def org_detail(access) -> dict:
 
 
 def org_settings(o) -> dict:
-    return {"require_mfa": o.require_mfa, "default_role": o.default_role}
+    return {
+        "require_mfa": o.require_mfa,
+        "default_role": o.default_role,
+        "scim_team_role": o.scim_team_role,
+    }
 
 
 def member(m) -> dict:
