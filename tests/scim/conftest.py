@@ -1,5 +1,4 @@
-"""SCIM test helpers: tokens made as h5's token service stores them (SHA-256 digest of the raw
-token, the personal tokens' helper), and a SCIM client over Django's test client that sends
+"""SCIM test helpers: tokens stored as scim/tokens.py stores them (its prefix and digest), and a SCIM client over Django's test client that sends
 `application/scim+json` with `Authorization: Bearer`."""
 
 import json
@@ -8,8 +7,8 @@ import secrets
 import pytest
 from django.test import Client
 
-from callstudio.accounts.services import _digest
 from callstudio.scim.models import ScimToken
+from callstudio.scim.tokens import TOKEN_PREFIX, token_digest
 
 SCIM_JSON = "application/scim+json"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -19,9 +18,9 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 def make_scim_token(organization, name: str = "Okta") -> tuple[ScimToken, str]:
-    raw = "cs_scim_" + secrets.token_urlsafe(32)
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
-        organization=organization, name=name, hint=raw[:12], digest=_digest(raw)
+        organization=organization, name=name, hint=raw[:12], digest=token_digest(raw)
     )
     return token, raw
 

@@ -66,20 +66,3 @@ def scim_team_access(access: OrgAccess, team: Team) -> TeamAccess:
     return TeamAccess(
         org=access, team=team, membership=None, permissions=SCIM_PERMISSIONS & TEAM_PERMISSIONS
     )
-
-
-def idp_kwargs(token: ScimToken) -> dict:
-    """How the team-member services are told the change comes from the identity provider, so
-    the managed-team guard (409 `managed_by_idp` for changes by hand) lets it through."""
-    return {"as_idp": token} if _SERVICES_TAKE_AS_IDP else {}
-
-
-def _services_take_as_idp() -> bool:
-    import inspect
-
-    from callstudio.directory.services import team_member_add
-
-    return "as_idp" in inspect.signature(team_member_add).parameters
-
-
-_SERVICES_TAKE_AS_IDP = _services_take_as_idp()

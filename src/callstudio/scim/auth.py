@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from callstudio.accounts.services import _digest as token_digest
-
 from .http import ScimError
 from .models import ScimToken
+from .tokens import token_digest
 
 # `last_used_at` is written at most this often per token: a provisioning run of thousands of
 # requests costs one write a minute, not one per request.

@@ -19,7 +19,7 @@ from callstudio.directory import services
 from callstudio.directory.services._common import lock_organization
 from callstudio.orgs.models import TEAM_NAME_MAX, OrgMembership, Team, TeamMembership
 
-from .actor import idp_kwargs, scim_team_access
+from .actor import scim_team_access
 from .discovery import GROUP_SCHEMA
 from .filters import filter_query, invalid_filter
 from .http import ScimError, from_domain, invalid_value
@@ -174,7 +174,7 @@ def _sync_members(access, token, team: Team, wanted: list[OrgMembership]) -> Non
             services.team_member_revoke(
                 access=scim_team_access(access, team),
                 account_id=row.membership.account.account_id,
-                **idp_kwargs(token),
+                as_idp=token,
             )
     for membership in wanted:
         if membership.id not in current:
@@ -233,7 +233,7 @@ def replace_group(access, token, team: Team, group: dict) -> Team:
     wanted = _memberships(access.organization.id, group["members"])
     if group["displayName"] != team.name:
         team = services.team_update(
-            access=scim_team_access(access, team), name=group["displayName"]
+            access=scim_team_access(access, team), name=group["displayName"], as_idp=token
         )
     _set_external_id(access, team, group["externalId"], linked=False)
     _sync_members(access, token, team, wanted)
@@ -243,4 +243,4 @@ def replace_group(access, token, team: Team, group: dict) -> Team:
 @_scim
 @transaction.atomic
 def delete_group(access, token, team: Team) -> None:
-    services.team_set_archived(access=scim_team_access(access, team), archived=True)
+    services.team_set_archived(access=scim_team_access(access, team), archived=True, as_idp=token)

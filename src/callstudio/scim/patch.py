@@ -71,7 +71,9 @@ def _pathless(result: dict, op: str, value, shape: Shape) -> None:
             400, "Without a path, the value is an object of attributes.", "invalidValue"
         )
     for key, item in value.items():
-        if key.lower() == "schemas":
+        if shape.strip_urn(key).lower() in {name.lower() for name in shape.read_only}:
+            # Okta repeats the resource's `id` (and sometimes `schemas`) in the value: those
+            # are the server's, ignored as RFC 7643 §7 asks of read-only attributes.
             continue
         _apply(result, op, _parse_path(key, shape), item, shape)
 

@@ -24,7 +24,7 @@ from callstudio.directory import services
 from callstudio.directory.services._common import ensure_admin_remains, lock_organization
 from callstudio.orgs.models import OrgMembership, TeamMembership
 
-from .actor import idp_kwargs, scim_team_access
+from .actor import scim_team_access
 from .http import ScimError, from_domain, invalid_value
 from .models import ScimGroupMember, ScimUser
 from .users import clean_user, scim_row, user_name_q, visible_members, writable
@@ -155,7 +155,7 @@ def _deactivate(access, token, membership: OrgMembership) -> None:
         services.team_member_revoke(
             access=scim_team_access(access, team_membership.team),
             account_id=account_id,
-            **idp_kwargs(token),
+            as_idp=token,
         )
     services.org_member_revoke(access=access, account_id=account_id)
     membership.refresh_from_db()
@@ -184,7 +184,7 @@ def join_group_team(access, token, team, membership: OrgMembership) -> None:
         access=scim_team_access(access, team),
         account_id=membership.account.account_id,
         role=access.organization.scim_team_role,
-        **idp_kwargs(token),
+        as_idp=token,
     )
 
 
