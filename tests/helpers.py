@@ -31,6 +31,7 @@ EXCLUDED_FIELDS = {
     # Set when a personal token or an ingest key authenticates, whatever the answer.
     "accounts.personaltoken": {"last_used_at"},
     "calls.ingestkey": {"last_used_at"},
+    "scim.scimtoken": {"last_used_at"},
     # last_login: set by a browser sign-in (the test client's force_login), before the request.
     "accounts.account": {"last_login"},
 }
