@@ -7,8 +7,10 @@ Accepts the shapes identity providers send, not only the RFC's spelling:
 - no `path` and a dict value (`{"op": "replace", "value": {"active": false}}`, Okta), whose
   keys may be dotted (`"name.givenName"`) or URN-prefixed;
 - paths with a sub-attribute (`name.givenName`) and value filters
-  (`members[value eq "acc_..."]`, `emails[type eq "work"].value`, Entra): an `add`/`replace`
-  through a filter that matches nothing adds an element built from the filter's `eq` terms;
+  (`members[value eq "acc_..."]`, `emails[type eq "work"].value`, Entra): setting a
+  sub-attribute through a filter that matches nothing adds an element built from the filter's
+  `eq` terms (Entra's first work address); replacing whole elements that do not exist is
+  400 `noTarget`;
 - `remove` of `members` with a value list (`[{"value": "acc_..."}]`, Entra's other spelling).
 Unknown attributes are 400 `invalidPath`; a remove without a path 400 `noTarget`."""
 
@@ -199,7 +201,7 @@ def _apply_multi(result: dict, op: str, attr: str, val_filter, sub, value) -> No
         return
     if not selected:
         terms = _eq_terms(val_filter) if val_filter is not None else {}
-        if not terms:
+        if not terms or (op == "replace" and sub is None):
             raise ScimError(400, f"No element of {attr} matches the path's filter.", "noTarget")
         items.append(dict(terms))
         selected = [len(items) - 1]
