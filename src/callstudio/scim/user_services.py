@@ -53,7 +53,7 @@ def _account_email(user: dict) -> str:
 
 
 def _ensure_user_name_free(organization_id: str, user_name: str, *, exclude_id=None) -> None:
-    clash = visible_members(organization_id).filter(user_name_q(user_name))
+    clash = visible_members(organization_id).filter(user_name_q(organization_id, user_name))
     if exclude_id is not None:
         clash = clash.exclude(id=exclude_id)
     if clash.exists():

@@ -17,6 +17,7 @@ from callstudio.orgs.models import OrgMembership
 from .discovery import USER_SCHEMA
 from .filters import filter_query, invalid_filter
 from .http import ScimError, invalid_value
+from .models import ScimUser
 from .shape import Shape
 
 USER_SHAPE = Shape(
@@ -56,22 +57,38 @@ def _text(value) -> str:
     return value
 
 
-def user_name_q(value: str) -> Q:
+def user_name_ids(organization_id: str, value: str) -> list[int]:
+    """The memberships whose userName is `value`, case-insensitively: SCIM's own userName, or
+    the account's email for a member SCIM never described. One query of two indexed lookups
+    (ScimUser's unique (organization, user_name_key), the account's unique email then the
+    membership's unique (organization, account)), so it costs the same whatever the size of
+    the organization: an OR across the two joined tables would scan its members."""
     key = value.strip().lower()
-    return Q(scim__user_name_key=key) | Q(scim__isnull=True, account__email=key)
+    by_scim = ScimUser.objects.filter(organization_id=organization_id, user_name_key=key)
+    by_email = OrgMembership.objects.filter(
+        organization_id=organization_id, account__email=key, scim__isnull=True
+    )
+    return list(
+        by_scim.values_list("membership_id", flat=True).union(by_email.values_list("id", flat=True))
+    )
 
 
-LOOKUPS = {
-    "username": lambda v: user_name_q(_text(v)),
-    "externalid": lambda v: Q(external_id=_text(v)),
-    "id": lambda v: Q(account__account_id=_text(v)),
-    "emails": lambda v: _email_q(_text(v)),
-    "emails.value": lambda v: _email_q(_text(v)),
-    "displayname": lambda v: (
-        Q(scim__display_name__iexact=_text(v)) | Q(scim__isnull=True, account__name__iexact=v)
-    ),
-    "active": lambda v: Q(status=OrgMembership.ACTIVE if _bool(v) else OrgMembership.ARCHIVED),
-}
+def user_name_q(organization_id: str, value: str) -> Q:
+    return Q(id__in=user_name_ids(organization_id, value))
+
+
+def _lookups(organization_id: str) -> dict:
+    return {
+        "username": lambda v: user_name_q(organization_id, _text(v)),
+        "externalid": lambda v: Q(external_id=_text(v)),
+        "id": lambda v: Q(account__account_id=_text(v)),
+        "emails": lambda v: _email_q(_text(v)),
+        "emails.value": lambda v: _email_q(_text(v)),
+        "displayname": lambda v: (
+            Q(scim__display_name__iexact=_text(v)) | Q(scim__isnull=True, account__name__iexact=v)
+        ),
+        "active": lambda v: Q(status=OrgMembership.ACTIVE if _bool(v) else OrgMembership.ARCHIVED),
+    }
 
 
 def _email_q(value: str) -> Q:
@@ -85,8 +102,8 @@ def _bool(value) -> bool:
     raise invalid_filter("Compare active with true or false.")
 
 
-def user_query(expression: str | None) -> Q:
-    return filter_query(expression, LOOKUPS, schema=USER_SCHEMA)
+def user_query(organization_id: str, expression: str | None) -> Q:
+    return filter_query(expression, _lookups(organization_id), schema=USER_SCHEMA)
 
 
 def writable(membership: OrgMembership) -> dict:

@@ -144,7 +144,7 @@ def users_collection(request, token, base):
         membership = users.member_by_id(token.organization_id, membership.account.account_id)
         return _user_out(request, membership, base, status=201)
     qs = users.visible_members(token.organization_id).filter(
-        users.user_query(request.GET.get("filter"))
+        users.user_query(token.organization_id, request.GET.get("filter"))
     )
     return _list(
         request, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
