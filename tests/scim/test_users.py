@@ -282,3 +282,16 @@ def test_user_name_lookup_costs_the_same_queries_whatever_the_org_size(world, ok
     assert queries() == small
     assert small <= 4  # the token, the userName lookup, the count, the page
     assert ScimUser.objects.filter(organization=world.org).count() == 26
+
+
+def test_the_audit_log_names_the_scim_token(world, okta):
+    ada = _provision(okta, "ada@acme.test")
+    okta.patch(f"Users/{ada['id']}", [{"op": "replace", "path": "active", "value": False}])
+    admin = world.api("admin")
+    items = admin.get(f"{world.org_url}/audit-log", action="member.revoke").json()["items"]
+    # The API's actor is {account_id, email}: no account, and the label the entry keeps.
+    assert [e["actor"] for e in items] == [{"account_id": None, "email": "SCIM token “Okta”"}]
+    page = admin.client
+    page.force_login(world["admin"].account)
+    html = page.get(f"/o/{world.org.id}/audit-log").content.decode()
+    assert "SCIM token “Okta”" in html

@@ -238,7 +238,7 @@ class AuditAction(StrEnum):
     )
     SCIM_USER_UPDATE = (
         "scim.user.update",
-        "Member's IdP attributes changed",
+        "IdP attributes of a member changed",
         "The identity provider changed a member's userName, name, display name, emails or "
         "external ID.",
     )
