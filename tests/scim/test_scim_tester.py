@@ -1,7 +1,6 @@
 """The judge: scim2-tester runs every check it has (every tag) against the live server over
 real HTTP with a SCIM token, after discovering the server from its own endpoints. Zero checks
-may fail; the ones it skips are named (POST /.search across resource types is answered 501,
-which scim2-tester counts as "not supported")."""
+may fail and none is skipped."""
 
 import httpx
 import pytest
@@ -40,8 +39,7 @@ def test_scim2_tester_finds_no_failure(world, tester_client):
     passed = [r for r in results if r.status == Status.SUCCESS]
     skipped = [r.title for r in results if r.status == Status.SKIPPED]
     assert len(passed) > 50
-    # The one capability the server declines on purpose, and nothing else.
-    assert set(skipped) <= {"search_with_attributes"}, skipped
+    assert skipped == []
     tags = set().union(*(r.tags for r in results))
     assert tags >= set(get_all_available_tags()), tags
     # It provisioned through the real services: members, managed teams, audited as the token.

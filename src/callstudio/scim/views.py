@@ -98,10 +98,93 @@ def not_found(request, token, base, rest=""):
     raise ScimError(404, "There is no such SCIM endpoint.")
 
 
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
+
+def _search_params(request) -> dict:
+    """A SearchRequest body (RFC 7644 §3.4.3) as the query parameters a GET would carry."""
+    body = read_json(request)
+    if SEARCH_SCHEMA not in (body.get("schemas") or []):
+        raise ScimError(400, f"A search names the schema {SEARCH_SCHEMA}.", "invalidSyntax")
+    params = {}
+    for key in ("attributes", "excludedAttributes"):
+        value = body.get(key)
+        if value is not None:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ScimError(400, f"{key} is a list of attribute names.", "invalidValue")
+            params[key] = ",".join(value)
+    for key in ("filter", "startIndex", "count"):
+        if body.get(key) is not None:
+            params[key] = str(body[key])
+    return params
+
+
 @scim_view(("POST",))
 def search_all(request, token, base):
-    """POST /.search across resource types: not supported (RFC 7644 §3.12 answers 501)."""
-    raise ScimError(501, "Searching several resource types at once is not supported.")
+    """POST /.search: Users then Groups, one list. A filter naming an attribute one type does
+    not have matches nothing of that type (RFC 7644 §3.4.2.1); if no type has it, 400."""
+    request.GET = _search_params(request)
+    start, count = _page(request)
+    expression = request.GET.get("filter")
+    sources, refusals = [], []
+    for shape, compile_filter, qs, render in (
+        (
+            users.USER_SHAPE,
+            lambda e: users.user_query(token.organization_id, e),
+            users.visible_members(token.organization_id),
+            lambda rows: [users.user_resource(m, base) for m in rows],
+        ),
+        (
+            groups.GROUP_SHAPE,
+            groups.group_query,
+            groups.managed_teams(token.organization_id),
+            lambda rows: _render_groups(rows, base),
+        ),
+    ):
+        try:
+            sources.append((shape, qs.filter(compile_filter(expression)).order_by("id"), render))
+        except ScimError as exc:
+            refusals.append(exc)
+    if not sources:
+        raise refusals[0]
+    totals = [qs.count() for _, qs, _ in sources]
+    documents, offset, room = [], start - 1, count
+    for (shape, qs, render), total in zip(sources, totals, strict=True):
+        if room and offset < total:
+            rows = list(qs[offset : offset + room])
+            documents += [_projected(request, d, shape) for d in render(rows)]
+            room -= len(rows)
+        offset = max(0, offset - total)
+    return scim_response(list_response(documents, total=sum(totals), start_index=start))
+
+
+def _projected(request, document, shape):
+    return project(
+        document,
+        shape,
+        attributes=request.GET.get("attributes"),
+        excluded=request.GET.get("excludedAttributes"),
+    )
+
+
+@scim_view(("POST",))
+def users_search(request, token, base):
+    request.GET = _search_params(request)
+    qs = users.visible_members(token.organization_id).filter(
+        users.user_query(token.organization_id, request.GET.get("filter"))
+    )
+    return _list(
+        request, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
+    )
+
+
+@scim_view(("POST",))
+def groups_search(request, token, base):
+    request.GET = _search_params(request)
+    qs = groups.managed_teams(token.organization_id).filter(
+        groups.group_query(request.GET.get("filter"))
+    )
+    return _list(request, qs, lambda rows: _render_groups(rows, base), groups.GROUP_SHAPE)
 
 
 # Users ------------------------------------------------------------------------------------
