@@ -20,7 +20,7 @@ from callstudio.directory.services import (
 )
 
 # `smtp`: a real SMTP server per test (tests/mail.py).
-pytest_plugins = ["tests.mail"]
+pytest_plugins = ["tests.mail", "tests.redis_db"]
 
 PASSWORD = "a-long-test-password-91"
 
