@@ -31,6 +31,7 @@ from callstudio.directory.services import (
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.scim.tokens import scim_token_create
 from tests.calls.conftest import call_body
 from tests.conftest import PASSWORD, build_world, person
 
@@ -130,6 +131,7 @@ def build_targets(world) -> dict:
         )
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
+    scim_token, _ = scim_token_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
     in_team = team_access(admin, world.team.id)
     rule = alert_rule_create(
@@ -162,6 +164,7 @@ def build_targets(world) -> dict:
         "spare_role": spare.id,
         "key": key.id,
         "raw_key": raw,
+        "scim_token": scim_token.id,
         "call": call_id,
         "rule": rule.id,
         "automation": automation.id,

@@ -78,6 +78,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:role_id>": targets["spare_role"],
         "{key_id}": targets["key"],
         "<str:key_id>": targets["key"],
+        "{scim_token}": targets["scim_token"],
+        "<str:scim_token_id>": targets["scim_token"],
         "{call}": str(targets["call"]),
         "<str:call_id>": str(targets["call"]),
         "{token_id}": own_token_id(world, who),

@@ -19,6 +19,7 @@ from .routers import (
     mfa,
     orgs,
     roles,
+    scim_tokens,
     teams,
 )
 
@@ -82,5 +83,6 @@ for module in (
     ingest,
     insights,
     access,
+    scim_tokens,
 ):
     api.add_router("", module.router)
