@@ -19,8 +19,9 @@ from callstudio.directory.services import (
     team_member_add,
 )
 
-# `smtp`: a real SMTP server per test (tests/mail.py).
-pytest_plugins = ["tests.mail"]
+# `smtp`: a real SMTP server per test (tests/mail.py); `dns_server`: a real DNS server
+# (tests/dnsserver.py).
+pytest_plugins = ["tests.mail", "tests.dnsserver"]
 
 PASSWORD = "a-long-test-password-91"
 

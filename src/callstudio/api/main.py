@@ -11,6 +11,7 @@ from .routers import (
     access,
     accounts,
     calls,
+    domains,
     ingest,
     insights,
     invitations,
@@ -82,5 +83,6 @@ for module in (
     ingest,
     insights,
     access,
+    domains,
 ):
     api.add_router("", module.router)

@@ -17,6 +17,7 @@ from .views import (
     rules,
     security,
     sessions,
+    sso_domains,
     teams,
 )
 
@@ -25,6 +26,17 @@ org_urls = [
     path("teams/new", home.team_create, name="team_create"),
     path("organization", org.organization, name="organization"),
     path("settings", org_settings.settings, name="org_settings"),
+    path("settings/domains", sso_domains.domain_list, name="org_settings_domains"),
+    path(
+        "settings/domains/<str:domain>/verify",
+        sso_domains.domain_verify,
+        name="org_settings_domain_verify",
+    ),
+    path(
+        "settings/domains/<str:domain>/remove",
+        sso_domains.domain_remove,
+        name="org_settings_domain_remove",
+    ),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),
     path("members/invite", invitations.invite, name="org_invite"),
