@@ -298,6 +298,31 @@ def test_two_verifications_racing_leave_one_winner(world, dns_server):
     assert _audit(world.org, "domain.verify") == []
 
 
+def test_the_verified_owner_of_an_address_is_found_by_its_domain(world, dns_server):
+    from callstudio.sso.domains import verified_domain_owner
+
+    row = _claim(world, "bücher.example")
+    assert verified_domain_owner("ada@Bücher.Example") is None  # claimed, not verified
+    dns_server.add_txt("xn--bcher-kva.example", row["txt_record"])
+    expect(world.api("admin").post(f"{_url(world)}/bücher.example/verify"), 200)
+    assert verified_domain_owner("ada@Bücher.Example") == world.org.id
+    assert verified_domain_owner("ada@xn--bcher-kva.example") == world.org.id
+    assert verified_domain_owner("ada@eu.xn--bcher-kva.example") is None
+    assert verified_domain_owner("not an address") is None
+    assert verified_domain_owner(None) is None
+
+
+def test_the_test_dns_server_answers_over_tcp_too(dns_server):
+    import dns.message
+    import dns.query
+
+    dns_server.add_txt("acme.test", "y" * 600)
+    query = dns.message.make_query("acme.test", "TXT")
+    answer = dns.query.tcp(query, "127.0.0.1", port=dns_server.port, timeout=2)
+    (rrset,) = answer.answer
+    assert b"".join(next(iter(rrset)).strings) == b"y" * 600
+
+
 # Removing
 
 

@@ -144,7 +144,9 @@ class SsoRequired(Forbidden):
 def email_domain(email: str) -> str:
     """The domain of an address in the spelling verified domains are stored in (lower case,
     IDNA); "" when it has none."""
-    _, _, domain = (email or "").rpartition("@")
+    _, at, domain = (email or "").rpartition("@")
+    if not at:
+        return ""
     try:
         return idna.encode(domain.strip().rstrip(".").lower(), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):

@@ -22,7 +22,7 @@ import idna
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from callstudio.access.policy import OrgAccess, email_domain  # noqa: F401  (h1 reads it here)
+from callstudio.access.policy import OrgAccess, email_domain
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -140,6 +140,19 @@ def domain_in_org(*, access: OrgAccess, domain) -> OrgDomain:
     if row is None:
         raise NotFound("Domain not found.")
     return row
+
+
+def verified_domain_owner(email) -> str | None:
+    """The id of the organization that verified the domain of `email`, or None (one query):
+    where "Sign in with SSO" sends an address. A subdomain is not its parent domain."""
+    domain = email_domain(email) if isinstance(email, str) else ""
+    if not domain:
+        return None
+    return (
+        OrgDomain.objects.filter(domain=domain, verified_at__isnull=False)
+        .values_list("organization_id", flat=True)
+        .first()
+    )
 
 
 # Services
