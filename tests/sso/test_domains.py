@@ -214,6 +214,12 @@ def test_verify_without_the_record_is_422_and_changes_nothing(world, dns_server,
     assert dns_server.queries == [("acme.test", "TXT")]
 
 
+def test_the_record_is_found_with_stray_spaces_around_it(world, dns_server):
+    row = _claim(world)
+    dns_server.add_txt("acme.test", f" {row['txt_record']} ")
+    assert expect(world.api("admin").post(f"{_url(world)}/acme.test/verify"), 200)["verified"]
+
+
 def test_a_record_on_a_subdomain_does_not_verify_the_domain(world, dns_server):
     row = _claim(world)
     dns_server.add_txt("www.acme.test", row["txt_record"])

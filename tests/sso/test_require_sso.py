@@ -192,6 +192,27 @@ def test_an_admin_with_a_second_factor_keeps_password_access(acme):
     assert browser(acme, "admin").get(f"/o/{acme.org.id}/").status_code == 200
 
 
+def test_a_second_factor_does_not_exempt_other_members(acme):
+    give_mfa(acme["supervisor"].account)
+    give_mfa(acme["manager"].account)
+    assert_problem(acme.api("supervisor").get(acme.team_url), 403, code="sso_required")
+    assert_problem(browser(acme, "manager").get(acme.org_url), 403, code="sso_required")
+
+
+def test_with_require_mfa_too_the_admin_break_glass_costs_no_extra_query(acme):
+    from callstudio.directory.services import organization_update
+
+    give_mfa(acme["admin"].account)
+    organization_update(access=org_access(acme["admin"].account, acme.org.id), require_mfa=True)
+    count, outcome = _resolve_queries(acme, "admin")
+    assert count == 2  # the membership, then require_mfa's has_mfa; nothing for require_sso
+    assert outcome.organization == acme.org
+    # A member with a second factor passes require_mfa and still meets require_sso.
+    give_mfa(acme["supervisor"].account)
+    assert_problem(acme.api("supervisor").get(acme.team_url), 403, code="sso_required")
+    assert_problem(acme.api("agent").get(acme.team_url), 403, code="mfa_required")
+
+
 def test_a_custom_role_with_every_permission_is_not_the_admin_break_glass(acme):
     from callstudio.access.permissions import ORG_PERMISSIONS
     from callstudio.access.services import role_create

@@ -223,7 +223,7 @@ def domain_verify(*, access: OrgAccess, domain) -> OrgDomain:
             "No DNS server answered for this domain just now. Nothing changed; try again in a "
             "minute."
         ) from None
-    if row.txt_record not in published:
+    if row.txt_record not in {value.strip() for value in published}:
         raise Invalid(
             f"No TXT record {row.txt_record!r} was found at {row.domain}. Publish it at your DNS "
             "provider, wait for it to appear (minutes, sometimes longer), then verify again.",
