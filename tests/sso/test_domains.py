@@ -379,10 +379,10 @@ def test_the_page_adds_verifies_and_removes(world, dns_server):
     assert response.status_code == 302 and response["Location"] == _page(world)
     row = OrgDomain.objects.get(organization=world.org, domain="acme.test")
 
-    response = client.post(f"{_page(world)}/acme.test/verify")
+    response = client.post(f"{_page(world)}/ACME.test/verify")  # any spelling
     assert response.status_code == 422
     html = response.content.decode()
-    assert "No TXT record" in html and 'role="alert"' in html
+    assert 'role="alert" id="error-acme.test">No TXT record' in html
     assert OrgDomain.objects.get(pk=row.pk).verified_at is None
 
     dns_server.add_txt("acme.test", row.txt_record)

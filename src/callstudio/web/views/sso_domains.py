@@ -56,14 +56,12 @@ def domain_list(request, access):
 
 def _row_action(request, access, domain: str, action, done: str):
     access.require(domains.PERMISSION)
+    row = domains.domain_in_org(access=access, domain=domain)  # 404 page when not Acme's
     try:
-        row = domains.domain_in_org(access=access, domain=domain)
         action(access=access, domain=row.domain)
     except DomainError as exc:
-        if exc.status == 404:
-            raise
         return _page(
-            request, access, DomainForm(), row_error=(domain, exc.detail), status=exc.status
+            request, access, DomainForm(), row_error=(row.domain, exc.detail), status=exc.status
         )
     messages.success(request, done.format(domain=row.domain))
     return redirect("org_settings_domains", org_id=access.organization.id)
