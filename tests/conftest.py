@@ -19,8 +19,9 @@ from callstudio.directory.services import (
     team_member_add,
 )
 
-# `smtp`: a real SMTP server per test (tests/mail.py).
-pytest_plugins = ["tests.mail"]
+# `smtp`: a real SMTP server per test (tests/mail.py); `dns_server`: a real DNS server
+# (tests/dnsserver.py); `redis_url`: a Redis database of the test's own (tests/redis_db.py).
+pytest_plugins = ["tests.mail", "tests.dnsserver", "tests.redis_db"]
 
 PASSWORD = "a-long-test-password-91"
 
@@ -134,6 +135,10 @@ def person(email: str, *, verified: bool = True) -> Person:
 def world(db) -> World:
     """Acme: admin, manager, member (org roles); supervisor, agent, qa (team roles in Billing);
     outsider (no org); Globex: another organization with its own admin and team."""
+    return build_world()
+
+
+def build_world() -> World:
     admin = person("admin@acme.test")
     org = organization_create(actor=admin.account, name="Acme")
     access = org_access(admin.account, org.id)

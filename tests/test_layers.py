@@ -33,6 +33,7 @@ ORDER = [
     ("rules",),
     ("pipeline",),
     ("directory",),
+    ("sso", "scim"),
     ("api", "web"),
     ("demo",),
     ("top",),

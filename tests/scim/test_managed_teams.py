@@ -141,6 +141,12 @@ def test_an_unmanaged_team_is_unaffected(world, okta):
     expect(world.api("admin").delete(f"{url}/{account_id}"), 204)
 
 
+def test_the_api_names_the_idp_of_a_managed_team(world, okta):
+    assert expect(world.api("agent").get(world.team_url), 200)["managed_by"] == "Okta"
+    listed = expect(world.api("admin").get(f"{world.org_url}/teams"), 200)["items"]
+    assert {t["name"]: t["managed_by"] for t in listed} == {"Billing": "Okta", "Retention": None}
+
+
 # -- name and existence over the API -------------------------------------------------------
 
 

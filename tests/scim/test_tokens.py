@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from callstudio.access.policy import org_access
 from callstudio.access.services import role_create
@@ -305,3 +307,23 @@ def test_the_team_role_is_set_on_the_page(world):
     assert response.status_code == 422
     assert 'id="id_scim_team_role_error"' in response.content.decode()
     assert_unchanged(before)
+
+
+def test_the_list_and_the_page_take_the_same_queries_for_one_token_or_many(world):
+    """One query for the tokens (their creators joined), whatever their number."""
+    admin = org_access(world["admin"].account, world.org.id)
+    scim_token_create(access=admin, name="Okta")
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as api_queries:
+            expect(world.api("admin").get(tokens_url(world)), 200)
+        client = browser(world, "admin")
+        with CaptureQueriesContext(connection) as page_queries:
+            assert client.get(page_url(world)).status_code == 200
+        return len(api_queries), len(page_queries)
+
+    counts()  # once-a-minute writes (the token's last use, the last organization opened)
+    one = counts()
+    for n in range(5):
+        scim_token_create(access=admin, name=f"Entra {n}")
+    assert counts() == one

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -31,8 +32,9 @@ from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from callstudio.scim.tokens import scim_token_create
+from callstudio.sso.models import OrgDomain
 from tests.calls.conftest import call_body
-from tests.conftest import PASSWORD, person
+from tests.conftest import PASSWORD, build_world, person
 
 from ..access.matrix import MATRIX
 
@@ -69,6 +71,33 @@ def held_in_org(who: str) -> frozenset[str]:
 @pytest.fixture
 def targets(world):
     """The objects routes act on, in Acme."""
+    return build_targets(world)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One world and its targets for a whole module of matrix tests, which only send requests:
+    built once inside a transaction that each test's own transaction nests in (as a savepoint
+    rolled back after the test), and rolled back when the module ends. Building them for every
+    case was most of the route matrix's time."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as Django's TestCase marks its own: durable blocks nest
+        outer.__enter__()
+        try:
+            w = build_world()
+            built = (w, build_targets(w))
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def build_targets(world) -> dict:
     admin = org_access(world["admin"].account, world.org.id)
     former = person("former@acme.test")
     org_member_add(access=admin, account_id=former.account_id)
@@ -129,7 +158,12 @@ def targets(world):
     invitation, invitation_token = invitation_create(
         access=admin, email=INVITED, teams=[{"team": world.team.id, "role": "agent"}]
     )
+    # Acme's verified email domain (verified by DNS in tests/sso/test_domains.py).
+    domain = OrgDomain.objects.create(
+        organization=world.org, domain="acme.test", txt_record="matrix", verified_at=timezone.now()
+    )
     return {
+        "domain": domain.domain,
         "invitation": invitation.id,
         "invitation_token": invitation_token,
         "former": former.account_id,

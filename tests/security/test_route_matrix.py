@@ -9,14 +9,24 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from callstudio.api.main import api
 from tests.helpers import assert_unchanged, fingerprint
 
-from .principals import (  # noqa: F401  (targets: a fixture)
+from .principals import (  # noqa: F401  (shared_world: a fixture)
     PRINCIPALS,
     client_for,
     own_session_id,
     own_token_id,
-    targets,
+    shared_world,
 )
 from .routes import API, UI
+
+
+@pytest.fixture
+def world(db, shared_world):  # noqa: F811
+    return shared_world[0]
+
+
+@pytest.fixture
+def targets(db, shared_world):  # noqa: F811
+    return shared_world[1]
 
 
 def api_routes() -> set[str]:
@@ -87,6 +97,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:invitation_id>": targets["invitation"],
         "{token}": targets["invitation_token"],
         "<str:token>": targets["invitation_token"],
+        "{domain}": targets["domain"],
+        "<str:domain>": targets["domain"],
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)

@@ -11,6 +11,7 @@ from .routers import (
     access,
     accounts,
     calls,
+    domains,
     ingest,
     insights,
     invitations,
@@ -84,5 +85,6 @@ for module in (
     insights,
     access,
     scim_tokens,
+    domains,
 ):
     api.add_router("", module.router)

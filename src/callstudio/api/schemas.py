@@ -252,6 +252,9 @@ class TeamOut(Schema):
     workflow_id: str | None
     archived: bool
     created_at: datetime
+    # The identity provider managing the team (the SCIM token's name), null when managed by
+    # hand: its members, name and archiving then answer 409 `managed_by_idp` (PRODUCT §8.2).
+    managed_by: str | None
 
 
 class TeamDetailOut(TeamOut):

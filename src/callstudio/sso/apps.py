@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class SsoConfig(AppConfig):
     name = "callstudio.sso"
     label = "sso"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()
