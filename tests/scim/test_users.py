@@ -295,3 +295,14 @@ def test_the_audit_log_names_the_scim_token(world, okta):
     page.force_login(world["admin"].account)
     html = page.get(f"/o/{world.org.id}/audit-log").content.decode()
     assert "SCIM token “Okta”" in html
+
+
+def test_a_hand_added_members_first_scim_change_audits_only_what_changed(world, okta):
+    member = world["member"]
+    response = okta.patch(
+        f"Users/{member.account_id}", [{"op": "add", "path": "externalId", "value": "00u-member"}]
+    )
+    assert response.status_code == 200 and response.json()["userName"] == "member@acme.test"
+    entry = AuditLogEntry.objects.get(action="scim.user.update", target_id=member.account_id)
+    assert entry.before == {"externalId": None} and entry.after == {"externalId": "00u-member"}
+    assert entry.actor_token_id == okta.token.id and entry.actor_id is None

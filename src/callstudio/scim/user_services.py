@@ -131,8 +131,9 @@ def _store(access, membership: OrgMembership, user: dict, *, audit: bool) -> Non
 
 
 def _attributes(membership: OrgMembership, row: ScimUser | None) -> dict:
-    if row is None:
-        return {"externalId": membership.external_id or None}
+    if row is None:  # a member added by hand, as SCIM showed them so far
+        current = writable(membership)
+        return {k: current.get(k) for k in ATTRIBUTES}
     return {
         "userName": row.user_name,
         "name": row.name,

@@ -17,8 +17,8 @@ def _base(request, org_id: str) -> str:
     return request.build_absolute_uri(f"/scim/v2/{org_id}/")
 
 
-def _int(request, name: str, default: int) -> int:
-    raw = request.GET.get(name)
+def _int(params, name: str, default: int) -> int:
+    raw = params.get(name)
     if raw is None or raw == "":
         return default
     try:
@@ -27,11 +27,11 @@ def _int(request, name: str, default: int) -> int:
         raise ScimError(400, f"{name} must be an integer.", "invalidValue") from None
 
 
-def _page(request) -> tuple[int, int]:
+def _page(params) -> tuple[int, int]:
     """1-based `startIndex` (below 1 counts as 1) and `count` (negative counts as 0, capped at
     the advertised maxResults), RFC 7644 §3.4.2.4."""
-    start = max(1, _int(request, "startIndex", 1))
-    count = min(max(0, _int(request, "count", discovery.DEFAULT_COUNT)), discovery.MAX_RESULTS)
+    start = max(1, _int(params, "startIndex", 1))
+    count = min(max(0, _int(params, "count", discovery.DEFAULT_COUNT)), discovery.MAX_RESULTS)
     return start, count
 
 
@@ -65,7 +65,7 @@ def service_provider_config(request, token, base):
 
 
 def _listed(documents: list[dict], request) -> HttpResponse:
-    start, count = _page(request)
+    start, count = _page(request.GET)
     window = documents[start - 1 : start - 1 + count]
     return scim_response(list_response(window, total=len(documents), start_index=start))
 
@@ -123,9 +123,9 @@ def _search_params(request) -> dict:
 def search_all(request, token, base):
     """POST /.search: Users then Groups, one list. A filter naming an attribute one type does
     not have matches nothing of that type (RFC 7644 §3.4.2.1); if no type has it, 400."""
-    request.GET = _search_params(request)
-    start, count = _page(request)
-    expression = request.GET.get("filter")
+    params = _search_params(request)
+    start, count = _page(params)
+    expression = params.get("filter")
     sources, refusals = [], []
     for shape, compile_filter, qs, render in (
         (
@@ -152,39 +152,39 @@ def search_all(request, token, base):
     for (shape, qs, render), total in zip(sources, totals, strict=True):
         if room and offset < total:
             rows = list(qs[offset : offset + room])
-            documents += [_projected(request, d, shape) for d in render(rows)]
+            documents += [_projected(params, d, shape) for d in render(rows)]
             room -= len(rows)
         offset = max(0, offset - total)
     return scim_response(list_response(documents, total=sum(totals), start_index=start))
 
 
-def _projected(request, document, shape):
+def _projected(params, document, shape):
     return project(
         document,
         shape,
-        attributes=request.GET.get("attributes"),
-        excluded=request.GET.get("excludedAttributes"),
+        attributes=params.get("attributes"),
+        excluded=params.get("excludedAttributes"),
     )
 
 
 @scim_view(("POST",))
 def users_search(request, token, base):
-    request.GET = _search_params(request)
+    params = _search_params(request)
     qs = users.visible_members(token.organization_id).filter(
-        users.user_query(token.organization_id, request.GET.get("filter"))
+        users.user_query(token.organization_id, params.get("filter"))
     )
     return _list(
-        request, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
+        params, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
     )
 
 
 @scim_view(("POST",))
 def groups_search(request, token, base):
-    request.GET = _search_params(request)
+    params = _search_params(request)
     qs = groups.managed_teams(token.organization_id).filter(
-        groups.group_query(request.GET.get("filter"))
+        groups.group_query(params.get("filter"))
     )
-    return _list(request, qs, lambda rows: _render_groups(rows, base), groups.GROUP_SHAPE)
+    return _list(params, qs, lambda rows: _render_groups(rows, base), groups.GROUP_SHAPE)
 
 
 # Users ------------------------------------------------------------------------------------
@@ -202,9 +202,10 @@ def _user_out(request, membership, base, *, status=200):
     return scim_response(document, status=status, headers=headers)
 
 
-def _list(request, qs, render, shape, *, params=None):
-    params = params if params is not None else request.GET
-    start, count = _page(request)
+def _list(params, qs, render, shape):
+    """One page of a queryset as a ListResponse; `params` are the query parameters, or a
+    SearchRequest's (`_search_params`)."""
+    start, count = _page(params)
     total = qs.count()
     rows = list(qs.order_by("id")[start - 1 : start - 1 + count]) if count else []
     documents = [
@@ -230,7 +231,7 @@ def users_collection(request, token, base):
         users.user_query(token.organization_id, request.GET.get("filter"))
     )
     return _list(
-        request, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
+        request.GET, qs, lambda rows: [users.user_resource(m, base) for m in rows], users.USER_SHAPE
     )
 
 
@@ -284,7 +285,7 @@ def groups_collection(request, token, base):
     qs = groups.managed_teams(token.organization_id).filter(
         groups.group_query(request.GET.get("filter"))
     )
-    return _list(request, qs, lambda rows: _render_groups(rows, base), groups.GROUP_SHAPE)
+    return _list(request.GET, qs, lambda rows: _render_groups(rows, base), groups.GROUP_SHAPE)
 
 
 @scim_view(("GET", "PUT", "PATCH", "DELETE"))
