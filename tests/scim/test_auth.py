@@ -104,3 +104,18 @@ def test_last_used_at_is_written_at_most_once_a_minute(world, okta):
     okta.get("Users")
     assert ScimToken.objects.get(id=okta.token.id).last_used_at > first - timedelta(seconds=1)
     assert ScimToken.objects.get(id=okta.token.id).last_used_at <= timezone.now()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/me", "/api/v1/orgs/{org}", "/api/v1/orgs/{org}/members", "/api/v1/orgs"]
+)
+def test_a_scim_token_opens_nothing_of_the_api(world, okta, path):
+    response = Client().get(
+        path.format(org=world.org.id), headers={"Authorization": f"Bearer {okta.raw}"}
+    )
+    assert response.status_code == 401
+
+
+def test_a_scim_token_opens_no_page(world, okta):
+    response = Client().get(f"/o/{world.org.id}/", headers={"Authorization": f"Bearer {okta.raw}"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
