@@ -306,3 +306,20 @@ def test_a_hand_added_members_first_scim_change_audits_only_what_changed(world, 
     entry = AuditLogEntry.objects.get(action="scim.user.update", target_id=member.account_id)
     assert entry.before == {"externalId": None} and entry.after == {"externalId": "00u-member"}
     assert entry.actor_token_id == okta.token.id and entry.actor_id is None
+
+
+def test_a_deleted_user_name_can_be_given_to_someone_else(world, okta):
+    # Entra-style logins that are not addresses: the account comes from the primary email.
+    def body(email):
+        return user_body("desk-login", emails=[{"value": email, "primary": True}])
+
+    first = okta.post("Users", body("first@acme.test")).json()
+    assert okta.delete(f"Users/{first['id']}").status_code == 204
+    second = okta.post("Users", body("second@acme.test"))
+    assert second.status_code == 201, second.content
+    assert second.json()["id"] != first["id"]
+    found = okta.get("Users", filter='userName eq "DESK-LOGIN"').json()["Resources"]
+    assert [u["id"] for u in found] == [second.json()["id"]]
+    assert _membership(world, first["id"]).status == "archived"
+    # The same login for a third person while the second holds it: 409.
+    scim_error(okta.post("Users", body("third@acme.test")), 409, "uniqueness")

@@ -35,7 +35,7 @@ class ScimUser(models.Model):
     account is global and another organization's IdP may describe it differently.
 
     `user_name` is the IdP's login name (for Okta and Entra the email or UPN); `user_name_key`
-    its lower-case form, unique in the organization, is what `userName eq` looks up (indexed,
+    its lower-case form, unique among the organization's live SCIM users, is what `userName eq` looks up (indexed,
     so the lookup costs the same in an organization of 10 or 10,000). A member added by hand has
     no row: their userName is their account's email (scim/users.py)."""
 
@@ -58,10 +58,16 @@ class ScimUser(models.Model):
 
     class Meta:
         constraints = [
+            # A userName SCIM deleted may be given to someone else (a reassigned login).
             models.UniqueConstraint(
-                fields=["organization", "user_name_key"], name="scim_user_name_unique_in_org"
+                fields=["organization", "user_name_key"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="scim_user_name_unique_in_org",
             )
         ]
+        # The `userName eq` lookup (deleted rows included): the partial unique index above
+        # cannot serve a query that does not say `deleted_at IS NULL`.
+        indexes = [models.Index(fields=["organization", "user_name_key"])]
 
 
 class ScimGroupMember(models.Model):
