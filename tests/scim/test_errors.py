@@ -163,3 +163,11 @@ def test_bad_paging_parameters(world, okta):
     scim_error(
         okta.get("Users", attributes="userName", excludedAttributes="emails"), 400, "invalidSyntax"
     )
+
+
+def test_a_body_over_a_megabyte_is_413(world, okta):
+    before = fingerprint()
+    for size in (1_100_000, 3_000_000):  # ours, then over Django's own upload limit
+        body = user_body("big@acme.test", displayName="x" * size)
+        scim_error(okta.post("Users", body), 413)
+    assert_unchanged(before, "too large")

@@ -7,6 +7,7 @@ services stay the same for the API, the pages and SCIM."""
 
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 
 from callstudio.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -66,7 +67,11 @@ def error_response(exc: ScimError) -> HttpResponse:
 def read_json(request) -> dict:
     """The request's JSON object. SCIM clients send `application/scim+json`; plain
     `application/json` is accepted too (RFC 7644 §3.1 allows it)."""
-    if len(request.body) > MAX_BODY_BYTES:
+    try:
+        size = len(request.body)
+    except RequestDataTooBig:  # over Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        size = MAX_BODY_BYTES + 1
+    if size > MAX_BODY_BYTES:
         raise ScimError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     kind = request.content_type or ""
     if kind not in (CONTENT_TYPE, "application/json"):
