@@ -105,8 +105,9 @@ def group_resource(team: Team, members: list[str], base: str) -> dict:
         **writable(team, members, base),
         "meta": {
             "resourceType": "Group",
+            # No lastModified: a team does not record when it last changed, and its creation
+            # date would claim it never did.
             "created": team.created_at.isoformat(),
-            "lastModified": team.created_at.isoformat(),
             "location": f"{base}Groups/{team.id}",
         },
     }
