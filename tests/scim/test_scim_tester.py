@@ -2,15 +2,15 @@
 real HTTP with a SCIM token, after discovering the server from its own endpoints. Zero checks
 may fail and none is skipped."""
 
-import httpx
+import httpx2
 import pytest
+from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server, get_all_available_tags
 
 from callstudio.core.models import AuditLogEntry
 from callstudio.orgs.models import OrgMembership, Team
 
 from .conftest import make_scim_token
-from .http_client import HttpxSCIMClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,12 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def tester_client(live_server, world):
     token, raw = make_scim_token(world.org, "scim2-tester")
-    with httpx.Client(
+    with httpx2.Client(
         base_url=f"{live_server.url}/scim/v2/{world.org.id}",
         headers={"Authorization": f"Bearer {raw}"},
         timeout=30,
     ) as http:
-        client = HttpxSCIMClient(http)
+        client = SyncSCIMClient(http)
         client.token = token
         yield client
 
