@@ -10,7 +10,6 @@ from callstudio.sso.session import SESSION_KEY
 from tests.conftest import PASSWORD
 from tests.helpers import assert_unchanged, fingerprint
 
-from .conftest import sso_round_trip
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def test_the_sso_page_shows_the_values_and_saves_through_the_service(world, oidc
     html = client.get(url).content.decode()
     assert f"/accounts/oidc/{world.org.id}/login/callback/" in html
     assert f"/accounts/saml/{world.org.id}/acs/" in html
-    assert 'href="/o/%s/settings/domains"' % world.org.id in html
+    assert f'href="/o/{world.org.id}/settings/domains"' in html
     form = {
         "protocol": "oidc",
         "issuer": oidc_idp.issuer,
