@@ -10,7 +10,6 @@ from callstudio.sso.session import SESSION_KEY
 from tests.conftest import PASSWORD
 from tests.helpers import assert_unchanged, fingerprint
 
-
 pytestmark = pytest.mark.django_db
 
 
