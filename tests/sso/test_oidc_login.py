@@ -112,3 +112,28 @@ def test_a_tampered_state_is_refused_and_nothing_is_made(oidc):
     assert b"did not match a sign-in started here" in response.content
     assert_unchanged(before, "state mismatch", "sso")
     assert not Account.objects.filter(email="tamper@acme.test").exists()
+
+
+def test_a_tampered_nonce_is_refused_and_nothing_is_made(oidc):
+    """The IdP signs the nonce it was given into the ID token: one that is not the nonce this
+    browser's sign-in sent is refused."""
+    oidc.person("nonce@acme.test")
+    before = fingerprint()
+    response = sso_round_trip(Client(), oidc.org.id, "nonce@acme.test", tamper_nonce=True)
+    assert response.status_code == 403
+    assert b"nonce" in response.content
+    assert_unchanged(before, "nonce mismatch")
+    assert not Account.objects.filter(email="nonce@acme.test").exists()
+
+
+def test_a_sign_in_started_outside_the_sign_in_page_carries_no_nonce_and_is_refused(oidc):
+    oidc.person("direct@acme.test")
+    before = fingerprint()
+    response = sso_round_trip(
+        Client(),
+        oidc.org.id,
+        "direct@acme.test",
+        start_path=f"/accounts/oidc/{oidc.org.id}/login/",
+    )
+    assert response.status_code == 403
+    assert_unchanged(before, "no nonce")

@@ -10,6 +10,9 @@ organization (sso/providers.py) and to CallStudio's linking rules (sso/login.py)
 - Once logged in (after allauth's MFA step, if the account has one), the session is marked as
   signed in with this organization's SSO (sso/session.py); any other login clears the mark."""
 
+import hmac
+import secrets
+
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -22,6 +25,28 @@ from .selectors import connection_for_login
 from .session import clear_on_password_login, mark_signed_in_with_sso
 
 AUTH_METHODS_KEY = "account_authentication_methods"  # allauth's record of this session's logins
+NONCE_KEY = "sso_nonce"  # in allauth's login state: the nonce sent with the OIDC request
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _nonce_refusal(sociallogin) -> str | None:
+    """OpenID Connect: the ID token must carry the nonce this browser's sign-in sent (OIDC Core
+    §3.1.2.1; the state alone does not bind the token to the request). A sign-in started
+    elsewhere than /sso/<org>/login has none: refused too."""
+    if sociallogin.account.get_provider().id != "openid_connect":
+        return None
+    sent = sociallogin.state.get(NONCE_KEY)
+    token = (sociallogin.account.extra_data or {}).get("id_token") or {}
+    got = token.get("nonce") if isinstance(token, dict) else None
+    if not sent or not isinstance(got, str) or not hmac.compare_digest(sent, got):
+        return (
+            "The identity provider's answer does not carry the one-time value this sign-in "
+            "sent (nonce). Start again from the sign-in page."
+        )
+    return None
 
 
 def refused(request, *, org=None, code: str, message: str, status: int = 403):
@@ -69,6 +94,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     code="no_connection",
                     message="This organization no longer signs in with SSO.",
                     status=404,
+                )
+            )
+        mismatch = _nonce_refusal(sociallogin)
+        if mismatch:
+            raise ImmediateHttpResponse(
+                refused(
+                    request, org=connection.organization, code="nonce_mismatch", message=mismatch
                 )
             )
         try:

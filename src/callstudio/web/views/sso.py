@@ -19,6 +19,7 @@ from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
 from callstudio.sso import http, selectors, services
+from callstudio.sso.adapter import NONCE_KEY, new_nonce
 
 from ..context import org_page, render_org
 from ..forms import apply_error
@@ -168,7 +169,13 @@ def _provider(request, org_id: str):
 
 
 def _start(request, provider, org_id: str):
-    return provider.redirect(request, process="login", next_url=f"/o/{org_id}/")
+    """allauth's redirect to the IdP. OpenID Connect gets a fresh `nonce` too, kept in allauth's
+    state (the session) and checked against the ID token at the callback (sso/adapter.py)."""
+    extra = {}
+    if provider.id == "openid_connect":
+        nonce = new_nonce()
+        extra = {"auth_params": {**provider.get_auth_params(), "nonce": nonce}, NONCE_KEY: nonce}
+    return provider.redirect(request, process="login", next_url=f"/o/{org_id}/", **extra)
 
 
 @require_http_methods(["GET", "POST"])
