@@ -137,3 +137,25 @@ def test_a_sign_in_started_outside_the_sign_in_page_carries_no_nonce_and_is_refu
     )
     assert response.status_code == 403
     assert_unchanged(before, "no nonce")
+
+
+def test_an_account_with_its_own_second_factor_is_asked_for_it_then_marked(oidc, world):
+    """allauth's MFA step still runs after the IdP for an account that enrolled a factor; the
+    session is marked as signed in with the organization's SSO once that step completes."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.orgsettings.mfa import give_mfa
+
+    secret = give_mfa(world["member"].account)
+    oidc.person("member@acme.test")
+    client = Client()
+    response = sso_round_trip(client, oidc.org.id, "member@acme.test")
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session and SESSION_KEY not in client.session
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    done = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert done.status_code == 302 and done["Location"] == f"/o/{oidc.org.id}/"
+    assert int(client.session["_auth_user_id"]) == world["member"].account.pk
+    assert client.session[SESSION_KEY] == [oidc.org.id]
