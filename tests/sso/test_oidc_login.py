@@ -159,3 +159,17 @@ def test_an_account_with_its_own_second_factor_is_asked_for_it_then_marked(oidc,
     assert done.status_code == 302 and done["Location"] == f"/o/{oidc.org.id}/"
     assert int(client.session["_auth_user_id"]) == world["member"].account.pk
     assert client.session[SESSION_KEY] == [oidc.org.id]
+
+
+def test_a_subject_already_linked_to_another_account_is_refused(oidc, world):
+    """The IdP's person is linked to the agent's account, but now says they are the member: the
+    link and the address disagree, and neither account is opened."""
+    sub = oidc.person("member@acme.test")
+    SocialAccount.objects.create(user=world["agent"].account, provider=oidc.org.id, uid=sub)
+    before = fingerprint()
+    client = Client()
+    response = sso_round_trip(client, oidc.org.id, "member@acme.test")
+    assert response.status_code == 403
+    assert b"linked to a different CallStudio account" in response.content
+    assert "_auth_user_id" not in client.session
+    assert_unchanged(before, "subject linked elsewhere")

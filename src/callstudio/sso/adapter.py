@@ -10,6 +10,7 @@ organization (sso/providers.py) and to CallStudio's linking rules (sso/login.py)
 - Once logged in (after allauth's MFA step, if the account has one), the session is marked as
   signed in with this organization's SSO (sso/session.py); any other login clears the mark."""
 
+import functools
 import hmac
 import secrets
 
@@ -58,6 +59,10 @@ def refused(request, *, org=None, code: str, message: str, status: int = 403):
     )
 
 
+def _no_lookup(sociallogin) -> None:
+    sociallogin._did_authenticate_by_email = None
+
+
 def _identity(sociallogin) -> Identity:
     address: EmailAddress | None = next(iter(sociallogin.email_addresses), None)
     user = sociallogin.user
@@ -78,6 +83,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return GuardedSession()
 
     def populate_user(self, request, sociallogin, data):
+        """The IdP's name for a new account. Also, this login's `lookup` is switched off:
+        allauth's own lookup saves the IdP's latest data onto an existing link before
+        `pre_social_login` runs, so a refused sign-in would still have written. sign_in finds
+        the link itself and updates it only when it lets the person in."""
+        sociallogin.lookup = functools.partial(_no_lookup, sociallogin)
         user = super().populate_user(request, sociallogin, data)
         name = data.get("name") or " ".join(
             p for p in (data.get("first_name"), data.get("last_name")) if p

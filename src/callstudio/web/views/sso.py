@@ -61,6 +61,8 @@ class SsoForm(forms.Form):
     jit = forms.BooleanField(
         label="Create accounts and memberships at first sign-in (just in time)",
         required=False,
+        help_text="Someone your identity provider signs in, with an address in a verified "
+        "domain, gets an account (if they have none) and joins with the role below.",
     )
     default_role = forms.ChoiceField(
         label="Role of people added at first sign-in",
@@ -69,6 +71,8 @@ class SsoForm(forms.Form):
     require_sso = forms.BooleanField(
         label="Require SSO for members in verified domains",
         required=False,
+        help_text="Their password sessions and tokens no longer reach the organization. Admins "
+        "with two-factor authentication keep password access (break-glass).",
     )
 
     def __init__(self, *args, roles, current: str, **kwargs):
