@@ -173,3 +173,21 @@ def test_a_subject_already_linked_to_another_account_is_refused(oidc, world):
     assert b"linked to a different CallStudio account" in response.content
     assert "_auth_user_id" not in client.session
     assert_unchanged(before, "subject linked elsewhere")
+
+
+def test_an_idp_out_of_reach_at_the_callback_is_a_clear_page(oidc, settings):
+    """The code comes back, but the token endpoint may no longer be reached (netguard)."""
+    from urllib.parse import urlsplit
+
+    from .conftest import idp_sign_in
+
+    oidc.person("late@acme.test")
+    client = Client()
+    start = client.post(f"/sso/{oidc.org.id}/login")
+    callback = urlsplit(idp_sign_in(start["Location"], "late@acme.test"))
+    settings.CALLSTUDIO_ALLOW_PRIVATE_URLS = False
+    before = fingerprint()
+    response = client.get(f"{callback.path}?{callback.query}")
+    assert response.status_code == 502
+    assert b"could not be reached to finish" in response.content
+    assert_unchanged(before, "token endpoint out of reach")

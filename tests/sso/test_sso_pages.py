@@ -116,3 +116,14 @@ def test_a_password_login_never_carries_an_sso_mark(oidc, world):
     client.post("/accounts/login/", {"login": "member@acme.test", "password": PASSWORD})
     assert int(client.session["_auth_user_id"]) == world["member"].account.pk
     assert SESSION_KEY not in client.session
+
+
+def test_an_idp_the_server_may_not_reach_is_a_clear_page(oidc, world, settings):
+    """The IdP's URLs pass netguard at sign-in too: once private addresses are no longer
+    allowed, the judge on 127.0.0.1 is out of reach, and the person is told so."""
+    settings.CALLSTUDIO_ALLOW_PRIVATE_URLS = False
+    before = fingerprint()
+    response = Client().post(f"/sso/{world.org.id}/login")
+    assert response.status_code == 502
+    assert b"cannot be reached right now" in response.content
+    assert_unchanged(before, "unreachable idp")

@@ -14,6 +14,7 @@ import functools
 import hmac
 import secrets
 
+import requests
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -132,6 +133,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     ):
         """A state mismatch, a refused or cancelled consent, an IdP that answered nonsense:
         the same refusal page, nothing written."""
+        if isinstance(exception, requests.RequestException):
+            raise ImmediateHttpResponse(
+                refused(
+                    request,
+                    code="idp_unreachable",
+                    message="The identity provider could not be reached to finish the sign-in. "
+                    "Try again in a moment.",
+                    status=502,
+                )
+            )
         detail = {
             "cancelled": "The sign-in was cancelled at the identity provider.",
             "denied": "The identity provider refused the sign-in.",

@@ -157,6 +157,12 @@ urlpatterns = [
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/email/", auth.EmailView.as_view(), name="account_email"),
+    # Before allauth's own: the same view, with an unreachable IdP answered by a page.
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        sso.oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("sso/", sso.sso_start, name="sso_start"),
     path("sso/<str:org_id>/login", sso.sso_login, name="sso_login"),

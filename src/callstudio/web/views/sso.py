@@ -7,7 +7,9 @@
 - `/sso/<org>/login`: a page with "Continue with ..."; its POST starts allauth's flow (allauth
   starts logins from a POST only, so no link or image can start one behind a person's back)."""
 
+import requests
 from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.providers.openid_connect import views as allauth_oidc_views
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
@@ -19,7 +21,7 @@ from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
 from callstudio.sso import http, selectors, services
-from callstudio.sso.adapter import NONCE_KEY, new_nonce
+from callstudio.sso.adapter import NONCE_KEY, new_nonce, refused
 
 from ..context import org_page, render_org
 from ..forms import apply_error
@@ -179,7 +181,19 @@ def _start(request, provider, org_id: str):
     if provider.id == "openid_connect":
         nonce = new_nonce()
         extra = {"auth_params": {**provider.get_auth_params(), "nonce": nonce}, NONCE_KEY: nonce}
-    return provider.redirect(request, process="login", next_url=f"/o/{org_id}/", **extra)
+    try:
+        return provider.redirect(request, process="login", next_url=f"/o/{org_id}/", **extra)
+    except requests.RequestException:
+        # The discovery document is read again here: the IdP is down, or its address is one the
+        # server may not reach (sso/http.py).
+        return refused(
+            request,
+            org=selectors.connection_for_login(org_id).organization,
+            code="idp_unreachable",
+            message="The identity provider cannot be reached right now. Try again in a "
+            "moment, or sign in with your password.",
+            status=502,
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -223,3 +237,19 @@ def _policy(connection) -> str:
     else:
         target = "https:"  # the SAML IdP's SSO service, named by its metadata
     return CSP.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
+
+
+def oidc_callback(request, provider_id):
+    """allauth's OpenID Connect callback, unchanged, but an IdP out of reach at that moment
+    (allauth reads its discovery document before its own error handling) is the refusal page
+    rather than a server error."""
+    try:
+        return allauth_oidc_views.callback(request, provider_id=provider_id)
+    except requests.RequestException:
+        return refused(
+            request,
+            code="idp_unreachable",
+            message="The identity provider could not be reached to finish the sign-in. Try "
+            "again in a moment.",
+            status=502,
+        )
