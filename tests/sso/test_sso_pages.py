@@ -127,3 +127,10 @@ def test_an_idp_the_server_may_not_reach_is_a_clear_page(oidc, world, settings):
     assert response.status_code == 502
     assert b"cannot be reached right now" in response.content
     assert_unchanged(before, "unreachable idp")
+
+
+def test_the_audit_log_page_says_what_changed_in_words(oidc, world):
+    html = signed_in("admin@acme.test").get(f"/o/{world.org.id}/audit-log").content.decode()
+    assert "SSO connection changed" in html
+    assert "Just-in-time accounts and memberships: yes" in html
+    assert f"Issuer: {oidc.idp.issuer}" in html and "Client secret: changed" in html
