@@ -84,8 +84,11 @@ def test_members_without_org_manage_are_refused_the_page(world):
 
 
 def test_sign_in_by_email_goes_to_the_organization_owning_the_domain(oidc, world):
-    response = Client().post("/sso/", {"email": "Someone@ACME.test"})
+    client = Client()
+    response = client.post("/sso/", {"email": "Someone@ACME.test"})
     assert response.status_code == 302 and response["Location"] == f"/sso/{world.org.id}/login"
+    start = client.post(response["Location"])
+    assert "login_hint=Someone%40ACME.test" in start["Location"]
     unknown = Client().post("/sso/", {"email": "someone@globex.test"})
     assert unknown.status_code == 422
     assert b"No organization signs in with SSO for this email" in unknown.content

@@ -27,6 +27,7 @@ from ..context import org_page, render_org
 from ..forms import apply_error
 from ..middleware import CSP
 
+LOGIN_HINT_KEY = "callstudio_sso_login_hint"  # the email given on /sso/, for the IdP
 SECRET_HELP = (
     "Write-only: it is stored encrypted and never shown again. Leave empty to keep the stored one."
 )
@@ -180,7 +181,10 @@ def _start(request, provider, org_id: str):
     extra = {}
     if provider.id == "openid_connect":
         nonce = new_nonce()
-        extra = {"auth_params": {**provider.get_auth_params(), "nonce": nonce}, NONCE_KEY: nonce}
+        params = {**provider.get_auth_params(), "nonce": nonce}
+        if hint := request.session.pop(LOGIN_HINT_KEY, None):
+            params["login_hint"] = hint
+        extra = {"auth_params": params, NONCE_KEY: nonce}
     try:
         return provider.redirect(request, process="login", next_url=f"/o/{org_id}/", **extra)
     except requests.RequestException:
@@ -202,7 +206,9 @@ def sso_start(request):
     if request.method == "POST" and form.is_valid():
         connection = selectors.connection_for_email(form.cleaned_data["email"])
         if connection is not None and _provider(request, connection.organization_id):
-            # To the organization's sign-in page: its policy lets the form reach that IdP.
+            # To the organization's sign-in page: its policy lets the form reach that IdP. The
+            # address goes along as the IdP's `login_hint`, so it is not typed twice.
+            request.session[LOGIN_HINT_KEY] = form.cleaned_data["email"]
             return redirect("sso_login", org_id=connection.organization_id)
         form.add_error(
             "email",
