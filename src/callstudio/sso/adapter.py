@@ -38,12 +38,12 @@ def _nonce_refusal(sociallogin) -> str | None:
     """OpenID Connect: the ID token must carry the nonce this browser's sign-in sent (OIDC Core
     §3.1.2.1; the state alone does not bind the token to the request). A sign-in started
     elsewhere than /sso/<org>/login has none: refused too."""
-    if sociallogin.account.get_provider().id != "openid_connect":
+    if getattr(sociallogin.provider, "id", None) != "openid_connect":
         return None
     sent = sociallogin.state.get(NONCE_KEY)
     token = (sociallogin.account.extra_data or {}).get("id_token") or {}
     got = token.get("nonce") if isinstance(token, dict) else None
-    if not sent or not isinstance(got, str) or not hmac.compare_digest(sent, got):
+    if not sent or not isinstance(got, str) or not hmac.compare_digest(sent.encode(), got.encode()):
         return (
             "The identity provider's answer does not carry the one-time value this sign-in "
             "sent (nonce). Start again from the sign-in page."
