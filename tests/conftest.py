@@ -19,8 +19,9 @@ from callstudio.directory.services import (
     team_member_add,
 )
 
-# `smtp`: a real SMTP server per test (tests/mail.py).
-pytest_plugins = ["tests.mail", "tests.redis_db"]
+# `smtp`: a real SMTP server per test (tests/mail.py); `dns_server`: a real DNS server
+# (tests/dnsserver.py); `redis_url`: a Redis database of the test's own (tests/redis_db.py).
+pytest_plugins = ["tests.mail", "tests.dnsserver", "tests.redis_db"]
 
 PASSWORD = "a-long-test-password-91"
 

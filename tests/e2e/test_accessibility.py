@@ -355,3 +355,42 @@ def test_pages_fit_a_phone(world, objects, axe_context):
     for card in page.locator(".stat, .chart-card").all():
         box = card.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_domains_and_sso_required_pages(world, objects, axe_context, axe_source, dns_server):
+    """Pages of issue 12 in the states the route table does not reach: the Domains page with a
+    domain waiting for its record and a refused verification on its row (422), and the 403 page
+    of `require_sso` as a password-signed member sees it."""
+    from callstudio.sso.models import OrgDomain, SsoConnection
+
+    OrgDomain.objects.create(organization=world.org, domain="eu.acme.test", txt_record="v=x")
+    context = axe_context()
+    page = context.new_page()
+    log_in(page, world["admin"].account.email)
+    page.goto(f"/o/{world.org.id}/settings/domains")
+    expect(page.get_by_role("button", name="Copy TXT record of eu.acme.test")).to_have_count(1)
+    page.get_by_role("button", name="Verify eu.acme.test", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="No TXT record")).to_have_count(1)
+    found = [("admin", "domains (422)", v) for v in axe_violations(page, axe_source)]
+    dns_server.add_txt("eu.acme.test", "v=x")  # published: the real lookup now finds it
+    page.get_by_role("button", name="Verify eu.acme.test", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("eu.acme.test is verified.")
+    expect(page.get_by_role("button", name="Verify eu.acme.test")).to_have_count(0)
+    page.goto(f"/o/{world.org.id}/settings/domains")
+    page.get_by_label("Domain").fill("com")
+    page.get_by_role("button", name="Add domain").click()
+    expect(page.get_by_label("Domain")).to_have_attribute("aria-invalid", "true")
+    found += [("admin", "domains (form error)", v) for v in axe_violations(page, axe_source)]
+
+    SsoConnection.objects.create(
+        organization=world.org, protocol="oidc", issuer="https://idp.acme.test", require_sso=True
+    )
+    member = axe_context().new_page()
+    log_in(member, world["supervisor"].account.email)
+    response = member.goto(f"/o/{world.org.id}/")
+    assert response is not None and response.status == 403
+    expect(member.get_by_role("link", name="Sign in with Acme's SSO")).to_have_attribute(
+        "href", f"/sso/{world.org.id}/login"
+    )
+    found += [("supervisor", "sso required", v) for v in axe_violations(member, axe_source)]
+    assert not found, report(found)

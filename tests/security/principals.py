@@ -32,6 +32,7 @@ from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
 from callstudio.scim.tokens import scim_token_create
+from callstudio.sso.models import OrgDomain
 from tests.calls.conftest import call_body
 from tests.conftest import PASSWORD, build_world, person
 
@@ -157,7 +158,12 @@ def build_targets(world) -> dict:
     invitation, invitation_token = invitation_create(
         access=admin, email=INVITED, teams=[{"team": world.team.id, "role": "agent"}]
     )
+    # Acme's verified email domain (verified by DNS in tests/sso/test_domains.py).
+    domain = OrgDomain.objects.create(
+        organization=world.org, domain="acme.test", txt_record="matrix", verified_at=timezone.now()
+    )
     return {
+        "domain": domain.domain,
         "invitation": invitation.id,
         "invitation_token": invitation_token,
         "former": former.account_id,

@@ -159,6 +159,12 @@ API = {
     "PATCH /api/v1/orgs/{org}/roles/{role}": org("org.roles.manage", 200, description="spare"),
     "DELETE /api/v1/orgs/{org}/roles/{role}": org("org.roles.manage", 204),
     "GET /api/v1/orgs/{org}/audit-log": org("org.audit.read", 200),
+    "GET /api/v1/orgs/{org}/domains": org("org.manage", 200),
+    "POST /api/v1/orgs/{org}/domains": org("org.manage", 201, domain="new.acme.test"),
+    "GET /api/v1/orgs/{org}/domains/{domain}": org("org.manage", 200),
+    # The target domain is verified already: verifying again answers without a DNS lookup.
+    "POST /api/v1/orgs/{org}/domains/{domain}/verify": org("org.manage", 200),
+    "DELETE /api/v1/orgs/{org}/domains/{domain}": org("org.manage", 204),
     "GET /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 200),
     # SSO (h1): the matrix's Acme has no connection, so DELETE finds none (404 no_sso).
     "GET /api/v1/orgs/{org}/sso": org("org.manage", 200),
@@ -255,6 +261,10 @@ UI = {
     "POST o/<str:org_id>/teams/new": org("teams.create", 302, name="Escalations", description=""),
     "GET o/<str:org_id>/organization": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/settings": org("org.manage", 200),
+    "GET o/<str:org_id>/settings/domains": org("org.manage", 200),
+    "POST o/<str:org_id>/settings/domains": org("org.manage", 302, domain="new.acme.test"),
+    "POST o/<str:org_id>/settings/domains/<str:domain>/verify": org("org.manage", 302),
+    "POST o/<str:org_id>/settings/domains/<str:domain>/remove": org("org.manage", 302),
     "POST o/<str:org_id>/settings": org("org.manage", 302, name="Acme", default_role="member"),
     "GET o/<str:org_id>/settings/sso": org("org.manage", 200),
     "POST o/<str:org_id>/settings/sso": org(

@@ -97,6 +97,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:invitation_id>": targets["invitation"],
         "{token}": targets["invitation_token"],
         "<str:token>": targets["invitation_token"],
+        "{domain}": targets["domain"],
+        "<str:domain>": targets["domain"],
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)

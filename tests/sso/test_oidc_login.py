@@ -191,3 +191,19 @@ def test_an_idp_out_of_reach_at_the_callback_is_a_clear_page(oidc, settings):
     assert response.status_code == 502
     assert b"could not be reached to finish" in response.content
     assert_unchanged(before, "token endpoint out of reach")
+
+
+def test_the_idp_is_the_second_factor_of_require_mfa(oidc, world):
+    """Decision (docs/sso.md): a session that signed in with the organization's SSO meets its
+    require_mfa; the same person signing in with a password does not."""
+    from tests.conftest import PASSWORD
+    from tests.orgsettings.mfa import require_mfa
+
+    require_mfa(world)
+    oidc.person("fresh@acme.test")
+    sso = Client()
+    assert sso_round_trip(sso, oidc.org.id, "fresh@acme.test").status_code == 302
+    assert sso.get(f"/o/{oidc.org.id}/").status_code == 200
+    member = Client()
+    member.post("/accounts/login/", {"login": "member@acme.test", "password": PASSWORD})
+    assert member.get(f"/o/{oidc.org.id}/").status_code == 403

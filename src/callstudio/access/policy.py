@@ -7,9 +7,11 @@ An organization the actor does not belong to, or a team outside it, is "not foun
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+import idna
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, QuerySet
 
-from callstudio.accounts.mfa import has_mfa
+from callstudio.accounts.mfa import FACTOR_TYPES, has_mfa
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 
@@ -76,11 +78,12 @@ class TeamAccess:
 
 
 def org_access(account, org_id: str) -> OrgAccess:
-    """One query. Archived members and strangers get the same answer: not found."""
+    """One query. Archived members and strangers get the same answer: not found. The
+    organization's SSO connection (if any) comes in the same query, for `require_sso`."""
     if account is None or not account.is_authenticated:
         raise NotFound("Organization not found.")
     membership = (
-        OrgMembership.objects.select_related("organization", "custom_role")
+        OrgMembership.objects.select_related("organization", "organization__sso", "custom_role")
         .filter(organization_id=org_id, account_id=account.pk, status=OrgMembership.ACTIVE)
         .first()
     )
@@ -114,12 +117,83 @@ class MfaRequired(Forbidden):
         self.organization = organization
 
 
-def enforce_org_policies(access: OrgAccess) -> None:
+# Where a person signs in with an organization's identity provider.
+SSO_LOGIN_PAGE = "/sso/{org}/login"
+
+
+class SsoRequired(Forbidden):
+    """The organization requires its SSO for this member and the request did not come through
+    it. The pages show why and link to the SSO sign-in (web/middleware.py), the API a 403
+    `sso_required`."""
+
+    code = "sso_required"
+
+    def __init__(self, organization):
+        self.login_url = SSO_LOGIN_PAGE.format(org=organization.id)
+        super().__init__(
+            f"{organization.name} requires signing in with its single sign-on. Sign in at "
+            f"{self.login_url}; API tokens must be created from such a session.",
+            extra={
+                "organization": {"id": organization.id, "name": organization.name},
+                "sso_login_url": self.login_url,
+            },
+        )
+        self.organization = organization
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address in the spelling verified domains are stored in (lower case,
+    IDNA); "" when it has none."""
+    _, at, domain = (email or "").rpartition("@")
+    if not at:
+        return ""
+    try:
+        return idna.encode(domain.strip().rstrip(".").lower(), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return ""
+
+
+def _is_admin(access: OrgAccess) -> bool:
+    """The built-in Admin role: the break-glass role of `require_sso` (a custom role is not)."""
+    return access.membership.custom_role_id is None and access.membership.role == "admin"
+
+
+def _enforce_sso(access: OrgAccess, *, mfa_known: bool) -> None:
+    """One query: is the member's email in a verified domain of the organization, and (for an
+    Admin, unless already known) have they a second factor? Related names only (`domains`): the
+    sso app sits above this one and is never imported here."""
+    org = access.organization
+    domain = email_domain(access.account.email)
+    if not domain:
+        return
+    in_domain = org.domains.filter(domain=domain, verified_at__isnull=False)
+    if not _is_admin(access):
+        if in_domain.exists():
+            raise SsoRequired(org)
+        return
+    if mfa_known:
+        return  # break-glass: an Admin with a second factor, known without a query
+    factor = Authenticator.objects.filter(user_id=access.account.pk, type__in=FACTOR_TYPES)
+    rows = in_domain.annotate(has_factor=Exists(factor)).values_list("has_factor", flat=True)
+    found = rows.first()
+    if found is False:
+        raise SsoRequired(org)
+
+
+def enforce_org_policies(access: OrgAccess, *, sso_org_ids: frozenset[str] = frozenset()) -> None:
     """The organization's own conditions on every request into it, on top of the membership:
-    today `require_mfa`. Free while it is off (the organization row came with the membership),
-    one query (has_mfa) while it is on."""
-    if access.organization.require_mfa and not has_mfa(access.account):
-        raise MfaRequired(access.organization)
+    `require_mfa` (free while off, one query while on, met by the organization's SSO) and `require_sso` (free when the
+    organization has no SSO connection or does not require it, or the request came through its
+    SSO; one query otherwise). `sso_org_ids`: the organizations whose SSO the request's session
+    signed in with, or its token was minted from; the caller knows which (web/, api/)."""
+    org = access.organization
+    # The IdP is the second factor of a request that came through the organization's SSO
+    # (docs/sso.md "Two-factor authentication and SSO"): require_mfa asks nothing more of it.
+    if org.require_mfa and org.id not in sso_org_ids and not has_mfa(access.account):
+        raise MfaRequired(org)
+    connection = getattr(org, "sso", None)  # came with the membership (org_access)
+    if connection is not None and connection.require_sso and org.id not in sso_org_ids:
+        _enforce_sso(access, mfa_known=org.require_mfa)
 
 
 def team_access(access: OrgAccess, team_id: str) -> TeamAccess:

@@ -212,7 +212,9 @@ def _clean_expiry(expires_in_days) -> timedelta:
     return timedelta(days=expires_in_days)
 
 
-def _new_token(account: Account, name: str, lifetime: timedelta) -> tuple[PersonalToken, str]:
+def _new_token(
+    account: Account, name: str, lifetime: timedelta, sso_org_ids=()
+) -> tuple[PersonalToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = PersonalToken.objects.create(
         account=account,
@@ -220,23 +222,25 @@ def _new_token(account: Account, name: str, lifetime: timedelta) -> tuple[Person
         hint=raw[: len(TOKEN_PREFIX) + 4],
         digest=_digest(raw),
         expires_at=timezone.now() + lifetime,
+        sso_org_ids=sorted(sso_org_ids),
     )
-    audit_record(
-        actor=account,
-        action=AuditAction.TOKEN_CREATE,
-        target=token,
-        after={"expires_at": token.expires_at.isoformat()},
-    )
+    after = {"expires_at": token.expires_at.isoformat()}
+    if token.sso_org_ids:
+        after["sso_org_ids"] = token.sso_org_ids
+    audit_record(actor=account, action=AuditAction.TOKEN_CREATE, target=token, after=after)
     return token, raw
 
 
 @transaction.atomic
 def token_create(
-    *, account: Account, name="API token", expires_in_days=TOKEN_DAYS_DEFAULT
+    *, account: Account, name="API token", expires_in_days=TOKEN_DAYS_DEFAULT, sso_org_ids=()
 ) -> tuple[PersonalToken, str]:
-    """Returns the token row and the secret, which is never stored and never shown again."""
+    """Returns the token row and the secret, which is never stored and never shown again.
+    `sso_org_ids`: the organizations whose SSO the minting browser session signed in with
+    (sso.session.sso_org_ids); the token reaches them under `require_sso` as that session does.
+    A token minted with a password (`token_create_with_password`) carries none."""
     lifetime = _clean_expiry(expires_in_days)
-    return _new_token(account, clean_name(name), lifetime)
+    return _new_token(account, clean_name(name), lifetime, sso_org_ids)
 
 
 def _attempt_keys(email_key: str, client_ip: str) -> list[str]:
@@ -305,9 +309,9 @@ def token_revoke(*, account: Account, token_id: str) -> PersonalToken:
     return token
 
 
-def token_authenticate(raw: str) -> Account | None:
-    """The account behind a live token, or None. Last-used time is written at most once a minute
-    per token, so authentication does not turn every read into a write."""
+def token_lookup(raw: str) -> PersonalToken | None:
+    """The live token (with its account), or None. Last-used time is written at most once a
+    minute per token, so authentication does not turn every read into a write."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     token = (
@@ -324,7 +328,7 @@ def token_authenticate(raw: str) -> Account | None:
         seconds=settings.CALLSTUDIO_TOKEN_TOUCH_SECONDS
     ):
         PersonalToken.objects.filter(id=token.id).update(last_used_at=now)
-    return token.account
+    return token
 
 
 def login_failed(*, email, client_ip: str) -> None:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from ninja.security import APIKeyCookie, HttpBearer
 
-from callstudio.accounts.services import token_authenticate
+from callstudio.accounts.services import token_lookup
 
 # What a 401 says: each kind of credential names itself, so a sender holding the wrong one knows
 # which one it needs.
@@ -15,12 +15,15 @@ class PersonalTokenAuth(HttpBearer):
     """`Authorization: Bearer cs_pat_...`."""
 
     def authenticate(self, request, token):
-        account = token_authenticate(token)
-        if account is not None:
-            request.user = account
-            # A token caller is not "the current session", even if a session cookie came along.
-            request.via_token = True
-        return account
+        found = token_lookup(token)
+        if found is None:
+            return None
+        request.user = found.account
+        # A token caller is not "the current session", even if a session cookie came along.
+        request.via_token = True
+        # The organizations whose SSO the minting session had signed in with (require_sso).
+        request.token_sso_org_ids = frozenset(found.sso_org_ids)
+        return found.account
 
 
 class BrowserSessionAuth(APIKeyCookie):

@@ -4,10 +4,21 @@ organization and team are resolved by the same rules as the browser's pages
 
 from callstudio.access.policy import OrgAccess, TeamAccess
 from callstudio.access.resolve import resolve_org, resolve_org_to_leave, resolve_team
+from callstudio.sso.session import sso_org_ids
+
+
+def request_sso_org_ids(request) -> frozenset[str]:
+    """The organizations whose SSO this request came through: a token's own (copied from the
+    session that minted it), else the browser session's marks."""
+    if getattr(request, "via_token", False):
+        return getattr(request, "token_sso_org_ids", frozenset())
+    return sso_org_ids(request)
 
 
 def request_org(request, org_id: str) -> OrgAccess:
-    return resolve_org(request, org_id, account=request.auth)
+    return resolve_org(
+        request, org_id, account=request.auth, sso_org_ids=request_sso_org_ids(request)
+    )
 
 
 def request_org_to_leave(request, org_id: str) -> OrgAccess:
@@ -15,7 +26,9 @@ def request_org_to_leave(request, org_id: str) -> OrgAccess:
 
 
 def request_team(request, org_id: str, team_id: str) -> TeamAccess:
-    return resolve_team(request, org_id, team_id, account=request.auth)
+    return resolve_team(
+        request, org_id, team_id, account=request.auth, sso_org_ids=request_sso_org_ids(request)
+    )
 
 
 def client_ip(request) -> str:

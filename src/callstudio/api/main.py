@@ -11,6 +11,7 @@ from .routers import (
     access,
     accounts,
     calls,
+    domains,
     ingest,
     insights,
     invitations,
@@ -85,6 +86,7 @@ for module in (
     insights,
     access,
     scim_tokens,
+    domains,
     sso,
 ):
     api.add_router("", module.router)

@@ -64,6 +64,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "call", str(target.id), target.external_id
     if kind == "Alert":
         return "alert", target.id, target.rule_name
+    if kind == "OrgDomain":
+        return "domain", target.domain, target.domain
     raise TypeError(f"No audit description for {kind}")
 
 

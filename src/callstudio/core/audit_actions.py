@@ -175,6 +175,23 @@ class AuditAction(StrEnum):
         "An invited person accepted and joined the organization.",
     )
 
+    # Email domains (SSO)
+    DOMAIN_ADD = (
+        "domain.add",
+        "Domain claimed",
+        "An email domain was claimed; it waits for its DNS TXT record.",
+    )
+    DOMAIN_VERIFY = (
+        "domain.verify",
+        "Domain verified",
+        "An email domain's TXT record was found: the domain belongs to the organization.",
+    )
+    DOMAIN_REMOVE = (
+        "domain.remove",
+        "Domain removed",
+        "An email domain was removed from the organization.",
+    )
+
     # Team members
     TEAM_MEMBER_ADD = "team.member.add", "Added to team", "A member was added to a team."
     TEAM_MEMBER_ROLE_CHANGE = (

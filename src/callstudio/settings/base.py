@@ -277,6 +277,10 @@ CALLSTUDIO_SIGNUP_FAILURES = env_int("CALLSTUDIO_SIGNUP_FAILURES", 10)
 CALLSTUDIO_VERIFICATION_EMAILS = env_int("CALLSTUDIO_VERIFICATION_EMAILS", 5)
 CALLSTUDIO_TOKEN_FAILURES = env_int("CALLSTUDIO_TOKEN_FAILURES", 5)
 CALLSTUDIO_RATE_WINDOW_SECONDS = env_int("CALLSTUDIO_RATE_WINDOW_SECONDS", 900)
+# Domain verification (sso/dns.py): the DNS server asked for TXT records, `host:port` (an IP
+# address; port 53 when left out). Empty: the system's resolvers. Tests run their own.
+CALLSTUDIO_DNS_SERVER = os.environ.get("CALLSTUDIO_DNS_SERVER", "")
+CALLSTUDIO_DNS_TIMEOUT_SECONDS = env_int("CALLSTUDIO_DNS_TIMEOUT_SECONDS", 3)
 # Ingestion requests per key per minute (a stream is one request, whatever its length).
 CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE = env_int("CALLSTUDIO_INGEST_REQUESTS_PER_MINUTE", 6000)
 # "inprocess": `callstudio serve` runs the background worker itself (the embedded default);

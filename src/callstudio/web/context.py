@@ -10,6 +10,7 @@ from callstudio.access.policy import OrgAccess, TeamAccess
 from callstudio.access.resolve import resolve_org, resolve_team
 from callstudio.accounts.models import Account
 from callstudio.directory.selectors import account_orgs
+from callstudio.sso.session import sso_org_ids
 
 TEAM_TABS = [
     # (url name, label, any of these permissions shows the tab)
@@ -38,7 +39,9 @@ def org_page(view):
     @login_required
     @wraps(view)
     def wrapper(request, org_id, *args, **kwargs):
-        access = resolve_org(request, org_id, account=request.user)
+        access = resolve_org(
+            request, org_id, account=request.user, sso_org_ids=sso_org_ids(request)
+        )
         response = view(request, access, *args, **kwargs)
         # `/` opens the organization last used; a page that refused or failed is not a use (and
         # a refused request changes nothing).
@@ -57,7 +60,13 @@ def team_page(tab: str):
         @org_page
         @wraps(view)
         def wrapper(request, access, team_id, *args, **kwargs):
-            team = resolve_team(request, access.organization.id, team_id, account=request.user)
+            team = resolve_team(
+                request,
+                access.organization.id,
+                team_id,
+                account=request.user,
+                sso_org_ids=sso_org_ids(request),
+            )
             needed = TAB_PERMISSIONS[tab]
             if not any(team.has(p) for p in needed):
                 team.require(needed[0])

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired
+from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired, SsoRequired
 from callstudio.accounts.sessions import track
 from callstudio.core.errors import DomainError, NotFound
 
@@ -54,6 +54,13 @@ class DomainErrorMiddleware:
                 request,
                 "web/mfa_required.html",
                 {"required_by": exception.organization, "setup_url": MFA_SETUP_PAGE},
+                status=403,
+            )
+        if isinstance(exception, SsoRequired):
+            return render(
+                request,
+                "web/sso_required.html",
+                {"required_by": exception.organization, "login_url": exception.login_url},
                 status=403,
             )
         detail = (

@@ -19,6 +19,7 @@ from .views import (
     security,
     sessions,
     sso,
+    sso_domains,
     teams,
 )
 
@@ -39,6 +40,17 @@ org_urls = [
         "settings/provisioning/tokens/<str:scim_token_id>/revoke",
         provisioning.token_revoke,
         name="org_settings_scim_token_revoke",
+    ),
+    path("settings/domains", sso_domains.domain_list, name="org_settings_domains"),
+    path(
+        "settings/domains/<str:domain>/verify",
+        sso_domains.domain_verify,
+        name="org_settings_domain_verify",
+    ),
+    path(
+        "settings/domains/<str:domain>/remove",
+        sso_domains.domain_remove,
+        name="org_settings_domain_remove",
     ),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),

@@ -11,6 +11,7 @@ from callstudio.accounts.selectors import account_tokens, email_state
 from callstudio.accounts.services import TOKEN_DAYS_DEFAULT
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.selectors import account_orgs
+from callstudio.sso.session import sso_org_ids
 
 from ..forms import TokenForm, apply_error
 
@@ -30,6 +31,8 @@ def profile(request):
                 account=request.user,
                 name=form.cleaned_data["name"],
                 expires_in_days=form.cleaned_data["expires_in_days"] or TOKEN_DAYS_DEFAULT,
+                # Under require_sso the token reaches what this session reaches.
+                sso_org_ids=sso_org_ids(request),
             )
         except DomainError as exc:
             apply_error(form, exc)
