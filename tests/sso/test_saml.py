@@ -1,0 +1,186 @@
+"""SAML 2.0 (PRODUCT §8.1): the IdP metadata an Admin pastes is checked (sso/saml.py
+`validate_metadata`), the URLs the IdP needs are the allauth ones for the organization, and the
+app settings built from the metadata make allauth's SAML provider strict. The metadata here is
+a real IdP's: pysaml2's, served by the test IdP process (tests/idp/saml/)."""
+
+import base64
+import re
+
+import pytest
+from django.test import override_settings
+from onelogin.saml2.constants import OneLogin_Saml2_Constants
+
+from callstudio.core.errors import Invalid
+from callstudio.directory.services import organization_create
+from callstudio.sso.models import SsoConnection
+from callstudio.sso.saml import ATTRIBUTE_MAPPING, app_settings, sp_urls, validate_metadata
+from tests.conftest import make_account
+from tests.idp.saml.harness import running_idp
+
+
+@pytest.fixture(scope="module")
+def saml_idp(tmp_path_factory):
+    with running_idp(tmp_path_factory.mktemp("saml-idp")) as idp:
+        yield idp
+
+
+def refusal(xml: str) -> Invalid:
+    with pytest.raises(Invalid) as caught:
+        validate_metadata(xml)
+    error = caught.value
+    assert error.status == 422
+    assert error.field == "idp_metadata_xml"
+    assert error.detail  # a sentence for the form and the problem body
+    return error
+
+
+def certificate_of(metadata: str) -> str:
+    return re.search(r"<ns2:X509Certificate>([^<]+)<", metadata).group(1)
+
+
+# validate_metadata -------------------------------------------------------------------------------
+
+
+def test_the_idps_own_metadata_is_accepted(saml_idp):
+    assert validate_metadata(saml_idp.metadata_xml) is None
+
+
+@pytest.mark.parametrize(
+    ("xml", "code"),
+    [
+        ("", "saml_metadata_empty"),
+        ("   \n", "saml_metadata_empty"),
+        ("not xml at all", "saml_metadata_not_xml"),
+        ("<EntityDescriptor", "saml_metadata_not_xml"),
+        ("<html><body>Okta</body></html>", "saml_metadata_not_idp"),
+    ],
+)
+def test_what_is_not_metadata_is_refused_with_its_code(xml, code):
+    assert refusal(xml).code == code
+
+
+def test_unsafe_xml_is_refused_before_anything_parses_it(saml_idp):
+    billion_laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<lolz>&lol2;</lolz>"
+    )
+    external = (
+        '<?xml version="1.0"?><!DOCTYPE md [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="&xxe;"/>'
+    )
+    with_doctype = saml_idp.metadata_xml.replace(
+        "<ns0:EntityDescriptor", "<!DOCTYPE x><ns0:EntityDescriptor", 1
+    )
+    for xml in (billion_laughs, external, with_doctype):
+        assert refusal(xml).code == "saml_metadata_unsafe"
+
+
+def test_sp_metadata_is_not_idp_metadata(saml_idp):
+    sp_only = (
+        saml_idp.metadata_xml.replace("IDPSSODescriptor", "SPSSODescriptor")
+        .replace("SingleSignOnService", "AssertionConsumerService")
+    )
+    error = refusal(sp_only)
+    assert error.code == "saml_metadata_not_idp"
+    assert "IDPSSODescriptor" in error.detail
+
+
+def test_metadata_without_a_signing_certificate_is_refused(saml_idp):
+    no_keys = re.sub(r"<ns0:KeyDescriptor.*?</ns0:KeyDescriptor>", "", saml_idp.metadata_xml)
+    assert "X509Certificate" not in no_keys
+    assert refusal(no_keys).code == "saml_metadata_no_certificate"
+    encryption_only = saml_idp.metadata_xml.replace('use="signing"', 'use="encryption"')
+    assert refusal(encryption_only).code == "saml_metadata_no_certificate"
+
+
+def test_metadata_with_a_broken_certificate_is_refused(saml_idp):
+    broken = saml_idp.metadata_xml.replace(
+        certificate_of(saml_idp.metadata_xml), base64.b64encode(b"not a certificate").decode()
+    )
+    assert refusal(broken).code == "saml_metadata_bad_certificate"
+
+
+def test_metadata_without_a_redirect_sign_on_endpoint_is_refused(saml_idp):
+    post_only = saml_idp.metadata_xml.replace(
+        OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT, OneLogin_Saml2_Constants.BINDING_HTTP_POST
+    )
+    error = refusal(post_only)
+    assert error.code == "saml_metadata_no_sso_url"
+    assert "HTTP-Redirect" in error.detail
+
+
+def test_metadata_without_an_entity_id_is_refused(saml_idp):
+    nameless = re.sub(r' entityID="[^"]+"', "", saml_idp.metadata_xml, count=1)
+    assert refusal(nameless).code == "saml_metadata_no_entity_id"
+
+
+def test_an_idp_demanding_signed_requests_is_refused_when_pasted(saml_idp):
+    demanding = saml_idp.metadata_xml.replace(
+        'WantAuthnRequestsSigned="false"', 'WantAuthnRequestsSigned="true"'
+    )
+    assert refusal(demanding).code == "saml_signed_requests_unsupported"
+
+
+def test_oversized_metadata_is_refused(saml_idp):
+    padded = saml_idp.metadata_xml.replace(
+        "</ns0:EntityDescriptor>", "<!--" + "x" * 300_000 + "--></ns0:EntityDescriptor>"
+    )
+    assert refusal(padded).code == "saml_metadata_too_large"
+
+
+# sp_urls and app_settings ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def org(db):
+    return organization_create(actor=make_account("admin@acme.test"), name="Acme")
+
+
+@override_settings(CALLSTUDIO_URL="https://callstudio.example.com/")
+def test_sp_urls_are_allauths_saml_urls_for_the_org_on_the_canonical_host(org):
+    base = f"https://callstudio.example.com/accounts/saml/{org.id}"
+    assert sp_urls(org) == {
+        "entity_id": f"{base}/metadata/",
+        "acs_url": f"{base}/acs/",
+        "metadata_url": f"{base}/metadata/",
+    }
+
+
+@override_settings(CALLSTUDIO_URL="https://callstudio.example.com")
+def test_app_settings_trust_the_metadatas_idp_and_are_strict(org, saml_idp):
+    connection = SsoConnection.objects.create(
+        organization=org, protocol="saml", idp_metadata_xml=saml_idp.metadata_xml
+    )
+    settings = app_settings(connection)
+    assert settings["idp"] == {
+        "entity_id": f"{saml_idp.url}/metadata",
+        "sso_url": f"{saml_idp.url}/sso/redirect",
+        "x509cert": certificate_of(saml_idp.metadata_xml),
+    }
+    assert settings["sp"] == {"entity_id": sp_urls(org)["entity_id"]}
+    assert settings["attribute_mapping"] == ATTRIBUTE_MAPPING
+    assert settings["advanced"]["strict"] is True
+    assert settings["advanced"]["want_assertion_signed"] is True
+    assert settings["advanced"]["authn_request_signed"] is False
+    assert settings["advanced"]["reject_idp_initiated_sso"] is True
+    assert settings["advanced"]["reject_deprecated_algorithm"] is True
+
+
+def test_the_attribute_mapping_reads_okta_and_entra_names():
+    assert ATTRIBUTE_MAPPING["email"][:2] == [
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    ]
+    assert "http://schemas.microsoft.com/identity/claims/objectidentifier" in (
+        ATTRIBUTE_MAPPING["uid"]
+    )
+    assert set(ATTRIBUTE_MAPPING) == {
+        "uid",
+        "email",
+        "email_verified",
+        "first_name",
+        "last_name",
+        "name",
+    }
