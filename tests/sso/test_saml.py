@@ -78,9 +78,8 @@ def test_unsafe_xml_is_refused_before_anything_parses_it(saml_idp):
 
 
 def test_sp_metadata_is_not_idp_metadata(saml_idp):
-    sp_only = (
-        saml_idp.metadata_xml.replace("IDPSSODescriptor", "SPSSODescriptor")
-        .replace("SingleSignOnService", "AssertionConsumerService")
+    sp_only = saml_idp.metadata_xml.replace("IDPSSODescriptor", "SPSSODescriptor").replace(
+        "SingleSignOnService", "AssertionConsumerService"
     )
     error = refusal(sp_only)
     assert error.code == "saml_metadata_not_idp"
@@ -173,8 +172,9 @@ def test_the_attribute_mapping_reads_okta_and_entra_names():
         "urn:oid:0.9.2342.19200300.100.1.3",
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
     ]
-    assert "http://schemas.microsoft.com/identity/claims/objectidentifier" in (
-        ATTRIBUTE_MAPPING["uid"]
+    assert (
+        "http://schemas.microsoft.com/identity/claims/objectidentifier"
+        in (ATTRIBUTE_MAPPING["uid"])
     )
     assert set(ATTRIBUTE_MAPPING) == {
         "uid",

@@ -155,7 +155,7 @@ def validate_metadata(xml: str) -> None:
     certificates = _signing_certificates(xml, idp["entityId"])
     if not certificates:
         raise _invalid(
-            "The metadata has no signing certificate (KeyDescriptor use=\"signing\").",
+            'The metadata has no signing certificate (KeyDescriptor use="signing").',
             "saml_metadata_no_certificate",
         )
     for certificate in certificates:

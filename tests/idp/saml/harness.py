@@ -70,6 +70,10 @@ class SamlIdp:
     def configure(self, **knobs) -> None:
         httpx.post(f"{self.url}/_test/knobs", json=knobs).raise_for_status()
 
+    def register_sp(self, metadata_xml: str) -> None:
+        """Tell the IdP about a service provider (its SP metadata), as an Admin would."""
+        httpx.post(f"{self.url}/_test/sp", content=metadata_xml.encode()).raise_for_status()
+
     def reset(self) -> None:
         httpx.post(f"{self.url}/_test/reset").raise_for_status()
 

@@ -8,12 +8,19 @@ Debian's xmlsec1.
 - `POST /sso/login`: checks the test user's password and answers with an auto-submitting form
   that POSTs the signed Response to the AuthnRequest's AssertionConsumerServiceURL.
 - `POST /_test/knobs` (JSON): how the next Responses are made, so one process serves a whole
-  test module: `signing` ("trusted" or "other": signed by a certificate the metadata does not
-  list), `lifetime_minutes` (negative: an assertion already expired), the user's `username`,
-  `password`, `email`, `subject` (the persistent NameID), `first_name`, `last_name`.
+  test module:
+  - `signing`: "trusted", or "other" (signed by a certificate the metadata does not list);
+  - `sign_assertion`: false signs only the Response, not the assertion in it;
+  - `sha1`: sign with the deprecated RSA-SHA1 instead of RSA-SHA256;
+  - `lifetime_minutes`: negative makes an assertion that has already expired;
+  - `audience`: another SP's entity ID as the assertion's audience;
+  - the test user: `username`, `password`, `email`, `subject` (the persistent NameID),
+    `first_name`, `last_name`.
   `POST /_test/reset` restores the defaults.
+- `POST /_test/sp` (the SP's metadata XML): registers a service provider, as an Admin adds the
+  app in the IdP (pysaml2 answers only SPs it knows).
 
-Nothing here is CallStudio's: the SP is only what its AuthnRequest says (issuer, ACS URL).
+Nothing here is CallStudio's: it knows the SP only from its metadata and AuthnRequest.
 """
 
 import argparse
@@ -21,6 +28,7 @@ import base64
 import html
 import json
 import sys
+import traceback
 from urllib.parse import parse_qs
 
 from saml2 import BINDING_HTTP_REDIRECT
@@ -29,10 +37,14 @@ from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 DEFAULT_KNOBS = {
     "signing": "trusted",
     "lifetime_minutes": 5,
+    "sha1": False,
+    "sign_assertion": True,
+    "audience": None,
     "username": "ada",
     "password": "idp-password-1",
     "email": "ada@acme.test",
@@ -52,6 +64,8 @@ class TestIdp:
         self.keys = keys  # "trusted" / "other" -> (key file, cert file)
         self.xmlsec = xmlsec
         self.knobs = dict(DEFAULT_KNOBS)
+        # The service providers this IdP knows: their metadata, as an Admin registers an app.
+        self.sp_metadata: list[str] = []
         self.metadata = create_metadata_string(
             None, config=self._config("trusted", 5), sign=False
         ).decode()
@@ -65,6 +79,7 @@ class TestIdp:
                 "xmlsec_binary": self.xmlsec,
                 "key_file": key_file,
                 "cert_file": cert_file,
+                "metadata": {"inline": self.sp_metadata},
                 "service": {
                     "idp": {
                         "endpoints": {
@@ -104,11 +119,19 @@ class TestIdp:
             if method == "POST" and path == "/_test/knobs":
                 self.knobs.update(json.loads(_body(environ) or b"{}"))
                 return self._send(start_response, "204 No Content", "", "text/plain")
+            if method == "POST" and path == "/_test/sp":
+                metadata = _body(environ).decode()
+                if metadata not in self.sp_metadata:
+                    self.sp_metadata.append(metadata)
+                return self._send(start_response, "204 No Content", "", "text/plain")
             if method == "POST" and path == "/_test/reset":
                 self.knobs = dict(DEFAULT_KNOBS)
                 return self._send(start_response, "204 No Content", "", "text/plain")
-        except Exception as exc:  # a broken request is the test's to see, not a hang
-            return self._page(start_response, "400 Bad Request", "IdP error", html.escape(repr(exc)))
+        except Exception:  # a broken request is the test's to see, not a hang
+            detail = html.escape(traceback.format_exc())
+            return self._page(
+                start_response, "400 Bad Request", "IdP error", f"<pre>{detail}</pre>"
+            )
         return self._send(start_response, "404 Not Found", "not found", "text/plain")
 
     def _login_form(self, start_response, query):
@@ -146,11 +169,13 @@ class TestIdp:
             },
             in_response_to=request.id,
             destination=acs_url,
-            sp_entity_id=request.issuer.text,
+            sp_entity_id=knobs["audience"] or request.issuer.text,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=knobs["subject"]),
             authn={"class_ref": PASSWORD, "authn_auth": self.base_url},
-            sign_assertion=True,
+            sign_assertion=knobs["sign_assertion"],
             sign_response=True,
+            sign_alg=SIG_RSA_SHA1 if knobs["sha1"] else SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA1 if knobs["sha1"] else DIGEST_SHA256,
         )
         saml_response = base64.b64encode(str(response).encode()).decode()
         hidden = _hidden(SAMLResponse=saml_response, RelayState=form.get("RelayState", ""))
@@ -170,7 +195,11 @@ class TestIdp:
     def _send(start_response, status, text, content_type):
         data = text.encode()
         start_response(
-            status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))]
+            status,
+            [
+                ("Content-Type", f"{content_type}; charset=utf-8"),
+                ("Content-Length", str(len(data))),
+            ],
         )
         return [data]
 
