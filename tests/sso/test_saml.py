@@ -184,3 +184,35 @@ def test_the_attribute_mapping_reads_okta_and_entra_names():
         "last_name",
         "name",
     }
+
+
+def other_certificate(saml_idp) -> str:
+    pem = saml_idp.other_cert_file.read_text()
+    return "".join(line for line in pem.splitlines() if "CERTIFICATE" not in line)
+
+
+def with_key(metadata: str, use: str, certificate: str) -> str:
+    """The metadata with one more KeyDescriptor, after the existing one."""
+    key = (
+        f'<ns0:KeyDescriptor use="{use}"><ns2:KeyInfo><ns2:X509Data><ns2:X509Certificate>'
+        f"{certificate}</ns2:X509Certificate></ns2:X509Data></ns2:KeyInfo></ns0:KeyDescriptor>"
+    )
+    return metadata.replace("</ns0:KeyDescriptor>", "</ns0:KeyDescriptor>" + key, 1)
+
+
+def test_during_a_rollover_the_first_signing_certificate_is_trusted(org, saml_idp):
+    trusted = certificate_of(saml_idp.metadata_xml)
+    for use in ("signing", "encryption"):
+        xml = with_key(saml_idp.metadata_xml, use, other_certificate(saml_idp))
+        validate_metadata(xml)
+        connection = SsoConnection(organization=org, protocol="saml", idp_metadata_xml=xml)
+        assert app_settings(connection)["idp"]["x509cert"] == trusted
+
+
+def test_an_encryption_certificate_alone_does_not_make_metadata_usable(saml_idp):
+    only_encryption = with_key(
+        saml_idp.metadata_xml.replace('use="signing"', 'use="encryption"'),
+        "encryption",
+        other_certificate(saml_idp),
+    )
+    assert refusal(only_encryption).code == "saml_metadata_no_certificate"

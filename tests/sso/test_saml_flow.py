@@ -5,12 +5,14 @@ an expired assertion) each end on a clear page with nothing created."""
 
 import httpx
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.utils import timezone
 
 from callstudio.accounts.models import Account
 from callstudio.directory.services import organization_create
 from callstudio.orgs.models import OrgMembership
-from callstudio.sso.models import SsoConnection
+from callstudio.sso.models import OrgDomain, SsoConnection
 from callstudio.sso.saml import app_settings, sp_urls
 from tests.conftest import make_account
 from tests.idp.saml.flow import SamlSignIn
@@ -159,3 +161,66 @@ def test_a_response_posted_twice_is_refused_the_second_time(sign_in, saml_idp):
     assert_refused(sign_in.post_to_acs(answer), before, status=403)
     sign_in.sp.cookies.clear()
     assert_refused(sign_in.post_to_acs(answer), before, status=403)
+
+
+# With the organization's sign-in rules (sso/login.py) ---------------------------------------
+
+
+@pytest.fixture
+def acme_domain(acme):
+    return OrgDomain.objects.create(
+        organization=acme,
+        domain="acme.test",
+        txt_record="callstudio-verify=test",
+        verified_at=timezone.now(),
+    )
+
+
+def test_jit_signs_a_new_person_in_as_a_member_linked_by_the_subject(
+    sign_in, saml_idp, acme, acme_domain
+):
+    saml_idp.configure(email="Nina@Acme.test", subject="okta-00u-nina", first_name="Nina")
+    done = sign_in.run(**IDP_USER)
+
+    assert done.status_code == 302, done.text
+    assert not done.headers["location"].startswith("/accounts/")
+    nina = Account.objects.get(email="nina@acme.test")
+    membership = OrgMembership.objects.get(organization=acme, account=nina)
+    assert (membership.role, membership.status) == ("member", OrgMembership.ACTIVE)
+    link = SocialAccount.objects.get(user=nina)
+    assert (link.provider, link.uid) == (acme.id, "okta-00u-nina")
+    assert EmailAddress.objects.get(user=nina).verified
+    # Signed in: the session reaches the organization's pages.
+    assert sign_in.sp.get(f"/o/{acme.id}/members").status_code == 200
+
+
+def test_the_same_subject_signs_in_to_the_same_account_again(sign_in, saml_idp, acme, acme_domain):
+    saml_idp.configure(email="nina@acme.test", subject="okta-00u-nina")
+    assert sign_in.run(**IDP_USER).status_code == 302
+    sign_in.sp.cookies.clear()
+    before = counts()
+    assert sign_in.run(**IDP_USER).status_code == 302
+    assert counts() == before
+
+
+def test_an_email_outside_the_verified_domains_is_refused(sign_in, saml_idp, acme, acme_domain):
+    saml_idp.configure(email="nina@elsewhere.test", subject="okta-00u-nina")
+    before = counts()
+    refused = sign_in.run(**IDP_USER)
+    assert_refused(refused, before, status=refused.status_code)
+    assert refused.status_code in (401, 403)
+    assert "nina@elsewhere.test" in refused.text
+    assert "verified domains" in refused.text
+
+
+def test_a_subject_linked_to_another_account_is_refused(sign_in, saml_idp, acme, acme_domain):
+    linked = make_account("ada@acme.test")
+    SocialAccount.objects.create(user=linked, provider=acme.id, uid="okta-00u1ada")
+    make_account("bob@acme.test")
+    saml_idp.configure(email="bob@acme.test", subject="okta-00u1ada")
+    before = counts()
+    refused = sign_in.run(**IDP_USER)
+    assert_refused(refused, before, status=refused.status_code)
+    assert refused.status_code in (401, 403)
+    assert "linked to a different CallStudio account" in refused.text
+    assert not OrgMembership.objects.filter(organization=acme, account__email="bob@acme.test")
