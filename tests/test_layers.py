@@ -33,6 +33,7 @@ ORDER = [
     ("rules",),
     ("pipeline",),
     ("directory",),
+    ("sso",),
     ("api", "web"),
     ("demo",),
     ("top",),

@@ -82,6 +82,15 @@ LONG = {"type": "duration_above", "seconds": 600}
 # accept it; any other signed-in person is the wrong account (403).
 NOT_INVITED = {who: 403 for who in (*MEMBERS, "archived")}
 
+# A SAML connection the matrix may save (the OIDC one needs its IdP's discovery document).
+IDP_METADATA = (
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+    'entityID="https://idp.acme.test/saml"><md:IDPSSODescriptor '
+    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+    'Location="https://idp.acme.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+)
+
 API = {
     "POST /api/v1/accounts": public(
         201, email="new@acme.test", password="a long passphrase 7", name="New"
@@ -151,6 +160,12 @@ API = {
     "DELETE /api/v1/orgs/{org}/roles/{role}": org("org.roles.manage", 204),
     "GET /api/v1/orgs/{org}/audit-log": org("org.audit.read", 200),
     "GET /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 200),
+    # SSO (h1): the matrix's Acme has no connection, so DELETE finds none (404 no_sso).
+    "GET /api/v1/orgs/{org}/sso": org("org.manage", 200),
+    "PUT /api/v1/orgs/{org}/sso": org(
+        "org.manage", 200, protocol="saml", idp_metadata_xml=IDP_METADATA, jit=True
+    ),
+    "DELETE /api/v1/orgs/{org}/sso": org("org.manage", 404),
     "POST /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 201, name="PBX"),
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
@@ -238,6 +253,18 @@ UI = {
     "GET o/<str:org_id>/organization": org(ANY_MEMBER, 200),
     "GET o/<str:org_id>/settings": org("org.manage", 200),
     "POST o/<str:org_id>/settings": org("org.manage", 302, name="Acme", default_role="member"),
+    "GET o/<str:org_id>/settings/sso": org("org.manage", 200),
+    "POST o/<str:org_id>/settings/sso": org(
+        "org.manage", 302, protocol="saml", idp_metadata_xml=IDP_METADATA, default_role="member"
+    ),
+    "GET o/<str:org_id>/settings/sso/delete": org("org.manage", 404),
+    "POST o/<str:org_id>/settings/sso/delete": org("org.manage", 302),
+    # Sign in with SSO: open to anyone. No domain of the matrix is verified (422 on the form)
+    # and Acme has no connection (404).
+    "GET sso/": public(200),
+    "POST sso/": public(422, email="member@acme.test"),
+    "GET sso/<str:org_id>/login": public(404),
+    "POST sso/<str:org_id>/login": public(404),
     "GET o/<str:org_id>/members": org("org.members.read", 200),
     "GET o/<str:org_id>/members/<str:account_id>/access": org("org.members.read", 200),
     "GET o/<str:org_id>/members/add": org("org.members.add", 200),

@@ -19,6 +19,7 @@ from .routers import (
     mfa,
     orgs,
     roles,
+    sso,
     teams,
 )
 
@@ -82,5 +83,6 @@ for module in (
     ingest,
     insights,
     access,
+    sso,
 ):
     api.add_router("", module.router)

@@ -17,6 +17,7 @@ from .views import (
     rules,
     security,
     sessions,
+    sso,
     teams,
 )
 
@@ -25,6 +26,8 @@ org_urls = [
     path("teams/new", home.team_create, name="team_create"),
     path("organization", org.organization, name="organization"),
     path("settings", org_settings.settings, name="org_settings"),
+    path("settings/sso", sso.settings_sso, name="org_settings_sso"),
+    path("settings/sso/delete", sso.settings_sso_delete, name="org_settings_sso_delete"),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),
     path("members/invite", invitations.invite, name="org_invite"),
@@ -155,5 +158,7 @@ urlpatterns = [
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/email/", auth.EmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
+    path("sso/", sso.sso_start, name="sso_start"),
+    path("sso/<str:org_id>/login", sso.sso_login, name="sso_login"),
     path("o/<str:org_id>/", include(org_urls)),
 ]
