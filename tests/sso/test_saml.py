@@ -12,8 +12,15 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from callstudio.core.errors import Invalid
 from callstudio.directory.services import organization_create
+from callstudio.sso import saml
 from callstudio.sso.models import SsoConnection
-from callstudio.sso.saml import ATTRIBUTE_MAPPING, app_settings, sp_urls, validate_metadata
+from callstudio.sso.saml import (
+    ATTRIBUTE_MAPPING,
+    app_settings,
+    idp_origin,
+    sp_urls,
+    validate_metadata,
+)
 from tests.conftest import make_account
 from tests.idp.saml.harness import running_idp
 
@@ -167,6 +174,13 @@ def test_app_settings_trust_the_metadatas_idp_and_are_strict(org, saml_idp):
     assert settings["advanced"]["reject_deprecated_algorithm"] is True
 
 
+def test_the_idp_origin_is_the_sign_on_services(org, saml_idp):
+    connection = SsoConnection(
+        organization=org, protocol="saml", idp_metadata_xml=saml_idp.metadata_xml
+    )
+    assert idp_origin(connection) == saml_idp.url  # http://127.0.0.1:<port>
+
+
 def test_the_attribute_mapping_reads_okta_and_entra_names():
     assert ATTRIBUTE_MAPPING["email"][:2] == [
         "urn:oid:0.9.2342.19200300.100.1.3",
@@ -216,3 +230,34 @@ def test_an_encryption_certificate_alone_does_not_make_metadata_usable(saml_idp)
         other_certificate(saml_idp),
     )
     assert refusal(only_encryption).code == "saml_metadata_no_certificate"
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        ("Signature validation failed. SAML Response rejected", "saml_signature_invalid"),
+        ("No Signature found. SAML Response rejected", "saml_signature_invalid"),
+        (
+            "Deprecated digest algorithm found: http://www.w3.org/2000/09/xmldsig#sha1",
+            "saml_signature_invalid",
+        ),
+        ("Could not validate timestamp: not yet valid. Check system clock.", "saml_expired"),
+        (
+            "The response was received at https://a/acs/ instead of https://b/acs/",
+            "saml_wrong_recipient",
+        ),
+        ("SAML Response must contain 1 assertion", "saml_invalid"),
+    ],
+)
+def test_python3_saml_reasons_become_a_code_and_a_sentence(reason, code):
+    found_code, message = saml.refusal(
+        {"saml_errors": ["invalid_response"], "saml_last_error_reason": reason}
+    )
+    assert found_code == code
+    assert message.endswith(".") and "SAML" not in message
+
+
+def test_other_authentication_errors_are_not_saml_refusals():
+    assert saml.refusal(None) is None
+    assert saml.refusal({}) is None
+    assert saml.refusal({"saml_errors": []}) is None

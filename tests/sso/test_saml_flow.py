@@ -3,17 +3,19 @@ CallStudio's live server is the SP, with the organization's connection built fro
 metadata by sso/saml.py. The refusals of issue 12 (an assertion signed by another certificate,
 an expired assertion) each end on a clear page with nothing created."""
 
+import re
+
 import httpx
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialAccount, SocialApp
+from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from callstudio.accounts.models import Account
 from callstudio.directory.services import organization_create
 from callstudio.orgs.models import OrgMembership
 from callstudio.sso.models import OrgDomain, SsoConnection
-from callstudio.sso.saml import app_settings, sp_urls
+from callstudio.sso.saml import sp_urls
 from tests.conftest import make_account
 from tests.idp.saml.flow import SamlSignIn
 from tests.idp.saml.harness import running_idp
@@ -37,19 +39,23 @@ def saml_idp(idp_process):
 
 
 def connect(live_server, saml_idp, name: str):
-    """An organization with a SAML connection to the test IdP (JIT on, default role member),
-    registered at the IdP with its SP metadata as served by CallStudio."""
+    """An organization owning the verified domain `<name>.test`, with a SAML connection to the
+    test IdP (JIT on, default role member), registered at the IdP with its SP metadata as
+    CallStudio serves it."""
     slug = name.lower()
     org = organization_create(actor=make_account(f"admin@{slug}.test"), name=name)
-    connection = SsoConnection.objects.create(
+    OrgDomain.objects.create(
+        organization=org,
+        domain=f"{slug}.test",
+        txt_record="callstudio-verify=test",
+        verified_at=timezone.now(),
+    )
+    SsoConnection.objects.create(
         organization=org,
         protocol=SsoConnection.SAML,
         idp_metadata_xml=saml_idp.metadata_xml,
         jit=True,
         default_role="member",
-    )
-    SocialApp.objects.create(
-        provider="saml", name=name, client_id=org.id, settings=app_settings(connection)
     )
     sp_metadata = httpx.get(f"{live_server.url}/accounts/saml/{org.id}/metadata/")
     assert sp_metadata.status_code == 200, sp_metadata.text
@@ -77,14 +83,39 @@ def counts() -> dict:
     }
 
 
-def assert_refused(response, before: dict, status: int = 401, *, caplog=None, reason=""):
+def signed_in_as(sign_in: SamlSignIn) -> str | None:
+    """Whose session the SP client holds, as Profile shows it (None: it is sent to log in)."""
+    profile = sign_in.sp.get("/profile")
+    if profile.status_code == 302:
+        assert profile.headers["location"].startswith("/accounts/login/")
+        return None
+    assert profile.status_code == 200
+    return Account.objects.get(email__in=re.findall(r"[\w.+-]+@[\w.-]+", profile.text)).email
+
+
+def assert_refused(
+    sign_in: SamlSignIn,
+    response,
+    before: dict,
+    status: int = 400,
+    *,
+    caplog=None,
+    reason="",
+    code="",
+    says="",
+):
     """Refused on a page (no redirect into the app), nobody signed in, no row created; and for
-    the reason the test meant (python3-saml's, as allauth logs it)."""
+    the reason the test meant (python3-saml's, as allauth logs it), said on the page."""
     assert response.status_code == status, response.text
+    if code:
+        assert f"<code>{code}</code>" in response.text
+        assert "Nothing was created or changed." in response.text
+    if says:
+        assert says in response.text
     if caplog is not None:
         errors = [r.getMessage() for r in caplog.records if "SAML ACS response" in r.getMessage()]
         assert len(errors) == 1 and reason in errors[0], errors
-    assert "sessionid" not in response.cookies
+    assert signed_in_as(sign_in) is None
     assert counts() == before
 
 
@@ -100,7 +131,12 @@ def test_an_assertion_signed_by_another_certificate_is_refused(sign_in, saml_idp
     saml_idp.configure(signing="other")
     before = counts()
     assert_refused(
-        sign_in.run(**IDP_USER), before, caplog=caplog, reason="Signature validation failed"
+        sign_in,
+        sign_in.run(**IDP_USER),
+        before,
+        caplog=caplog,
+        reason="Signature validation failed",
+        code="saml_signature_invalid",
     )
 
 
@@ -108,10 +144,12 @@ def test_an_expired_assertion_is_refused(sign_in, saml_idp, caplog):
     saml_idp.configure(lifetime_minutes=-10)
     before = counts()
     assert_refused(
+        sign_in,
         sign_in.run(**IDP_USER),
         before,
         caplog=caplog,
         reason="Could not validate timestamp: expired",
+        code="saml_expired",
     )
 
 
@@ -119,10 +157,12 @@ def test_an_assertion_signed_with_sha1_is_refused(sign_in, saml_idp, caplog):
     saml_idp.configure(sha1=True)
     before = counts()
     assert_refused(
+        sign_in,
         sign_in.run(**IDP_USER),
         before,
         caplog=caplog,
         reason="Deprecated signature algorithm found",
+        code="saml_signature_invalid",
     )
 
 
@@ -131,10 +171,12 @@ def test_an_assertion_without_its_own_signature_is_refused(sign_in, saml_idp, ca
     saml_idp.configure(sign_assertion=False)
     before = counts()
     assert_refused(
+        sign_in,
         sign_in.run(**IDP_USER),
         before,
         caplog=caplog,
         reason="The Assertion of the Response is not signed",
+        code="saml_signature_invalid",
     )
 
 
@@ -145,10 +187,12 @@ def test_an_assertion_for_another_organization_is_refused(
     saml_idp.configure(audience=sp_urls(globex)["entity_id"])
     before = counts()
     assert_refused(
+        sign_in,
         sign_in.run(**IDP_USER),
         before,
         caplog=caplog,
         reason=f"{sp_urls(acme)['entity_id']} is not a valid audience",
+        code="saml_wrong_recipient",
     )
 
 
@@ -157,28 +201,18 @@ def test_a_response_posted_twice_is_refused_the_second_time(sign_in, saml_idp):
     first = sign_in.post_to_acs(answer)
     assert first.status_code == 302
     before = counts()
-    # The same browser (its request's state is used up), then a fresh one (it never asked).
-    assert_refused(sign_in.post_to_acs(answer), before, status=403)
+    # The same browser: its request's state is used up (it stays signed in from the first).
+    assert sign_in.post_to_acs(answer).status_code == 403
+    assert counts() == before
+    # Another browser, which never asked: refused, and not signed in.
     sign_in.sp.cookies.clear()
-    assert_refused(sign_in.post_to_acs(answer), before, status=403)
+    assert_refused(sign_in, sign_in.post_to_acs(answer), before, status=403)
 
 
 # With the organization's sign-in rules (sso/login.py) ---------------------------------------
 
 
-@pytest.fixture
-def acme_domain(acme):
-    return OrgDomain.objects.create(
-        organization=acme,
-        domain="acme.test",
-        txt_record="callstudio-verify=test",
-        verified_at=timezone.now(),
-    )
-
-
-def test_jit_signs_a_new_person_in_as_a_member_linked_by_the_subject(
-    sign_in, saml_idp, acme, acme_domain
-):
+def test_jit_signs_a_new_person_in_as_a_member_linked_by_the_subject(sign_in, saml_idp, acme):
     saml_idp.configure(email="Nina@Acme.test", subject="okta-00u-nina", first_name="Nina")
     done = sign_in.run(**IDP_USER)
 
@@ -190,11 +224,11 @@ def test_jit_signs_a_new_person_in_as_a_member_linked_by_the_subject(
     link = SocialAccount.objects.get(user=nina)
     assert (link.provider, link.uid) == (acme.id, "okta-00u-nina")
     assert EmailAddress.objects.get(user=nina).verified
-    # Signed in: the session reaches the organization's pages.
-    assert sign_in.sp.get(f"/o/{acme.id}/members").status_code == 200
+    assert signed_in_as(sign_in) == "nina@acme.test"
+    assert sign_in.sp.get(f"/o/{acme.id}/").status_code == 200
 
 
-def test_the_same_subject_signs_in_to_the_same_account_again(sign_in, saml_idp, acme, acme_domain):
+def test_the_same_subject_signs_in_to_the_same_account_again(sign_in, saml_idp, acme):
     saml_idp.configure(email="nina@acme.test", subject="okta-00u-nina")
     assert sign_in.run(**IDP_USER).status_code == 302
     sign_in.sp.cookies.clear()
@@ -203,24 +237,24 @@ def test_the_same_subject_signs_in_to_the_same_account_again(sign_in, saml_idp, 
     assert counts() == before
 
 
-def test_an_email_outside_the_verified_domains_is_refused(sign_in, saml_idp, acme, acme_domain):
+def test_an_email_outside_the_verified_domains_is_refused(sign_in, saml_idp, acme):
     saml_idp.configure(email="nina@elsewhere.test", subject="okta-00u-nina")
     before = counts()
     refused = sign_in.run(**IDP_USER)
-    assert_refused(refused, before, status=refused.status_code)
+    assert_refused(sign_in, refused, before, status=refused.status_code)
     assert refused.status_code in (401, 403)
     assert "nina@elsewhere.test" in refused.text
     assert "verified domains" in refused.text
 
 
-def test_a_subject_linked_to_another_account_is_refused(sign_in, saml_idp, acme, acme_domain):
+def test_a_subject_linked_to_another_account_is_refused(sign_in, saml_idp, acme):
     linked = make_account("ada@acme.test")
     SocialAccount.objects.create(user=linked, provider=acme.id, uid="okta-00u1ada")
     make_account("bob@acme.test")
     saml_idp.configure(email="bob@acme.test", subject="okta-00u1ada")
     before = counts()
     refused = sign_in.run(**IDP_USER)
-    assert_refused(refused, before, status=refused.status_code)
+    assert_refused(sign_in, refused, before, status=refused.status_code)
     assert refused.status_code in (401, 403)
     assert "linked to a different CallStudio account" in refused.text
     assert not OrgMembership.objects.filter(organization=acme, account__email="bob@acme.test")

@@ -20,6 +20,7 @@ Decisions where the contract is silent (docs/sso.md "SAML 2.0"):
 
 import base64
 import binascii
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from defusedxml import DefusedXmlException
@@ -84,6 +85,13 @@ def sp_urls(org) -> dict:
     }
 
 
+def idp_origin(connection) -> str:
+    """`scheme://host[:port]` of the IdP's sign-on service, for the sign-in page's CSP
+    `form-action` (browsers apply it to the redirect to the IdP that follows the form)."""
+    url = urlsplit(_parse(connection.idp_metadata_xml)["idp"]["singleSignOnService"]["url"])
+    return f"{url.scheme}://{url.netloc}"
+
+
 def app_settings(connection) -> dict:
     """`SocialApp.settings` for allauth's SAML provider, from a SAML connection whose metadata
     passed `validate_metadata`."""
@@ -112,6 +120,48 @@ def app_settings(connection) -> dict:
             "signature_algorithm": OneLogin_Saml2_Constants.RSA_SHA256,
         },
     }
+
+
+# python3-saml's reasons for refusing a Response (allauth passes the last one on as
+# `saml_last_error_reason`), grouped into what the person and their Admin can act on.
+REFUSALS = [
+    (
+        ("signature", "signed", "Signature", "KeyInfo", "algorithm"),
+        "saml_signature_invalid",
+        "The identity provider's answer was not signed with the certificate in this "
+        "organization's SSO settings (or used a deprecated algorithm such as SHA-1). An Admin "
+        "should paste the identity provider's current metadata.",
+    ),
+    (
+        ("expired", "not yet valid", "SessionNotOnOrAfter"),
+        "saml_expired",
+        "The identity provider's answer has expired or is not valid yet. Start the sign-in "
+        "again; if it happens again, the identity provider's clock may be wrong.",
+    ),
+    (
+        ("audience", "received at", "Destination"),
+        "saml_wrong_recipient",
+        "The identity provider's answer was meant for another application or organization. "
+        "An Admin should check the Entity ID and ACS URL pasted into the identity provider.",
+    ),
+]
+
+
+def refusal(extra_context: dict | None) -> tuple[str, str] | None:
+    """(`code`, message) for the refusal page when allauth's SAML views refused a Response,
+    from python3-saml's reason; None when the error was not a SAML validation one."""
+    context = extra_context or {}
+    if not context.get("saml_errors"):
+        return None
+    reason = str(context.get("saml_last_error_reason") or "")
+    for words, code, message in REFUSALS:
+        if any(word in reason for word in words):
+            return code, message
+    return (
+        "saml_invalid",
+        "The identity provider's answer could not be verified, so nobody was signed in. Start "
+        "the sign-in again, or ask an Admin to check the organization's SSO settings.",
+    )
 
 
 def validate_metadata(xml: str) -> None:

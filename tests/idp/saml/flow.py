@@ -36,8 +36,8 @@ class SamlSignIn:
         self.sp.close()
 
     def start(self) -> str:
-        """CallStudio's SAML login: the confirmation page, then its POST → the IdP's URL."""
-        path = f"/accounts/saml/{self.org_id}/login/"
+        """CallStudio's `/sso/<org>/login`: the page, then its POST → the IdP's URL."""
+        path = f"/sso/{self.org_id}/login"
         page = self.sp.get(path)
         assert page.status_code == 200, page.text
         _, fields = form_fields(page.text, "//form[@method='post']")
