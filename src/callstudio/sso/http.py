@@ -9,10 +9,13 @@ private ranges, cloud metadata) unless the operator allows it (CALLSTUDIO_ALLOW_
   the name again, so a rebinding name could still slip between the two (docs/sso.md says so)."""
 
 import functools
+import hashlib
+from urllib.parse import urlsplit
 
 import httpx
 import requests
 from django.conf import settings
+from django.core.cache import cache
 
 from callstudio.core import netguard
 from callstudio.core.errors import Invalid
@@ -109,3 +112,29 @@ class GuardedSession(requests.Session):
 
 def allow_private() -> bool:
     return bool(settings.CALLSTUDIO_ALLOW_PRIVATE_URLS)
+
+
+def _origin(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def authorization_origin(issuer: str) -> str | None:
+    """The origin of the IdP's authorization endpoint (cached ten minutes): the sign-in page's
+    Content-Security-Policy lets its form lead there (`form-action`), and nowhere else. Falls
+    back to the issuer's own origin when the document cannot be read now."""
+    key = "sso.authorization_origin." + hashlib.sha256(issuer.encode()).hexdigest()
+    origin = cache.get(key)
+    if origin is None:
+        try:
+            origin = _origin(fetch_discovery(issuer)["authorization_endpoint"])
+        except Invalid:
+            origin = None
+        origin = origin or _origin(issuer) or ""
+        cache.set(key, origin, 600)
+    return origin or None

@@ -2,7 +2,8 @@
 
 - Organization > Settings > SSO: the connection form and the values to paste into the identity
   provider, for holders of `org.manage`; the same service as `PUT /api/v1/orgs/{org}/sso`.
-- Sign in with SSO (`/sso/`): an email → the organization that verified its domain → its IdP.
+- Sign in with SSO (`/sso/`): an email → the organization that verified its domain → its
+  sign-in page.
 - `/sso/<org>/login`: a page with "Continue with ..."; its POST starts allauth's flow (allauth
   starts logins from a POST only, so no link or image can start one behind a person's back)."""
 
@@ -17,10 +18,11 @@ from django.views.decorators.http import require_http_methods
 from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
-from callstudio.sso import selectors, services
+from callstudio.sso import http, selectors, services
 
 from ..context import org_page, render_org
 from ..forms import apply_error
+from ..middleware import CSP
 
 SECRET_HELP = (
     "Write-only: it is stored encrypted and never shown again. Leave empty to keep the stored one."
@@ -174,9 +176,9 @@ def sso_start(request):
     form = SsoEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         connection = selectors.connection_for_email(form.cleaned_data["email"])
-        provider = _provider(request, connection.organization_id) if connection else None
-        if provider is not None:
-            return _start(request, provider, connection.organization_id)
+        if connection is not None and _provider(request, connection.organization_id):
+            # To the organization's sign-in page: its policy lets the form reach that IdP.
+            return redirect("sso_login", org_id=connection.organization_id)
         form.add_error(
             "email",
             "No organization signs in with SSO for this email's domain. Sign in with your "
@@ -193,8 +195,20 @@ def sso_login(request, org_id):
     if request.method == "POST":
         return _start(request, provider, org_id)
     connection = selectors.connection_for_login(org_id)
-    return render(
+    response = render(
         request,
         "web/sso_login.html",
         {"sso_org": connection.organization, "provider_name": provider.name},
     )
+    response["Content-Security-Policy"] = _policy(connection)
+    return response
+
+
+def _policy(connection) -> str:
+    """The site's policy (web/middleware.py), but the form may lead to the identity provider:
+    browsers apply `form-action` to the redirects that follow a form's submission."""
+    if connection.protocol == "oidc":
+        target = http.authorization_origin(connection.issuer) or ""
+    else:
+        target = "https:"  # the SAML IdP's SSO service, named by its metadata
+    return CSP.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
