@@ -22,6 +22,7 @@ from callstudio.sso.saml import (
     validate_metadata,
 )
 from tests.conftest import make_account
+from tests.helpers import assert_problem, assert_unchanged, expect, fingerprint
 from tests.idp.saml.harness import running_idp
 
 
@@ -261,3 +262,65 @@ def test_other_authentication_errors_are_not_saml_refusals():
     assert saml.refusal(None) is None
     assert saml.refusal({}) is None
     assert saml.refusal({"saml_errors": []}) is None
+
+
+# Through PUT/GET /api/v1/orgs/{org}/sso (h1's router calls this module) ----------------------
+
+
+def put_sso(world, who: str, body: dict):
+    return world.api(who).request("PUT", f"{world.org_url}/sso", body)
+
+
+def test_put_accepts_the_idps_metadata_and_get_gives_the_sp_values(world, saml_idp):
+    body = expect(
+        put_sso(world, "admin", {"protocol": "saml", "idp_metadata_xml": saml_idp.metadata_xml}),
+        200,
+    )
+    assert body["idp_metadata_set"] is True
+    got = expect(world.api("admin").get(f"{world.org_url}/sso"), 200)
+    assert {k: got[k] for k in ("entity_id", "acs_url", "metadata_url")} == sp_urls(world.org)
+    assert "idp_metadata_xml" not in got
+    connection = SsoConnection.objects.get(organization=world.org)
+    assert app_settings(connection)["idp"]["entity_id"] == f"{saml_idp.url}/metadata"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (
+            lambda xml: xml.replace('use="signing"', 'use="encryption"'),
+            "saml_metadata_no_certificate",
+        ),
+        (lambda xml: xml.replace("HTTP-Redirect", "HTTP-POST"), "saml_metadata_no_sso_url"),
+        (lambda xml: xml.replace("IDPSSODescriptor", "SPSSODescriptor"), "saml_metadata_not_idp"),
+        (lambda xml: "<!DOCTYPE x>" + xml, "saml_metadata_unsafe"),
+    ],
+)
+def test_put_refuses_unusable_metadata_with_its_code_and_changes_nothing(
+    world, saml_idp, change, code
+):
+    expect(
+        put_sso(world, "admin", {"protocol": "saml", "idp_metadata_xml": saml_idp.metadata_xml}),
+        200,
+    )
+    before = fingerprint()
+    body = assert_problem(
+        put_sso(
+            world, "admin", {"protocol": "saml", "idp_metadata_xml": change(saml_idp.metadata_xml)}
+        ),
+        422,
+        field="idp_metadata_xml",
+        code=code,
+    )
+    assert body["detail"]
+    assert_unchanged(before, code)
+
+
+def test_put_with_another_orgs_id_or_without_org_manage_validates_nothing(world, saml_idp):
+    """The policy comes first: a manager (no org.manage) gets 403 and another organization's
+    Admin 404, even for metadata that would be refused."""
+    bad = {"protocol": "saml", "idp_metadata_xml": "<not-metadata/>"}
+    before = fingerprint()
+    assert_problem(put_sso(world, "manager", bad), 403)
+    assert_problem(put_sso(world, "foreign_admin", bad), 404)
+    assert_unchanged(before, "refused before validation")

@@ -76,7 +76,12 @@ def sp_urls(org) -> dict:
     """What the Admin pastes into the IdP: the SP entity ID (our metadata URL, as allauth would
     default it, but from the canonical base URL so it does not depend on the Host header), the
     Assertion Consumer Service URL and the SP metadata URL."""
-    slug = {"organization_slug": str(org.id)}
+    return sp_values(org.id)
+
+
+def sp_values(org_id: str) -> dict:
+    """`sp_urls` by the organization's id (sso/selectors.py asks with the id)."""
+    slug = {"organization_slug": str(org_id)}
     metadata_url = absolute_url(reverse("saml_metadata", kwargs=slug))
     return {
         "entity_id": metadata_url,
@@ -222,6 +227,13 @@ def validate_metadata(xml: str) -> None:
             '(WantAuthnRequestsSigned="true"); turn that off in the IdP.',
             "saml_signed_requests_unsupported",
         )
+
+
+def clean_metadata(xml: str) -> tuple[str, str]:
+    """For sso/services.py: the metadata as pasted once `validate_metadata` accepts it, and the
+    IdP's entity ID (what names the IdP in the audit log and decides whether links still hold)."""
+    validate_metadata(xml)
+    return xml, _parse(xml)["idp"]["entityId"]
 
 
 def _parse(xml: str) -> dict:

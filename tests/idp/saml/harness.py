@@ -49,6 +49,30 @@ def write_certificate(folder: Path, name: str) -> tuple[Path, Path]:
     return key_file, cert_file
 
 
+def sample_metadata(entity_id: str, sso_url: str | None = None) -> str:
+    """IdP metadata that `sso/saml.py` accepts, with a fresh certificate, for tests that need a
+    SAML connection but no running IdP."""
+    import base64
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        _, cert_file = write_certificate(Path(folder), "sample")
+        der = x509.load_pem_x509_certificate(cert_file.read_bytes()).public_bytes(
+            serialization.Encoding.DER
+        )
+    return (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{base64.b64encode(der).decode()}"
+        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{sso_url or entity_id + "/sso"}"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
