@@ -258,3 +258,38 @@ def test_a_subject_linked_to_another_account_is_refused(sign_in, saml_idp, acme)
     assert refused.status_code in (401, 403)
     assert "linked to a different CallStudio account" in refused.text
     assert not OrgMembership.objects.filter(organization=acme, account__email="bob@acme.test")
+
+
+def test_an_existing_account_is_linked_when_the_idp_says_the_email_is_verified(
+    sign_in, saml_idp, acme
+):
+    nina = make_account("nina@acme.test")
+    saml_idp.configure(email="nina@acme.test", subject="okta-00u-nina", email_verified="true")
+    accounts = Account.objects.count()
+    done = sign_in.run(**IDP_USER)
+
+    assert done.status_code == 302, done.text
+    assert Account.objects.count() == accounts
+    assert SocialAccount.objects.get(provider=acme.id, uid="okta-00u-nina").user == nina
+    assert OrgMembership.objects.get(organization=acme, account=nina).role == "member"
+    assert signed_in_as(sign_in) == "nina@acme.test"
+
+
+def test_an_existing_account_is_not_linked_without_email_verified(sign_in, saml_idp, acme):
+    """SAML has no standard "verified" flag: without the attribute the IdP has not said so."""
+    make_account("nina@acme.test")
+    saml_idp.configure(email="nina@acme.test", subject="okta-00u-nina")
+    before = counts()
+    refused = sign_in.run(**IDP_USER)
+    assert_refused(sign_in, refused, before, status=403, code="email_not_verified")
+
+
+def test_a_different_subject_for_an_already_linked_account_is_refused(sign_in, saml_idp, acme):
+    saml_idp.configure(email="nina@acme.test", subject="okta-00u-nina")
+    assert sign_in.run(**IDP_USER).status_code == 302
+    sign_in.sp.cookies.clear()
+    saml_idp.configure(subject="okta-00u-impostor", email_verified="true")
+    before = counts()
+    refused = sign_in.run(**IDP_USER)
+    assert_refused(sign_in, refused, before, status=403, code="account_linked_elsewhere")
+    assert SocialAccount.objects.get(provider=acme.id).uid == "okta-00u-nina"

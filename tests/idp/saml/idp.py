@@ -14,6 +14,7 @@ Debian's xmlsec1.
   - `sha1`: sign with the deprecated RSA-SHA1 instead of RSA-SHA256;
   - `lifetime_minutes`: negative makes an assertion that has already expired;
   - `audience`: another SP's entity ID as the assertion's audience;
+  - `email_verified`: sends an `email_verified` attribute with this value ("true");
   - the test user: `username`, `password`, `email`, `subject` (the persistent NameID),
     `first_name`, `last_name`.
   `POST /_test/reset` restores the defaults.
@@ -45,6 +46,7 @@ DEFAULT_KNOBS = {
     "sha1": False,
     "sign_assertion": True,
     "audience": None,
+    "email_verified": None,
     "username": "ada",
     "password": "idp-password-1",
     "email": "ada@acme.test",
@@ -161,12 +163,15 @@ class TestIdp:
             body = self._form_html(hidden, html.escape(request.issuer.text), "Wrong password.")
             return self._page(start_response, "401 Unauthorized", "Test IdP sign-in", body)
         acs_url = request.assertion_consumer_service_url
+        identity = {
+            "mail": [knobs["email"]],
+            "givenName": [knobs["first_name"]],
+            "sn": [knobs["last_name"]],
+        }
+        if knobs["email_verified"] is not None:
+            identity["email_verified"] = [knobs["email_verified"]]
         response = server.create_authn_response(
-            identity={
-                "mail": [knobs["email"]],
-                "givenName": [knobs["first_name"]],
-                "sn": [knobs["last_name"]],
-            },
+            identity=identity,
             in_response_to=request.id,
             destination=acs_url,
             sp_entity_id=knobs["audience"] or request.issuer.text,
