@@ -57,17 +57,10 @@ system-deps:
 		fi; \
 	fi
 
-# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL names one.
-# Exit code 5 is pytest's "no tests collected"; it is not a failure of the code under test.
+# The whole suite on SQLite, and on PostgreSQL side by side when TEST_DATABASE_URL names one
+# (scripts/test-suites).
 test: system-deps install-dev
-	@echo "== tests on SQLite =="
-	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
-		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
-	else \
-		echo "(TEST_DATABASE_URL is not set: PostgreSQL run skipped)"; \
-	fi
+	PYTEST=$(BIN)/pytest PYTEST_ARGS="$(PYTEST_ARGS)" TEST_DATABASE_URL="$(TEST_DATABASE_URL)" scripts/test-suites
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench scripts

@@ -20,7 +20,7 @@ from callstudio.directory.services import (
 )
 
 # `smtp`: a real SMTP server per test (tests/mail.py).
-pytest_plugins = ["tests.mail"]
+pytest_plugins = ["tests.mail", "tests.redis_db"]
 
 PASSWORD = "a-long-test-password-91"
 
@@ -134,6 +134,10 @@ def person(email: str, *, verified: bool = True) -> Person:
 def world(db) -> World:
     """Acme: admin, manager, member (org roles); supervisor, agent, qa (team roles in Billing);
     outsider (no org); Globex: another organization with its own admin and team."""
+    return build_world()
+
+
+def build_world() -> World:
     admin = person("admin@acme.test")
     org = organization_create(actor=admin.account, name="Acme")
     access = org_access(admin.account, org.id)

@@ -33,7 +33,7 @@ ORDER = [
     ("rules",),
     ("pipeline",),
     ("directory",),
-    ("sso",),
+    ("sso", "scim"),
     ("api", "web"),
     ("demo",),
     ("top",),

@@ -11,9 +11,8 @@ import redis
 
 from callstudio.core.maintenance import clear_expired_sessions
 from tests.helpers import wait_until
+from tests.redis_db import redis_up
 from tests.test_cli import BIN, run, start_server
-
-REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 def sessions(data_dir) -> set[str]:
@@ -68,18 +67,9 @@ def test_serve_runs_queued_work_in_process(tmp_path):
         server.wait(timeout=30)
 
 
-def _redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(
-    not _redis_up(), reason="needs Redis on 127.0.0.1:6379 (the distributed engine)"
-)
-def test_worker_on_redis(tmp_path):
-    redis.Redis.from_url(REDIS_URL).flushdb()
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 (the distributed engine)")
+def test_worker_on_redis(tmp_path, redis_url):
+    REDIS_URL = redis_url
     run(tmp_path, "migrate", "--no-input", "-v", "0")
     add_sessions(tmp_path)
     env = {
@@ -89,7 +79,8 @@ def test_worker_on_redis(tmp_path):
     }
     env.update({"CALLSTUDIO_DATA_DIR": str(tmp_path), "REDIS_URL": REDIS_URL})
     enqueue(tmp_path, REDIS_URL=REDIS_URL)
-    assert redis.Redis.from_url(REDIS_URL).dbsize() > 0  # the task waits in Redis
+    # The task waits in Redis (next to the claim marker of tests/redis_db.py).
+    assert redis.Redis.from_url(REDIS_URL).dbsize() > 1
     worker = subprocess.Popen(
         [str(BIN), "worker", "--threads", "2"],
         env=env,

@@ -45,7 +45,7 @@ def test_org_list_and_detail_show_only_the_callers_orgs(world):
         "name": "Acme",
         "role": "member",
         "permissions": ["org.read"],
-        "settings": {"require_mfa": False, "default_role": "member"},
+        "settings": {"require_mfa": False, "default_role": "member", "scim_team_role": "agent"},
     }
 
 

@@ -108,6 +108,32 @@ def test_no_serious_violation_on_any_page(world, objects, axe_context, axe_sourc
     assert not found, report(found)
 
 
+def test_managed_team_pages_and_a_new_scim_token(world, axe_context, axe_source):
+    """Pages in states the route table's world does not have: a team managed by an identity
+    provider (the notice, no membership controls, the read-only name) and the Provisioning page
+    showing a SCIM token just created."""
+    from tests.scim.test_managed_teams import manage, scim_token
+
+    manage(world.team, scim_token(world.org))
+    page = axe_context().new_page()
+    log_in(page, world["admin"].account.email)
+    team = f"/o/{world.org.id}/teams/{world.team.id}/"
+    found = []
+    for path in (team, team + "members", team + "settings", f"/o/{world.org.id}/"):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        expect(
+            page.locator("#managed-notice" if path.startswith(team) else ".badge")
+        ).to_be_visible()
+        found.extend(("admin", path, v) for v in axe_violations(page, axe_source))
+    page.goto(f"/o/{world.org.id}/settings/provisioning")
+    page.get_by_label("Identity provider").fill("Entra")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("button", name="Copy New SCIM token")).to_be_visible()
+    found.extend(("admin", "provisioning, new token", v) for v in axe_violations(page, axe_source))
+    assert not found, report(found)
+
+
 def test_the_check_finds_a_violation(world, axe_context, axe_source):
     """The checker itself works on our pages: a button stripped of its name is reported."""
     page = axe_context().new_page()

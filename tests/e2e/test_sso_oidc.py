@@ -15,6 +15,8 @@ from tests.conftest import PASSWORD
 from tests.helpers import assert_unchanged, fingerprint
 from tests.sso.conftest import IDP_PASSWORD, connect, oidc_idp, verify_domain  # noqa: F401
 
+from .conftest import axe_violations
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -124,3 +126,39 @@ def test_the_admin_connects_the_idp_on_the_sso_page(world, oidc_idp, page: Page,
     expect(page.get_by_text("SSO settings saved.")).to_be_visible()
     expect(page.get_by_text("a client secret is stored")).to_be_visible()
     assert page.get_by_label("Client secret").input_value() == ""
+
+
+def test_the_sso_pages_pass_axe(sso, axe_context, axe_source, world):
+    """The pages the route table cannot open with 200 (they need a connection or a refusal):
+    the organization's sign-in page, the refusal page, the email form in its error state, and
+    the Admin's SSO page with a connection and a form error."""
+    page = axe_context().new_page()
+    sso.person("axe@elsewhere.test")
+    checked = {}
+    page.goto(f"/sso/{sso.org.id}/login")
+    checked["sign-in page"] = axe_violations(page, axe_source)
+    page.get_by_role("button", name=re.compile("Continue with")).click()
+    idp_login(page, "axe@elsewhere.test")
+    expect(page.get_by_role("heading", name=re.compile("You cannot sign in"))).to_be_visible()
+    checked["refusal page"] = axe_violations(page, axe_source)
+    page.goto("/sso/")
+    page.get_by_label("Work email").fill("nobody@unknown.test")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    checked["email form with an error"] = axe_violations(page, axe_source)
+
+    admin = axe_context().new_page()
+    admin.goto("/accounts/login/")
+    admin.get_by_label("Email").fill("admin@acme.test")
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_role("button", name="Sign In").click()
+    admin.wait_for_url(lambda url: "/accounts/login/" not in url)
+    admin.goto(f"/o/{world.org.id}/settings/sso")
+    checked["SSO settings, connected"] = axe_violations(admin, axe_source)
+    admin.get_by_label("Issuer URL").fill("http://idp.example.com")
+    admin.get_by_role("button", name="Save SSO settings").click()
+    expect(admin.get_by_role("alert").first).to_be_visible()
+    checked["SSO settings with an error"] = axe_violations(admin, axe_source)
+    admin.goto(f"/o/{world.org.id}/settings/sso/delete")
+    checked["remove connection"] = axe_violations(admin, axe_source)
+    assert {k: v for k, v in checked.items() if v} == {}

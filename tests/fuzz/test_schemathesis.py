@@ -27,6 +27,7 @@ from callstudio.directory.services import invitation_create
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.scim.tokens import scim_token_create
 from tests.calls.conftest import call_body
 
 
@@ -65,7 +66,9 @@ def fuzz_world(world):
     )
     analyze_pending()
     invitation, _ = invitation_create(access=access, email="fuzzed@elsewhere.test")
+    scim_token, _ = scim_token_create(access=access, name="Okta")
     paths = {
+        "scim_token": scim_token.id,
         "invitation_id": invitation.id,
         "rule": rule.id,
         "automation": automation.id,

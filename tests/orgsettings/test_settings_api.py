@@ -11,7 +11,11 @@ from .mfa import give_mfa
 
 def test_get_carries_the_settings(world):
     body = expect(world.api("agent").get(world.org_url), 200)
-    assert body["settings"] == {"require_mfa": False, "default_role": "member"}
+    assert body["settings"] == {
+        "require_mfa": False,
+        "default_role": "member",
+        "scim_team_role": "agent",
+    }
 
 
 def test_admin_renames_and_sets_the_default_role_audited(world):
@@ -20,7 +24,11 @@ def test_admin_renames_and_sets_the_default_role_audited(world):
         200,
     )
     assert body["name"] == "Acme Ltd"
-    assert body["settings"] == {"require_mfa": False, "default_role": "manager"}
+    assert body["settings"] == {
+        "require_mfa": False,
+        "default_role": "manager",
+        "scim_team_role": "agent",
+    }
     org = Organization.objects.get(id=world.org.id)
     assert (org.name, org.default_role) == ("Acme Ltd", "manager")
     entry = AuditLogEntry.objects.get(organization=org, action="org.update")

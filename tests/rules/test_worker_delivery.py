@@ -18,9 +18,9 @@ from django.conf import settings
 from tests.calls.conftest import call_body
 from tests.calls.server import BIN, Server
 from tests.helpers import wait_until
+from tests.redis_db import redis_up
 
 PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-REDIS = "redis://127.0.0.1:6379"
 DAY = {"from": "2026-11-20", "to": "2026-11-20"}
 MATCH = {"type": "keyword", "phrases": ["charged twice"]}
 PLAIN = [{"speaker": "agent", "start": 0, "end": 5, "text": "Hello, how can I help?"}]
@@ -151,28 +151,6 @@ def database_url(tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_url():
-    """A Redis database nobody uses, claimed with a marker key, emptied afterwards
-    (tests/test_worker.py uses 14)."""
-    for n in (13, 12, 11, 10, 9, 8, 7, 6):
-        client = redis.Redis.from_url(f"{REDIS}/{n}")
-        if client.dbsize() == 0 and client.set("callstudio-tests:claimed", os.getpid(), nx=True):
-            try:
-                yield f"{REDIS}/{n}"
-            finally:
-                client.flushdb()
-            return
-    pytest.skip("no free Redis database")
-
-
 def pending_in_sqlite(data_dir) -> tuple[int, int]:
     """(calls not yet analysed, webhook deliveries) in the embedded database."""
     db = sqlite3.connect(data_dir / "callstudio.sqlite3")
@@ -228,7 +206,7 @@ def test_serve_analyses_and_delivers_in_process_and_a_hanging_receiver_never_blo
     assert "background worker: in this process" in deployment.log_path.read_text()
 
 
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_a_worker_on_redis_does_the_work_queued_while_it_was_not_running(
     tmp_path, receiver, redis_url, database_url
 ):

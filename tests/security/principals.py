@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -30,8 +31,9 @@ from callstudio.directory.services import (
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.scim.tokens import scim_token_create
 from tests.calls.conftest import call_body
-from tests.conftest import PASSWORD, person
+from tests.conftest import PASSWORD, build_world, person
 
 from ..access.matrix import MATRIX
 
@@ -68,6 +70,33 @@ def held_in_org(who: str) -> frozenset[str]:
 @pytest.fixture
 def targets(world):
     """The objects routes act on, in Acme."""
+    return build_targets(world)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One world and its targets for a whole module of matrix tests, which only send requests:
+    built once inside a transaction that each test's own transaction nests in (as a savepoint
+    rolled back after the test), and rolled back when the module ends. Building them for every
+    case was most of the route matrix's time."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as Django's TestCase marks its own: durable blocks nest
+        outer.__enter__()
+        try:
+            w = build_world()
+            built = (w, build_targets(w))
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def build_targets(world) -> dict:
     admin = org_access(world["admin"].account, world.org.id)
     former = person("former@acme.test")
     org_member_add(access=admin, account_id=former.account_id)
@@ -102,6 +131,7 @@ def targets(world):
         )
     spare = role_create(access=admin, name="Spare", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=admin, name="matrix")
+    scim_token, _ = scim_token_create(access=admin, name="matrix")
     call_id, _ = ingest_one(team=world.team, call=CallIn.model_validate(call_body("matrix-call")))
     in_team = team_access(admin, world.team.id)
     rule = alert_rule_create(
@@ -134,6 +164,7 @@ def targets(world):
         "spare_role": spare.id,
         "key": key.id,
         "raw_key": raw,
+        "scim_token": scim_token.id,
         "call": call_id,
         "rule": rule.id,
         "automation": automation.id,

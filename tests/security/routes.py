@@ -168,6 +168,9 @@ API = {
     "DELETE /api/v1/orgs/{org}/sso": org("org.manage", 404),
     "POST /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 201, name="PBX"),
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
+    "GET /api/v1/orgs/{org}/scim-tokens": org("org.manage", 200),
+    "POST /api/v1/orgs/{org}/scim-tokens": org("org.manage", 201, name="Okta"),
+    "DELETE /api/v1/orgs/{org}/scim-tokens/{scim_token}": org("org.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
     # The call is the (verified) agent's: the other agent, unverified, reads own calls only.
     "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(
@@ -265,6 +268,17 @@ UI = {
     "POST sso/": public(422, email="member@acme.test"),
     "GET sso/<str:org_id>/login": public(404),
     "POST sso/<str:org_id>/login": public(404),
+    "GET o/<str:org_id>/settings/provisioning": org("org.manage", 200),
+    "POST o/<str:org_id>/settings/provisioning": org("org.manage", 302, name="Okta"),
+    "POST o/<str:org_id>/settings/provisioning/team-role": org(
+        "org.manage", 302, scim_team_role="supervisor"
+    ),
+    "GET o/<str:org_id>/settings/provisioning/tokens/<str:scim_token_id>/revoke": org(
+        "org.manage", 200
+    ),
+    "POST o/<str:org_id>/settings/provisioning/tokens/<str:scim_token_id>/revoke": org(
+        "org.manage", 302
+    ),
     "GET o/<str:org_id>/members": org("org.members.read", 200),
     "GET o/<str:org_id>/members/<str:account_id>/access": org("org.members.read", 200),
     "GET o/<str:org_id>/members/add": org("org.members.add", 200),

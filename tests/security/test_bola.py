@@ -15,6 +15,7 @@ from callstudio.directory.services import invitation_create
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.scim.tokens import scim_token_create
 from tests.calls.conftest import call_body
 from tests.helpers import assert_unchanged, fingerprint
 
@@ -28,6 +29,7 @@ PARAMS = [
     "{account_id}",
     "{role}",
     "{key_id}",
+    "{scim_token}",
     "{call}",
     "{token_id}",
     "{workflow_id}",
@@ -42,6 +44,7 @@ def foreign(world):
     access = org_access(world["foreign_admin"].account, world.foreign_org.id)
     role = role_create(access=access, name="Globex role", scope="team", permissions=["team.read"])
     key, raw = ingest_key_create(access=access, name="globex")
+    scim_token, _ = scim_token_create(access=access, name="Globex Okta")
     call_id, _ = ingest_one(
         team=world.foreign_team, call=CallIn.model_validate(call_body("globex-call"))
     )
@@ -57,6 +60,7 @@ def foreign(world):
         "{account_id}": world["foreign_admin"].account_id,
         "{role}": role.id,
         "{key_id}": key.id,
+        "{scim_token}": scim_token.id,
         "{call}": str(call_id),
         "{workflow_id}": world.foreign_team.workflow_id,
         "{token_id}": PersonalToken.objects.get(account=world["foreign_admin"].account).id,
@@ -71,6 +75,7 @@ def own(world, targets):  # noqa: F811
         "{account_id}": world["agent"].account_id,
         "{role}": targets["spare_role"],
         "{key_id}": targets["key"],
+        "{scim_token}": targets["scim_token"],
         "{call}": str(targets["call"]),
         "{workflow_id}": world.team.workflow_id,
         "{token_id}": PersonalToken.objects.get(account=world["admin"].account).id,

@@ -9,14 +9,24 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from callstudio.api.main import api
 from tests.helpers import assert_unchanged, fingerprint
 
-from .principals import (  # noqa: F401  (targets: a fixture)
+from .principals import (  # noqa: F401  (shared_world: a fixture)
     PRINCIPALS,
     client_for,
     own_session_id,
     own_token_id,
-    targets,
+    shared_world,
 )
 from .routes import API, UI
+
+
+@pytest.fixture
+def world(db, shared_world):  # noqa: F811
+    return shared_world[0]
+
+
+@pytest.fixture
+def targets(db, shared_world):  # noqa: F811
+    return shared_world[1]
 
 
 def api_routes() -> set[str]:
@@ -68,6 +78,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:role_id>": targets["spare_role"],
         "{key_id}": targets["key"],
         "<str:key_id>": targets["key"],
+        "{scim_token}": targets["scim_token"],
+        "<str:scim_token_id>": targets["scim_token"],
         "{call}": str(targets["call"]),
         "<str:call_id>": str(targets["call"]),
         "{token_id}": own_token_id(world, who),

@@ -117,12 +117,24 @@ def idp_sign_in(authorize_url: str, email: str, password: str = IDP_PASSWORD) ->
         return r.headers["location"]
 
 
-def sso_round_trip(client, org_id: str, email: str, *, tamper_state: bool = False):
-    """POST /sso/<org>/login, sign in at the IdP, then follow its redirect back to CallStudio's
-    callback with the Django test client. Returns the callback's response."""
-    start = client.post(f"/sso/{org_id}/login")
+def sso_round_trip(
+    client,
+    org_id: str,
+    email: str,
+    *,
+    tamper_state: bool = False,
+    tamper_nonce: bool = False,
+    start_path: str | None = None,
+):
+    """POST /sso/<org>/login (or `start_path`), sign in at the IdP, then follow its redirect back
+    to CallStudio's callback with the Django test client. Returns the callback's response."""
+    start = client.post(start_path or f"/sso/{org_id}/login")
     assert start.status_code == 302, start.content[:300]
-    callback = idp_sign_in(start["Location"], email)
+    authorize = start["Location"]
+    if tamper_nonce:
+        assert "nonce=" in authorize
+        authorize = re.sub(r"nonce=[^&]+", "nonce=forged-nonce", authorize)
+    callback = idp_sign_in(authorize, email)
     parts = urlsplit(callback)
     query = parts.query
     if tamper_state:

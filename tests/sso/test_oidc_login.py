@@ -112,3 +112,82 @@ def test_a_tampered_state_is_refused_and_nothing_is_made(oidc):
     assert b"did not match a sign-in started here" in response.content
     assert_unchanged(before, "state mismatch", "sso")
     assert not Account.objects.filter(email="tamper@acme.test").exists()
+
+
+def test_a_tampered_nonce_is_refused_and_nothing_is_made(oidc):
+    """The IdP signs the nonce it was given into the ID token: one that is not the nonce this
+    browser's sign-in sent is refused."""
+    oidc.person("nonce@acme.test")
+    before = fingerprint()
+    response = sso_round_trip(Client(), oidc.org.id, "nonce@acme.test", tamper_nonce=True)
+    assert response.status_code == 403
+    assert b"nonce" in response.content
+    assert_unchanged(before, "nonce mismatch")
+    assert not Account.objects.filter(email="nonce@acme.test").exists()
+
+
+def test_a_sign_in_started_outside_the_sign_in_page_carries_no_nonce_and_is_refused(oidc):
+    oidc.person("direct@acme.test")
+    before = fingerprint()
+    response = sso_round_trip(
+        Client(),
+        oidc.org.id,
+        "direct@acme.test",
+        start_path=f"/accounts/oidc/{oidc.org.id}/login/",
+    )
+    assert response.status_code == 403
+    assert_unchanged(before, "no nonce")
+
+
+def test_an_account_with_its_own_second_factor_is_asked_for_it_then_marked(oidc, world):
+    """allauth's MFA step still runs after the IdP for an account that enrolled a factor; the
+    session is marked as signed in with the organization's SSO once that step completes."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.orgsettings.mfa import give_mfa
+
+    secret = give_mfa(world["member"].account)
+    oidc.person("member@acme.test")
+    client = Client()
+    response = sso_round_trip(client, oidc.org.id, "member@acme.test")
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session and SESSION_KEY not in client.session
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    done = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert done.status_code == 302 and done["Location"] == f"/o/{oidc.org.id}/"
+    assert int(client.session["_auth_user_id"]) == world["member"].account.pk
+    assert client.session[SESSION_KEY] == [oidc.org.id]
+
+
+def test_a_subject_already_linked_to_another_account_is_refused(oidc, world):
+    """The IdP's person is linked to the agent's account, but now says they are the member: the
+    link and the address disagree, and neither account is opened."""
+    sub = oidc.person("member@acme.test")
+    SocialAccount.objects.create(user=world["agent"].account, provider=oidc.org.id, uid=sub)
+    before = fingerprint()
+    client = Client()
+    response = sso_round_trip(client, oidc.org.id, "member@acme.test")
+    assert response.status_code == 403
+    assert b"linked to a different CallStudio account" in response.content
+    assert "_auth_user_id" not in client.session
+    assert_unchanged(before, "subject linked elsewhere")
+
+
+def test_an_idp_out_of_reach_at_the_callback_is_a_clear_page(oidc, settings):
+    """The code comes back, but the token endpoint may no longer be reached (netguard)."""
+    from urllib.parse import urlsplit
+
+    from .conftest import idp_sign_in
+
+    oidc.person("late@acme.test")
+    client = Client()
+    start = client.post(f"/sso/{oidc.org.id}/login")
+    callback = urlsplit(idp_sign_in(start["Location"], "late@acme.test"))
+    settings.CALLSTUDIO_ALLOW_PRIVATE_URLS = False
+    before = fingerprint()
+    response = client.get(f"{callback.path}?{callback.query}")
+    assert response.status_code == 502
+    assert b"could not be reached to finish" in response.content
+    assert_unchanged(before, "token endpoint out of reach")

@@ -203,3 +203,21 @@ def test_delete_removes_the_connection_and_its_links_not_the_accounts(
     before = fingerprint()
     assert_problem(world.api("admin").delete(f"{world.org_url}/sso"), 404, code="no_sso")
     assert_unchanged(before, "delete twice")
+
+
+def test_reading_the_connection_takes_a_fixed_number_of_queries(world, oidc_idp, private_urls):
+    """The token, the membership (with the organization), the connection: nothing per link or
+    per member, however many people the IdP has signed in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connect(oidc_idp, world)
+    api = world.api("admin")
+    api.get(f"{world.org_url}/sso")
+    with CaptureQueriesContext(connection) as few:
+        expect(api.get(f"{world.org_url}/sso"), 200)
+    for n in range(20):
+        SocialAccount.objects.create(user=world["member"].account, provider=f"org_{n}", uid="x")
+    with CaptureQueriesContext(connection) as many:
+        expect(api.get(f"{world.org_url}/sso"), 200)
+    assert len(many) == len(few) <= 5, [q["sql"] for q in many.captured_queries]

@@ -19,6 +19,7 @@ from .routers import (
     mfa,
     orgs,
     roles,
+    scim_tokens,
     sso,
     teams,
 )
@@ -83,6 +84,7 @@ for module in (
     ingest,
     insights,
     access,
+    scim_tokens,
     sso,
 ):
     api.add_router("", module.router)

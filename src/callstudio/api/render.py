@@ -92,7 +92,11 @@ def org_detail(access) -> dict:
 
 
 def org_settings(o) -> dict:
-    return {"require_mfa": o.require_mfa, "default_role": o.default_role}
+    return {
+        "require_mfa": o.require_mfa,
+        "default_role": o.default_role,
+        "scim_team_role": o.scim_team_role,
+    }
 
 
 def member(m) -> dict:
@@ -132,6 +136,7 @@ def team(t, *, permissions: frozenset[str] | None = None, can_see_settings: bool
         "workflow_id": t.workflow_id if can_see_settings else None,
         "archived": t.archived_at is not None,
         "created_at": t.created_at,
+        "managed_by": t.managed_by or None,
     }
     if permissions is not None:
         out["permissions"] = sorted(permissions)

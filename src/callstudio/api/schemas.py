@@ -163,6 +163,7 @@ class OrgOut(Schema):
 class OrgSettingsOut(Schema):
     require_mfa: bool
     default_role: str
+    scim_team_role: str  # the team role of members of an IdP group (PRODUCT §8.2)
 
 
 class OrgDetailOut(OrgOut):
@@ -175,6 +176,7 @@ class OrgPatchIn(In):
     name: str | None = None
     require_mfa: StrictBool | None = None
     default_role: str | None = None
+    scim_team_role: str | None = None
 
 
 class OrgListItem(OrgOut):
@@ -250,6 +252,9 @@ class TeamOut(Schema):
     workflow_id: str | None
     archived: bool
     created_at: datetime
+    # The identity provider managing the team (the SCIM token's name), null when managed by
+    # hand: its members, name and archiving then answer 409 `managed_by_idp` (PRODUCT §8.2).
+    managed_by: str | None
 
 
 class TeamDetailOut(TeamOut):

@@ -52,6 +52,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "invitation", target.id, target.email
     if kind == "PersonalToken":
         return "token", target.id, target.name
+    if kind == "ScimToken":
+        return "scim_token", target.id, target.name
     if kind == "UserSession":
         return "session", str(target.pk), f"{target.user_agent[:120]} ({target.ip})"
     if kind == "AlertRule":

@@ -206,6 +206,18 @@ class AuditAction(StrEnum):
     KEY_CREATE = "key.create", "API key created", "An ingest API key was created."
     KEY_REVOKE = "key.revoke", "API key revoked", "An ingest API key was revoked."
 
+    # SCIM tokens (provisioning by an identity provider)
+    SCIM_TOKEN_CREATE = (
+        "scim_token.create",
+        "SCIM token created",
+        "A SCIM token was created for an identity provider to provision members and teams.",
+    )
+    SCIM_TOKEN_REVOKE = (
+        "scim_token.revoke",
+        "SCIM token revoked",
+        "A SCIM token was revoked; the identity provider using it is refused from now on.",
+    )
+
     # Alert rules and automations
     ALERT_RULE_CREATE = "alert_rule.create", "Alert rule created", "An alert rule was created."
     ALERT_RULE_UPDATE = "alert_rule.update", "Alert rule changed", "An alert rule was changed."

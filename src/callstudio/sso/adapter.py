@@ -10,6 +10,11 @@ organization (sso/providers.py) and to CallStudio's linking rules (sso/login.py)
 - Once logged in (after allauth's MFA step, if the account has one), the session is marked as
   signed in with this organization's SSO (sso/session.py); any other login clears the mark."""
 
+import functools
+import hmac
+import secrets
+
+import requests
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -22,6 +27,28 @@ from .selectors import connection_for_login
 from .session import clear_on_password_login, mark_signed_in_with_sso
 
 AUTH_METHODS_KEY = "account_authentication_methods"  # allauth's record of this session's logins
+NONCE_KEY = "sso_nonce"  # in allauth's login state: the nonce sent with the OIDC request
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _nonce_refusal(sociallogin) -> str | None:
+    """OpenID Connect: the ID token must carry the nonce this browser's sign-in sent (OIDC Core
+    §3.1.2.1; the state alone does not bind the token to the request). A sign-in started
+    elsewhere than /sso/<org>/login has none: refused too."""
+    if getattr(sociallogin.provider, "id", None) != "openid_connect":
+        return None
+    sent = sociallogin.state.get(NONCE_KEY)
+    token = (sociallogin.account.extra_data or {}).get("id_token") or {}
+    got = token.get("nonce") if isinstance(token, dict) else None
+    if not sent or not isinstance(got, str) or not hmac.compare_digest(sent.encode(), got.encode()):
+        return (
+            "The identity provider's answer does not carry the one-time value this sign-in "
+            "sent (nonce). Start again from the sign-in page."
+        )
+    return None
 
 
 def refused(request, *, org=None, code: str, message: str, status: int = 403):
@@ -31,6 +58,10 @@ def refused(request, *, org=None, code: str, message: str, status: int = 403):
         {"refused_org": org, "code": code, "message": message},
         status=status,
     )
+
+
+def _no_lookup(sociallogin) -> None:
+    sociallogin._did_authenticate_by_email = None
 
 
 def _identity(sociallogin) -> Identity:
@@ -53,6 +84,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return GuardedSession()
 
     def populate_user(self, request, sociallogin, data):
+        """The IdP's name for a new account. Also, this login's `lookup` is switched off:
+        allauth's own lookup saves the IdP's latest data onto an existing link before
+        `pre_social_login` runs, so a refused sign-in would still have written. sign_in finds
+        the link itself and updates it only when it lets the person in."""
+        sociallogin.lookup = functools.partial(_no_lookup, sociallogin)
         user = super().populate_user(request, sociallogin, data)
         name = data.get("name") or " ".join(
             p for p in (data.get("first_name"), data.get("last_name")) if p
@@ -69,6 +105,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     code="no_connection",
                     message="This organization no longer signs in with SSO.",
                     status=404,
+                )
+            )
+        mismatch = _nonce_refusal(sociallogin)
+        if mismatch:
+            raise ImmediateHttpResponse(
+                refused(
+                    request, org=connection.organization, code="nonce_mismatch", message=mismatch
                 )
             )
         try:
@@ -95,6 +138,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if saml_refusal is not None:
             code, message = saml_refusal
             raise ImmediateHttpResponse(refused(request, code=code, message=message, status=400))
+        if isinstance(exception, requests.RequestException):
+            raise ImmediateHttpResponse(
+                refused(
+                    request,
+                    code="idp_unreachable",
+                    message="The identity provider could not be reached to finish the sign-in. "
+                    "Try again in a moment.",
+                    status=502,
+                )
+            )
         detail = {
             "cancelled": "The sign-in was cancelled at the identity provider.",
             "denied": "The identity provider refused the sign-in.",

@@ -124,17 +124,23 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def authorization_origin(issuer: str) -> str | None:
-    """The origin of the IdP's authorization endpoint (cached ten minutes): the sign-in page's
-    Content-Security-Policy lets its form lead there (`form-action`), and nowhere else. Falls
-    back to the issuer's own origin when the document cannot be read now."""
-    key = "sso.authorization_origin." + hashlib.sha256(issuer.encode()).hexdigest()
-    origin = cache.get(key)
-    if origin is None:
+def cached_discovery(issuer: str) -> dict | None:
+    """The discovery document, read at most once every ten minutes per issuer; None while it
+    cannot be read (the page or the sign-in then says so)."""
+    key = "sso.discovery." + hashlib.sha256(issuer.encode()).hexdigest()
+    document = cache.get(key)
+    if document is None:
         try:
-            origin = _origin(fetch_discovery(issuer)["authorization_endpoint"])
+            document = fetch_discovery(issuer)
         except Invalid:
-            origin = None
-        origin = origin or _origin(issuer) or ""
-        cache.set(key, origin, 600)
-    return origin or None
+            return None
+        cache.set(key, document, 600)
+    return document
+
+
+def authorization_origin(issuer: str) -> str | None:
+    """The origin of the IdP's authorization endpoint: the sign-in page's Content-Security-Policy
+    lets its form lead there (`form-action`), and nowhere else. The issuer's own origin while the
+    document cannot be read."""
+    document = cached_discovery(issuer) or {}
+    return _origin(document.get("authorization_endpoint", "")) or _origin(issuer)

@@ -201,7 +201,10 @@ def _sign_in(connection: SsoConnection, identity: Identity, email: str) -> SignI
     if not account.is_active:
         raise SsoRefused("inactive", "This account is disabled.")
     membership, joined = _membership(connection, account)
-    if link is None:
+    if link is not None:
+        link.extra_data = identity.extra_data or {}
+        link.save(update_fields=["extra_data", "last_login"])
+    else:
         link = SocialAccount.objects.create(
             user=account, provider=org.id, uid=identity.uid, extra_data=identity.extra_data or {}
         )

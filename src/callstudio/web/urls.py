@@ -13,6 +13,7 @@ from .views import (
     org_settings,
     profile,
     profile_orgs,
+    provisioning,
     roles,
     rules,
     security,
@@ -28,6 +29,17 @@ org_urls = [
     path("settings", org_settings.settings, name="org_settings"),
     path("settings/sso", sso.settings_sso, name="org_settings_sso"),
     path("settings/sso/delete", sso.settings_sso_delete, name="org_settings_sso_delete"),
+    path("settings/provisioning", provisioning.provisioning, name="org_settings_provisioning"),
+    path(
+        "settings/provisioning/team-role",
+        provisioning.team_role,
+        name="org_settings_provisioning_team_role",
+    ),
+    path(
+        "settings/provisioning/tokens/<str:scim_token_id>/revoke",
+        provisioning.token_revoke,
+        name="org_settings_scim_token_revoke",
+    ),
     path("members", org.members, name="org_members"),
     path("members/add", org.member_add, name="org_member_add"),
     path("members/invite", invitations.invite, name="org_invite"),
@@ -157,6 +169,12 @@ urlpatterns = [
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/email/", auth.EmailView.as_view(), name="account_email"),
+    # Before allauth's own: the same view, with an unreachable IdP answered by a page.
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        sso.oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("sso/", sso.sso_start, name="sso_start"),
     path("sso/<str:org_id>/login", sso.sso_login, name="sso_login"),

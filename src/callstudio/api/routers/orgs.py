@@ -32,12 +32,14 @@ def get_org(request, org: str):
 )
 def update_org(request, org: str, payload: OrgPatchIn):
     """Settings: `name`, `require_mfa` (409 `enable_mfa_first` without your own MFA),
-    `default_role` (a built-in or org-scope custom role, not Admin). Needs `org.manage`."""
+    `default_role` (a built-in or org-scope custom role, not Admin), `scim_team_role` (a built-in
+    or team-scope custom role: what SCIM gives members of an IdP group). Needs `org.manage`."""
     access = request_org(request, org)
     services.organization_update(
         access=access,
         name=payload.name,
         require_mfa=payload.require_mfa,
         default_role=payload.default_role,
+        scim_team_role=payload.scim_team_role,
     )
     return render.org_detail(access)

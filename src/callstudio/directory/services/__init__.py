@@ -5,6 +5,7 @@ transaction and writes its audit entry there. Re-exported here so callers write
 
 from .invitation_accept import check_invitee, invitation_accept, open_invitation, owns_address
 from .invitations import invitation_create, invitation_resend, invitation_revoke, role_name
+from .managed_teams import ensure_hand_change_allowed, managed_by_idp_detail
 from .org_members import (
     org_member_add,
     org_member_change_role,
@@ -24,6 +25,8 @@ from .teams import team_create, team_rotate_workflow_id, team_set_archived, team
 
 __all__ = [
     "check_invitee",
+    "ensure_hand_change_allowed",
+    "managed_by_idp_detail",
     "owns_address",
     "role_name",
     "invitation_accept",

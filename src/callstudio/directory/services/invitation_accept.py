@@ -136,7 +136,9 @@ def _join(invitation: Invitation, account) -> OrgMembership:
         after=role_state(membership),
     )
     rows = list(invitation.teams.select_related("team", "custom_role"))
-    for row in rows:
+    # A team that became IdP-managed since the invitation is left out: its group decides who is
+    # in it (the invitation refused managed teams when it was made). The rest of the offer holds.
+    for row in (r for r in rows if not r.team.managed_by):
         join_team(
             actor=account,
             organization=organization,

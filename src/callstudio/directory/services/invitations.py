@@ -37,6 +37,7 @@ from callstudio.orgs.models import Invitation, InvitationTeam, OrgMembership
 
 from ..selectors import invitation_in_org
 from ._common import mail_after_commit, role_state
+from .managed_teams import ensure_hand_change_allowed
 
 MAX_TEAMS = 50
 
@@ -91,6 +92,8 @@ def _team_rows(access: OrgAccess, teams) -> list[InvitationTeam]:
             raise Invalid("A team is listed twice.", field="teams")
         seen.add(in_team.team.id)
         in_team.require("team.members.manage")
+        # An IdP-managed team's members follow its group: 409 `managed_by_idp` at invite time.
+        ensure_hand_change_allowed(in_team.team, what="invite", field="teams")
         key, custom = resolve_role(
             access.organization, item.get("role") or "", scope="team", field="teams"
         )

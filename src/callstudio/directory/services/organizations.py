@@ -1,6 +1,7 @@
 """Creating an organization (its creator becomes its first Admin) and changing its settings:
-name, `require_mfa` (members without a second factor reach nothing of it, access/resolve.py)
-and `default_role` (the org role of a member added without one)."""
+name, `require_mfa` (members without a second factor reach nothing of it, access/resolve.py),
+`default_role` (the org role of a member added without one) and `scim_team_role` (the team role
+a member of an identity provider's group gets in the team SCIM made of it, PRODUCT §8.2)."""
 
 from django.db import transaction
 
@@ -51,8 +52,21 @@ def _clean_default_role(access: OrgAccess, ref) -> str:
     return custom_role.id if custom_role else role_key
 
 
+def _clean_scim_team_role(access: OrgAccess, ref) -> str:
+    """A built-in team role key or a team-scope custom role id of this organization, and only a
+    role whose permissions the actor holds: SCIM grants it to everyone the IdP puts in a group,
+    so configuring it is granting it."""
+    role_key, custom_role = resolve_role(
+        access.organization, ref, scope="team", field="scim_team_role"
+    )
+    ensure_can_grant(
+        access.permissions, role_permissions(role_key, custom_role), field="scim_team_role"
+    )
+    return custom_role.id if custom_role else role_key
+
+
 def organization_update(
-    *, access: OrgAccess, name=None, require_mfa=None, default_role=None
+    *, access: OrgAccess, name=None, require_mfa=None, default_role=None, scim_team_role=None
 ) -> Organization:
     """Only what is given changes; nothing changed records nothing. Turning `require_mfa` on
     needs the actor to have MFA themselves (409 `enable_mfa_first`): otherwise the actor would
@@ -68,6 +82,8 @@ def organization_update(
         changes["require_mfa"] = require_mfa
     if default_role is not None and default_role != org.default_role:
         changes["default_role"] = _clean_default_role(access, default_role)
+    if scim_team_role is not None and scim_team_role != org.scim_team_role:
+        changes["scim_team_role"] = _clean_scim_team_role(access, scim_team_role)
     changes = {k: v for k, v in changes.items() if getattr(org, k) != v}
     if changes.get("require_mfa") and not has_mfa(access.account):
         raise Conflict(

@@ -1,6 +1,10 @@
 """Adding members to a team, changing their team role or agent ID, revoking them from the team.
 Joining or naming an agent ID links the calls that already name the member (calls' ingestion
-owns that link; directory sits above calls, so it calls it directly)."""
+owns that link; directory sits above calls, so it calls it directly).
+
+A team managed by an identity provider (`Team.managed_by`) changes members only through SCIM:
+adding, revoking and role changes take `as_idp` (the SCIM token acting) and without it answer
+409 `managed_by_idp` (managed_teams.py). Agent IDs stay editable by hand: no group carries them."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +26,7 @@ from callstudio.orgs.models import OrgMembership, TeamMembership
 
 from ..selectors import team_membership
 from ._common import account_by_public_id, role_state
+from .managed_teams import ensure_hand_change_allowed
 
 
 def _link_calls(membership: TeamMembership) -> None:
@@ -57,10 +62,12 @@ def _clean_external_id(value) -> str:
 
 
 def join_team(
-    *, actor, organization, team, account, role_key, custom_role, agent_external_id=""
+    *, actor, organization, team, account, role_key, custom_role, agent_external_id="", as_idp=None
 ) -> TeamMembership:
     """The write itself, for callers that have checked everything (team_member_add, an accepted
-    invitation): the membership, the calls that already name the member, the audit entry."""
+    invitation): the membership, the calls that already name the member, the audit entry. Still
+    refuses an IdP-managed team unless `as_idp` says the IdP asks (the last line of defence)."""
+    ensure_hand_change_allowed(team, as_idp=as_idp)
     membership = TeamMembership.objects.create(
         organization=organization,
         team=team,
@@ -82,9 +89,10 @@ def join_team(
 
 
 def team_member_add(
-    *, access: TeamAccess, account_id, role, agent_external_id=""
+    *, access: TeamAccess, account_id, role, agent_external_id="", as_idp=None
 ) -> TeamMembership:
     access.require("team.members.manage")
+    ensure_hand_change_allowed(access.team, as_idp=as_idp)
     organization = access.org.organization
     role_key, custom_role = resolve_role(organization, role, scope="team")
     ensure_can_grant(access.permissions, role_permissions(role_key, custom_role))
@@ -117,6 +125,7 @@ def team_member_add(
                 role_key=role_key,
                 custom_role=custom_role,
                 agent_external_id=external_id,
+                as_idp=as_idp,
             )
     except IntegrityError:
         raise Conflict(
@@ -126,8 +135,9 @@ def team_member_add(
 
 
 @transaction.atomic
-def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMembership:
+def team_member_change_role(*, access: TeamAccess, account_id, role, as_idp=None) -> TeamMembership:
     access.require("team.members.manage")
+    ensure_hand_change_allowed(access.team, as_idp=as_idp)
     membership = team_membership(access=access, account_id=account_id)
     ensure_not_self(access.org, membership.account)
     role_key, custom_role = resolve_role(access.org.organization, role, scope="team")
@@ -149,9 +159,10 @@ def team_member_change_role(*, access: TeamAccess, account_id, role) -> TeamMemb
 
 
 @transaction.atomic
-def team_member_revoke(*, access: TeamAccess, account_id) -> TeamMembership:
+def team_member_revoke(*, access: TeamAccess, account_id, as_idp=None) -> TeamMembership:
     """Out of this team only; the row stays as history and other teams are untouched."""
     access.require("team.members.manage")
+    ensure_hand_change_allowed(access.team, as_idp=as_idp)
     membership = team_membership(access=access, account_id=account_id)
     ensure_not_self(access.org, membership.account)
     ensure_can_grant(access.permissions, role_permissions(membership.role, membership.custom_role))

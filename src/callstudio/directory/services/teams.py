@@ -1,4 +1,6 @@
-"""Creating, renaming, archiving a team and rotating its workflow ID."""
+"""Creating, renaming, archiving a team and rotating its workflow ID. An IdP-managed team's name
+and existence follow its group: renaming and (un)archiving it take `as_idp` (the SCIM token)
+and without it answer 409 `managed_by_idp` (managed_teams.py)."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -11,6 +13,8 @@ from callstudio.core.errors import Conflict
 from callstudio.core.ids import new_workflow_id
 from callstudio.core.validation import clean_name, clean_text, name_skeleton
 from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX, Team
+
+from .managed_teams import ensure_hand_change_allowed
 
 
 def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = None) -> None:
@@ -58,12 +62,14 @@ def team_create(*, access: OrgAccess, name, description="") -> Team:
     return team
 
 
-def team_update(*, access: TeamAccess, name=None, description=None) -> Team:
+def team_update(*, access: TeamAccess, name=None, description=None, as_idp=None) -> Team:
     access.require("team.manage")
     team = access.team
     changes = {}
     if name is not None:
         changes["name"] = clean_name(name, max_length=TEAM_NAME_MAX)
+        if changes["name"] != team.name:
+            ensure_hand_change_allowed(team, as_idp=as_idp, what="name", field="name")
     if description is not None:
         changes["description"] = clean_text(
             description, field="description", max_length=TEAM_DESCRIPTION_MAX, required=False
@@ -120,10 +126,11 @@ def team_rotate_workflow_id(*, access: TeamAccess) -> Team:
 
 
 @transaction.atomic
-def team_set_archived(*, access: TeamAccess, archived: bool) -> Team:
+def team_set_archived(*, access: TeamAccess, archived: bool, as_idp=None) -> Team:
     """An archived team keeps its members and calls but takes no new calls (410)."""
     access.require("team.manage")
     team = access.team
+    ensure_hand_change_allowed(team, as_idp=as_idp, what="archive" if archived else "unarchive")
     if (team.archived_at is not None) != archived:
         team.archived_at = timezone.now() if archived else None
         Team.objects.filter(id=team.id).update(archived_at=team.archived_at)

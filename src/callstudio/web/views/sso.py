@@ -7,7 +7,9 @@
 - `/sso/<org>/login`: a page with "Continue with ..."; its POST starts allauth's flow (allauth
   starts logins from a POST only, so no link or image can start one behind a person's back)."""
 
+import requests
 from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.providers.openid_connect import views as allauth_oidc_views
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
@@ -19,11 +21,13 @@ from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
 from callstudio.sso import http, saml, selectors, services
+from callstudio.sso.adapter import NONCE_KEY, new_nonce, refused
 
 from ..context import org_page, render_org
 from ..forms import apply_error
 from ..middleware import CSP
 
+LOGIN_HINT_KEY = "callstudio_sso_login_hint"  # the email given on /sso/, for the IdP
 SECRET_HELP = (
     "Write-only: it is stored encrypted and never shown again. Leave empty to keep the stored one."
 )
@@ -60,6 +64,8 @@ class SsoForm(forms.Form):
     jit = forms.BooleanField(
         label="Create accounts and memberships at first sign-in (just in time)",
         required=False,
+        help_text="Someone your identity provider signs in, with an address in a verified "
+        "domain, gets an account (if they have none) and joins with the role below.",
     )
     default_role = forms.ChoiceField(
         label="Role of people added at first sign-in",
@@ -68,6 +74,8 @@ class SsoForm(forms.Form):
     require_sso = forms.BooleanField(
         label="Require SSO for members in verified domains",
         required=False,
+        help_text="Their password sessions and tokens no longer reach the organization. Admins "
+        "with two-factor authentication keep password access (break-glass).",
     )
 
     def __init__(self, *args, roles, current: str, **kwargs):
@@ -168,7 +176,28 @@ def _provider(request, org_id: str):
 
 
 def _start(request, provider, org_id: str):
-    return provider.redirect(request, process="login", next_url=f"/o/{org_id}/")
+    """allauth's redirect to the IdP. OpenID Connect gets a fresh `nonce` too, kept in allauth's
+    state (the session) and checked against the ID token at the callback (sso/adapter.py)."""
+    extra = {}
+    if provider.id == "openid_connect":
+        nonce = new_nonce()
+        params = {**provider.get_auth_params(), "nonce": nonce}
+        if hint := request.session.pop(LOGIN_HINT_KEY, None):
+            params["login_hint"] = hint
+        extra = {"auth_params": params, NONCE_KEY: nonce}
+    try:
+        return provider.redirect(request, process="login", next_url=f"/o/{org_id}/", **extra)
+    except requests.RequestException:
+        # The discovery document is read again here: the IdP is down, or its address is one the
+        # server may not reach (sso/http.py).
+        return refused(
+            request,
+            org=selectors.connection_for_login(org_id).organization,
+            code="idp_unreachable",
+            message="The identity provider cannot be reached right now. Try again in a "
+            "moment, or sign in with your password.",
+            status=502,
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,7 +206,9 @@ def sso_start(request):
     if request.method == "POST" and form.is_valid():
         connection = selectors.connection_for_email(form.cleaned_data["email"])
         if connection is not None and _provider(request, connection.organization_id):
-            # To the organization's sign-in page: its policy lets the form reach that IdP.
+            # To the organization's sign-in page: its policy lets the form reach that IdP. The
+            # address goes along as the IdP's `login_hint`, so it is not typed twice.
+            request.session[LOGIN_HINT_KEY] = form.cleaned_data["email"]
             return redirect("sso_login", org_id=connection.organization_id)
         form.add_error(
             "email",
@@ -212,3 +243,19 @@ def _policy(connection) -> str:
     else:
         target = saml.idp_origin(connection)  # the SSO service its metadata names
     return CSP.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
+
+
+def oidc_callback(request, provider_id):
+    """allauth's OpenID Connect callback, unchanged, but an IdP out of reach at that moment
+    (allauth reads its discovery document before its own error handling) is the refusal page
+    rather than a server error."""
+    try:
+        return allauth_oidc_views.callback(request, provider_id=provider_id)
+    except requests.RequestException:
+        return refused(
+            request,
+            code="idp_unreachable",
+            message="The identity provider could not be reached to finish the sign-in. Try "
+            "again in a moment.",
+            status=502,
+        )

@@ -48,7 +48,9 @@ def overview(request, access):
 def members(request, access):
     page = team_members_page(access=access, cursor=request.GET.get("cursor"))
     roles = assignable_team_roles(access=access) if access.has("team.members.manage") else []
-    mark_role_editable(page.items, roles=roles, actor=request.user, allowed=True)
+    # A managed team's roles follow the IdP: shown as text, never as a select.
+    allowed = not access.team.managed_by
+    mark_role_editable(page.items, roles=roles, actor=request.user, allowed=allowed)
     return render_team(
         request, access, "web/team_members.html", {"page": page, "roles": roles}, tab="team_members"
     )
@@ -58,6 +60,7 @@ def members(request, access):
 @require_http_methods(["GET", "POST"])
 def member_add(request, access):
     access.require("team.members.manage")
+    services.ensure_hand_change_allowed(access.team)  # 409 page naming the IdP
     form = TeamMemberAddForm(
         request.POST or None,
         candidates=team_member_candidates(access=access),
@@ -90,6 +93,7 @@ def member_add(request, access):
 @require_POST
 def member_role(request, access, account_id):
     access.require("team.members.manage")
+    services.ensure_hand_change_allowed(access.team)
     change_role_from_post(
         request,
         roles=assignable_team_roles(access=access),
@@ -106,6 +110,7 @@ def member_role(request, access, account_id):
 def member_revoke(request, access, account_id):
     """Confirmation page on GET; the change only on POST."""
     access.require("team.members.manage")
+    services.ensure_hand_change_allowed(access.team)
     target = team_membership(access=access, account_id=account_id)
     if request.method == "POST":
         try:
@@ -143,6 +148,11 @@ def settings(request, access):
     can_manage = access.has("team.manage")
     initial = {"name": access.team.name, "description": access.team.description}
     form = TeamForm(request.POST or None, initial=initial) if can_manage else None
+    if form is not None and access.team.managed_by:
+        # Read-only, not disabled: the name is still sent, and a changed one gets the 409.
+        form.fields["name"].widget.attrs["readonly"] = True
+        form.fields["name"].help_text = services.managed_by_idp_detail(access.team, "name")
+    conflict = False
     if request.method == "POST":
         access.require("team.manage")
         if form.is_valid():
@@ -154,6 +164,7 @@ def settings(request, access):
                 )
             except DomainError as exc:
                 apply_error(form, exc)
+                conflict = exc.code == "managed_by_idp"
             else:
                 messages.success(request, "Team settings saved.")
                 return _team_url(access, "team_settings")
@@ -169,7 +180,7 @@ def settings(request, access):
         "web/team_settings.html",
         {"form": form, "can_manage": can_manage, "example": example},
         tab="team_settings",
-        status=422 if form is not None and form.errors else 200,
+        status=(409 if conflict else 422) if form is not None and form.errors else 200,
     )
 
 
@@ -225,6 +236,7 @@ def _set_archived(request, access, *, archived: bool):
     """Archive or unarchive the team behind a confirmation page, through the API's service: an
     archived team keeps its members, calls and figures, and its workflow ID answers 410."""
     access.require("team.manage")
+    services.ensure_hand_change_allowed(access.team, what="archive" if archived else "unarchive")
     name = access.team.name
     if request.method == "POST":
         services.team_set_archived(access=access, archived=archived)
