@@ -324,3 +324,17 @@ def test_put_with_another_orgs_id_or_without_org_manage_validates_nothing(world,
     assert_problem(put_sso(world, "manager", bad), 403)
     assert_problem(put_sso(world, "foreign_admin", bad), 404)
     assert_unchanged(before, "refused before validation")
+
+
+def test_unusable_stored_metadata_builds_no_app_and_offers_no_sign_in(world, saml_idp):
+    """Metadata that reached the database without these checks: no allauth app, so the
+    organization's sign-in page is a 404, not a server error."""
+    no_certificate = saml_idp.metadata_xml.replace('use="signing"', 'use="encryption"')
+    connection = SsoConnection.objects.create(
+        organization=world.org, protocol="saml", idp_metadata_xml=no_certificate
+    )
+    assert app_settings(connection) is None
+    assert world.api(None).client.get(f"/sso/{world.org.id}/login").status_code == 404
+    connection.idp_metadata_xml = saml_idp.metadata_xml
+    connection.save()
+    assert world.api(None).client.get(f"/sso/{world.org.id}/login").status_code == 200

@@ -97,10 +97,16 @@ def idp_origin(connection) -> str:
     return f"{url.scheme}://{url.netloc}"
 
 
-def app_settings(connection) -> dict:
-    """`SocialApp.settings` for allauth's SAML provider, from a SAML connection whose metadata
-    passed `validate_metadata`."""
+def app_settings(connection) -> dict | None:
+    """`SocialApp.settings` for allauth's SAML provider, from the connection's metadata; None
+    when the stored metadata is not usable (saved before these checks, or edited in the
+    database): then there is no app and sign-in is not offered (sso/providers.py), rather than
+    an error at every login."""
     xml = connection.idp_metadata_xml
+    try:
+        validate_metadata(xml)
+    except Invalid:
+        return None
     idp = _parse(xml)["idp"]
     return {
         "idp": {
