@@ -4,11 +4,13 @@ metadata by sso/saml.py. The refusals of issue 12 (an assertion signed by anothe
 an expired assertion) each end on a clear page with nothing created."""
 
 import re
+from importlib import import_module
 
 import httpx
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.utils import timezone
 
 from callstudio.accounts.models import Account
@@ -16,6 +18,7 @@ from callstudio.directory.services import organization_create
 from callstudio.orgs.models import OrgMembership
 from callstudio.sso.models import OrgDomain, SsoConnection
 from callstudio.sso.saml import sp_urls
+from callstudio.sso.session import SESSION_KEY as SSO_SESSION_KEY
 from tests.conftest import make_account
 from tests.idp.saml.flow import SamlSignIn
 from tests.idp.saml.harness import running_idp
@@ -226,6 +229,11 @@ def test_jit_signs_a_new_person_in_as_a_member_linked_by_the_subject(sign_in, sa
     assert EmailAddress.objects.get(user=nina).verified
     assert signed_in_as(sign_in) == "nina@acme.test"
     assert sign_in.sp.get(f"/o/{acme.id}/").status_code == 200
+    # The session is marked as signed in with Acme's SSO (what require_sso reads).
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        session_key=sign_in.sp.cookies["sessionid"]
+    )
+    assert session.get(SSO_SESSION_KEY) == [acme.id]
 
 
 def test_the_same_subject_signs_in_to_the_same_account_again(sign_in, saml_idp, acme):
