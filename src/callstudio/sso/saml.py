@@ -114,7 +114,7 @@ def app_settings(connection) -> dict | None:
             "sso_url": idp["singleSignOnService"]["url"],
             "x509cert": _signing_certificates(xml, idp["entityId"])[0],
         },
-        "sp": {"entity_id": sp_urls(connection.organization)["entity_id"]},
+        "sp": {"entity_id": sp_values(connection.organization_id)["entity_id"]},
         "attribute_mapping": ATTRIBUTE_MAPPING,
         # The NameID is the subject; an email-format NameID is also the email when no email
         # attribute is sent (allauth does that on its own for the emailAddress format only).
