@@ -111,16 +111,18 @@ def running_idp(folder: Path):
     trusted_key, trusted_cert = write_certificate(folder, "trusted")
     other_key, other_cert = write_certificate(folder, "other")
     port = free_port()
+    # A file, not a pipe: nobody reads a pipe while the tests run, and a full one blocks the IdP.
+    log = (folder / "idp.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, str(IDP_SCRIPT), "--port", str(port), "--key", str(trusted_key)]
         + ["--cert", str(trusted_cert), "--other-key", str(other_key)]
         + ["--other-cert", str(other_cert), "--xmlsec", XMLSEC1],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        metadata = _wait_for_metadata(process, url)
+        metadata = _wait_for_metadata(process, url, folder / "idp.log")
         yield SamlIdp(url=url, metadata_xml=metadata, other_cert_file=other_cert)
     finally:
         process.terminate()
@@ -129,13 +131,14 @@ def running_idp(folder: Path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
-def _wait_for_metadata(process: subprocess.Popen, url: str) -> str:
+def _wait_for_metadata(process: subprocess.Popen, url: str, log: Path) -> str:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the SAML IdP exited: {process.stderr.read().decode()}")
+            raise RuntimeError(f"the SAML IdP exited: {log.read_text()}")
         try:
             response = httpx.get(f"{url}/metadata", timeout=2)
             if response.status_code == 200:
