@@ -5,6 +5,7 @@ an expired assertion) each end on a clear page with nothing created."""
 
 import re
 from importlib import import_module
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.utils import timezone
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from callstudio.accounts.models import Account
 from callstudio.directory.services import organization_create
@@ -122,9 +124,16 @@ def assert_refused(
     assert counts() == before
 
 
-def test_the_login_redirects_to_the_idp_with_an_authn_request(sign_in, saml_idp):
+def test_the_login_redirects_to_the_idp_with_an_authn_request(sign_in, saml_idp, acme, live_server):
     idp_url = sign_in.start()
     assert idp_url.startswith(saml_idp.sso_url + "?SAMLRequest=")
+    request = OneLogin_Saml2_Utils.decode_base64_and_inflate(
+        parse_qs(urlsplit(idp_url).query)["SAMLRequest"][0]
+    ).decode()
+    assert f"<saml:Issuer>{sp_urls(acme)['entity_id']}</saml:Issuer>" in request
+    acs = f"{live_server.url}/accounts/saml/{acme.id}/acs/"
+    assert f'AssertionConsumerServiceURL="{acs}"' in request
+    assert "<ds:Signature" not in request  # requests are not signed (docs/sso.md)
     page = SamlSignIn.sign_in_at_idp(idp_url, "ada", "wrong password")
     assert page.status_code == 401
     assert "Wrong password." in page.text
