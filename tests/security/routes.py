@@ -3,6 +3,8 @@ must get. A route missing here fails the suite (test_route_matrix.py enumerates 
 
 from dataclasses import dataclass, field
 
+from tests.idp.saml.harness import sample_metadata
+
 from .principals import DEAD_TOKENS, MEMBERS, held, held_in_org
 
 
@@ -83,13 +85,7 @@ LONG = {"type": "duration_above", "seconds": 600}
 NOT_INVITED = {who: 403 for who in (*MEMBERS, "archived")}
 
 # A SAML connection the matrix may save (the OIDC one needs its IdP's discovery document).
-IDP_METADATA = (
-    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-    'entityID="https://idp.acme.test/saml"><md:IDPSSODescriptor '
-    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-    '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
-    'Location="https://idp.acme.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
-)
+IDP_METADATA = sample_metadata("https://idp.acme.test/saml", "https://idp.acme.test/sso")
 
 API = {
     "POST /api/v1/accounts": public(

@@ -11,16 +11,14 @@ from callstudio.core.models import AuditLogEntry
 from callstudio.sso.crypto import decrypt_secret
 from callstudio.sso.models import SsoConnection
 from tests.helpers import assert_problem, assert_unchanged, expect, fingerprint
+from tests.idp.saml.harness import sample_metadata
 
 from .conftest import connect
 
 pytestmark = pytest.mark.django_db
 
-METADATA = (
-    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-    'entityID="https://idp.acme.test/saml"><md:IDPSSODescriptor '
-    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>'
-)
+# Accepted by sso/saml.py: an IdP descriptor with a signing certificate and a sign-on URL.
+METADATA = sample_metadata("https://idp.acme.test/saml")
 
 
 def put(world, who, body):

@@ -20,7 +20,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.shortcuts import render
 
-from . import providers
+from . import providers, saml
 from .http import GuardedSession
 from .login import Identity, SsoRefused, sign_in
 from .selectors import connection_for_login
@@ -132,7 +132,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request, provider, error=None, exception=None, extra_context=None
     ):
         """A state mismatch, a refused or cancelled consent, an IdP that answered nonsense:
-        the same refusal page, nothing written."""
+        the same refusal page, nothing written. A SAML Response python3-saml refused says why
+        (sso/saml.py `refusal`)."""
+        saml_refusal = saml.refusal(extra_context)
+        if saml_refusal is not None:
+            code, message = saml_refusal
+            raise ImmediateHttpResponse(refused(request, code=code, message=message, status=400))
         if isinstance(exception, requests.RequestException):
             raise ImmediateHttpResponse(
                 refused(

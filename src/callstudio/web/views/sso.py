@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from callstudio.access.selectors import assignable_org_roles
 from callstudio.core.errors import DomainError, NotFound
 from callstudio.directory.services.organizations import NOT_A_DEFAULT
-from callstudio.sso import http, selectors, services
+from callstudio.sso import http, saml, selectors, services
 from callstudio.sso.adapter import NONCE_KEY, new_nonce, refused
 
 from ..context import org_page, render_org
@@ -241,7 +241,7 @@ def _policy(connection) -> str:
     if connection.protocol == "oidc":
         target = http.authorization_origin(connection.issuer) or ""
     else:
-        target = "https:"  # the SAML IdP's SSO service, named by its metadata
+        target = saml.idp_origin(connection)  # the SSO service its metadata names
     return CSP.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
 
 
