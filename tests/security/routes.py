@@ -3,6 +3,8 @@ must get. A route missing here fails the suite (test_route_matrix.py enumerates 
 
 from dataclasses import dataclass, field
 
+from tests.idp.saml.harness import sample_metadata
+
 from .principals import DEAD_TOKENS, MEMBERS, held, held_in_org
 
 
@@ -82,6 +84,9 @@ LONG = {"type": "duration_above", "seconds": 600}
 # accept it; any other signed-in person is the wrong account (403).
 NOT_INVITED = {who: 403 for who in (*MEMBERS, "archived")}
 
+# A SAML connection the matrix may save (the OIDC one needs its IdP's discovery document).
+IDP_METADATA = sample_metadata("https://idp.acme.test/saml", "https://idp.acme.test/sso")
+
 API = {
     "POST /api/v1/accounts": public(
         201, email="new@acme.test", password="a long passphrase 7", name="New"
@@ -157,6 +162,12 @@ API = {
     "POST /api/v1/orgs/{org}/domains/{domain}/verify": org("org.manage", 200),
     "DELETE /api/v1/orgs/{org}/domains/{domain}": org("org.manage", 204),
     "GET /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 200),
+    # SSO (h1): the matrix's Acme has no connection, so DELETE finds none (404 no_sso).
+    "GET /api/v1/orgs/{org}/sso": org("org.manage", 200),
+    "PUT /api/v1/orgs/{org}/sso": org(
+        "org.manage", 200, protocol="saml", idp_metadata_xml=IDP_METADATA, jit=True
+    ),
+    "DELETE /api/v1/orgs/{org}/sso": org("org.manage", 404),
     "POST /api/v1/orgs/{org}/api-keys": org("org.keys.manage", 201, name="PBX"),
     "DELETE /api/v1/orgs/{org}/api-keys/{key_id}": org("org.keys.manage", 204),
     "GET /api/v1/orgs/{org}/scim-tokens": org("org.manage", 200),
@@ -251,6 +262,18 @@ UI = {
     "POST o/<str:org_id>/settings/domains/<str:domain>/verify": org("org.manage", 302),
     "POST o/<str:org_id>/settings/domains/<str:domain>/remove": org("org.manage", 302),
     "POST o/<str:org_id>/settings": org("org.manage", 302, name="Acme", default_role="member"),
+    "GET o/<str:org_id>/settings/sso": org("org.manage", 200),
+    "POST o/<str:org_id>/settings/sso": org(
+        "org.manage", 302, protocol="saml", idp_metadata_xml=IDP_METADATA, default_role="member"
+    ),
+    "GET o/<str:org_id>/settings/sso/delete": org("org.manage", 404),
+    "POST o/<str:org_id>/settings/sso/delete": org("org.manage", 302),
+    # Sign in with SSO: open to anyone. No domain of the matrix is verified (422 on the form)
+    # and Acme has no connection (404).
+    "GET sso/": public(200),
+    "POST sso/": public(422, email="member@acme.test"),
+    "GET sso/<str:org_id>/login": public(404),
+    "POST sso/<str:org_id>/login": public(404),
     "GET o/<str:org_id>/settings/provisioning": org("org.manage", 200),
     "POST o/<str:org_id>/settings/provisioning": org("org.manage", 302, name="Okta"),
     "POST o/<str:org_id>/settings/provisioning/team-role": org(

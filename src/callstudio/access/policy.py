@@ -182,12 +182,14 @@ def _enforce_sso(access: OrgAccess, *, mfa_known: bool) -> None:
 
 def enforce_org_policies(access: OrgAccess, *, sso_org_ids: frozenset[str] = frozenset()) -> None:
     """The organization's own conditions on every request into it, on top of the membership:
-    `require_mfa` (free while off, one query while on) and `require_sso` (free when the
+    `require_mfa` (free while off, one query while on, met by the organization's SSO) and `require_sso` (free when the
     organization has no SSO connection or does not require it, or the request came through its
     SSO; one query otherwise). `sso_org_ids`: the organizations whose SSO the request's session
     signed in with, or its token was minted from; the caller knows which (web/, api/)."""
     org = access.organization
-    if org.require_mfa and not has_mfa(access.account):
+    # The IdP is the second factor of a request that came through the organization's SSO
+    # (docs/sso.md "Two-factor authentication and SSO"): require_mfa asks nothing more of it.
+    if org.require_mfa and org.id not in sso_org_ids and not has_mfa(access.account):
         raise MfaRequired(org)
     connection = getattr(org, "sso", None)  # came with the membership (org_access)
     if connection is not None and connection.require_sso and org.id not in sso_org_ids:

@@ -21,6 +21,7 @@ from .routers import (
     orgs,
     roles,
     scim_tokens,
+    sso,
     teams,
 )
 
@@ -86,5 +87,6 @@ for module in (
     access,
     scim_tokens,
     domains,
+    sso,
 ):
     api.add_router("", module.router)

@@ -91,6 +91,33 @@ class AuditAction(StrEnum):
         "The organization's name, two-factor requirement or default role changed.",
     )
 
+    # Single sign-on (PRODUCT §8.1; sso/)
+    SSO_UPDATE = (
+        "sso.update",
+        "SSO connection changed",
+        "The organization's identity provider connection was set up or changed (no secrets).",
+    )
+    SSO_DELETE = (
+        "sso.delete",
+        "SSO connection removed",
+        "The identity provider connection and the account links made through it were removed.",
+    )
+    SSO_LOGIN = (
+        "sso.login",
+        "Signed in with SSO",
+        "A member signed in through the organization's identity provider.",
+    )
+    SSO_LINK = (
+        "sso.link",
+        "Account linked to the IdP",
+        "An existing account was linked to its identity provider subject at its first SSO sign-in.",
+    )
+    MEMBER_JIT_CREATE = (
+        "member.jit_create",
+        "Member added by SSO",
+        "Someone the identity provider vouched for joined with the SSO default role (just in time).",
+    )
+
     # Teams
     TEAM_CREATE = "team.create", "Team created", "A team was created in the organization."
     TEAM_UPDATE = "team.update", "Team changed", "A team's name or description changed."

@@ -165,6 +165,18 @@ MFA_FORMS = {
 # Recovery codes can be viewed again from Profile, Security (after re-authentication).
 MFA_RECOVERY_CODES_SHOW_ONCE = False
 
+# Single sign-on (allauth.socialaccount; sso/adapter.py, docs/sso.md). Each organization's
+# connection is an app built in memory; the adapter applies CallStudio's linking rules and never
+# lets allauth sign anyone up or link an account by email on its own.
+SOCIALACCOUNT_ADAPTER = "callstudio.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
+
 ROOT_URLCONF = "callstudio.urls"
 ASGI_APPLICATION = "callstudio.asgi.application"
 AUTH_USER_MODEL = "accounts.Account"

@@ -52,6 +52,17 @@ FIELD_LABELS = {  # also the order fields are shown in
     "codes_left": "Recovery codes left",
     "email": "Email",
     "expires_at": "Expires",
+    # Single sign-on (sso/services.py, sso/login.py)
+    "protocol": "Protocol",
+    "issuer": "Issuer",
+    "client_id": "Client ID",
+    "client_secret": "Client secret",
+    "idp_entity_id": "IdP entity ID",
+    "jit": "Just-in-time accounts and memberships",
+    "require_sso": "Requires SSO",
+    "links_removed": "Account links removed",
+    "subject": "IdP subject",
+    "account_created": "Account created",
 }
 SCOPES = {"org": "Organization", "team": "Team"}
 STATUSES = {

@@ -18,6 +18,7 @@ from .views import (
     rules,
     security,
     sessions,
+    sso,
     sso_domains,
     teams,
 )
@@ -27,6 +28,8 @@ org_urls = [
     path("teams/new", home.team_create, name="team_create"),
     path("organization", org.organization, name="organization"),
     path("settings", org_settings.settings, name="org_settings"),
+    path("settings/sso", sso.settings_sso, name="org_settings_sso"),
+    path("settings/sso/delete", sso.settings_sso_delete, name="org_settings_sso_delete"),
     path("settings/provisioning", provisioning.provisioning, name="org_settings_provisioning"),
     path(
         "settings/provisioning/team-role",
@@ -178,6 +181,14 @@ urlpatterns = [
     path("accounts/login/", auth.ThrottledLoginView.as_view(), name="account_login"),
     path("accounts/signup/", auth.SignupView.as_view(), name="account_signup"),
     path("accounts/email/", auth.EmailView.as_view(), name="account_email"),
+    # Before allauth's own: the same view, with an unreachable IdP answered by a page.
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        sso.oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("accounts/", include("allauth.urls")),
+    path("sso/", sso.sso_start, name="sso_start"),
+    path("sso/<str:org_id>/login", sso.sso_login, name="sso_login"),
     path("o/<str:org_id>/", include(org_urls)),
 ]
