@@ -12,6 +12,7 @@ from callstudio.sso.crypto import decrypt_secret
 from callstudio.sso.models import SsoConnection
 from tests.helpers import assert_problem, assert_unchanged, expect, fingerprint
 from tests.idp.saml.harness import sample_metadata
+from tests.orgsettings.mfa import give_mfa
 
 from .conftest import connect
 
@@ -221,3 +222,22 @@ def test_reading_the_connection_takes_a_fixed_number_of_queries(world, oidc_idp,
     with CaptureQueriesContext(connection) as many:
         expect(api.get(f"{world.org_url}/sso"), 200)
     assert len(many) == len(few) <= 5, [q["sql"] for q in many.captured_queries]
+
+
+def test_requiring_sso_needs_the_admin_to_have_a_second_factor(world, oidc_idp, private_urls):
+    """Admins with a second factor are the way in when the IdP fails; switching require_sso on
+    without being one would lock out everyone, the switcher included (409, nothing changed)."""
+    expect(put(world, "admin", oidc_body(oidc_idp)), 200)
+    before = fingerprint()
+    assert_problem(
+        put(world, "admin", oidc_body(oidc_idp, require_sso=True)),
+        409,
+        code="enable_mfa_first",
+    )
+    assert_unchanged(before, "require_sso without MFA")
+    give_mfa(world["admin"].account)
+    body = expect(put(world, "admin", oidc_body(oidc_idp, require_sso=True)), 200)
+    assert body["require_sso"] is True
+    assert SsoConnection.objects.get(organization=world.org).require_sso is True
+    # Once on, saving other settings does not ask again (the switch is not being turned on).
+    expect(put(world, "admin", oidc_body(oidc_idp, require_sso=True, jit=False)), 200)

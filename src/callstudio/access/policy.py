@@ -182,9 +182,9 @@ def _enforce_sso(access: OrgAccess, *, mfa_known: bool) -> None:
 
 def enforce_org_policies(access: OrgAccess, *, sso_org_ids: frozenset[str] = frozenset()) -> None:
     """The organization's own conditions on every request into it, on top of the membership:
-    `require_mfa` (free while off, one query while on, met by the organization's SSO) and `require_sso` (free when the
-    organization has no SSO connection or does not require it, or the request came through its
-    SSO; one query otherwise). `sso_org_ids`: the organizations whose SSO the request's session
+    `require_mfa` (free while off, one query while on, met by the organization's SSO) and
+    `require_sso` (free when the organization has no SSO connection or does not require it, or
+    the request came through its SSO; one query otherwise). `sso_org_ids`: the organizations whose SSO the request's session
     signed in with, or its token was minted from; the caller knows which (web/, api/)."""
     org = access.organization
     # The IdP is the second factor of a request that came through the organization's SSO

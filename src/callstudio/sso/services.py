@@ -17,9 +17,10 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 
 from callstudio.access.policy import OrgAccess
+from callstudio.accounts.mfa import has_mfa
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
-from callstudio.core.errors import Invalid, NotFound
+from callstudio.core.errors import Conflict, Invalid, NotFound
 from callstudio.core.validation import clean_text
 from callstudio.directory.services.organizations import _clean_default_role
 
@@ -171,6 +172,17 @@ def sso_update(
             raise Invalid("Enter the client secret.", field="client_secret")
     else:
         fields["idp_metadata_xml"], _ = _clean_metadata(idp_metadata_xml)
+    turning_on = fields["require_sso"] and not (current is not None and current.require_sso)
+    if turning_on and not has_mfa(access.account):
+        # Admins with a second factor are the way in when the IdP fails (break-glass): the
+        # one switching it on must be one, or a broken IdP locks everyone out, them included.
+        raise Conflict(
+            "Set up two-factor authentication for yourself (Profile, Security) before "
+            "requiring SSO: Admins with a second factor keep password access when the "
+            "identity provider is down.",
+            field="require_sso",
+            code="enable_mfa_first",
+        )
     if protocol == SsoConnection.OIDC:
         http.fetch_discovery(fields["issuer"])  # 422 when the IdP cannot be read
     with transaction.atomic():
