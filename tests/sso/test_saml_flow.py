@@ -139,56 +139,29 @@ def test_the_login_redirects_to_the_idp_with_an_authn_request(sign_in, saml_idp,
     assert "Wrong password." in page.text
 
 
-def test_an_assertion_signed_by_another_certificate_is_refused(sign_in, saml_idp, caplog):
-    saml_idp.configure(signing="other")
+@pytest.mark.parametrize(
+    ("knobs", "reason", "code"),
+    [
+        # Signed, but not by the certificate in the organization's metadata.
+        ({"signing": "other"}, "Signature validation failed", "saml_signature_invalid"),
+        ({"lifetime_minutes": -10}, "Could not validate timestamp: expired", "saml_expired"),
+        ({"sha1": True}, "Deprecated signature algorithm found", "saml_signature_invalid"),
+        # Only the Response around it is signed: the assertion itself must be.
+        (
+            {"sign_assertion": False},
+            "The Assertion of the Response is not signed",
+            "saml_signature_invalid",
+        ),
+    ],
+    ids=["another-certificate", "expired", "sha1", "assertion-unsigned"],
+)
+def test_an_assertion_the_sp_cannot_trust_is_refused(
+    sign_in, saml_idp, caplog, knobs, reason, code
+):
+    saml_idp.configure(**knobs)
     before = counts()
     assert_refused(
-        sign_in,
-        sign_in.run(**IDP_USER),
-        before,
-        caplog=caplog,
-        reason="Signature validation failed",
-        code="saml_signature_invalid",
-    )
-
-
-def test_an_expired_assertion_is_refused(sign_in, saml_idp, caplog):
-    saml_idp.configure(lifetime_minutes=-10)
-    before = counts()
-    assert_refused(
-        sign_in,
-        sign_in.run(**IDP_USER),
-        before,
-        caplog=caplog,
-        reason="Could not validate timestamp: expired",
-        code="saml_expired",
-    )
-
-
-def test_an_assertion_signed_with_sha1_is_refused(sign_in, saml_idp, caplog):
-    saml_idp.configure(sha1=True)
-    before = counts()
-    assert_refused(
-        sign_in,
-        sign_in.run(**IDP_USER),
-        before,
-        caplog=caplog,
-        reason="Deprecated signature algorithm found",
-        code="saml_signature_invalid",
-    )
-
-
-def test_an_assertion_without_its_own_signature_is_refused(sign_in, saml_idp, caplog):
-    """Only the Response around it is signed: the assertion itself must be."""
-    saml_idp.configure(sign_assertion=False)
-    before = counts()
-    assert_refused(
-        sign_in,
-        sign_in.run(**IDP_USER),
-        before,
-        caplog=caplog,
-        reason="The Assertion of the Response is not signed",
-        code="saml_signature_invalid",
+        sign_in, sign_in.run(**IDP_USER), before, caplog=caplog, reason=reason, code=code
     )
 
 
