@@ -31,10 +31,15 @@ from callstudio.directory.services import (
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
 from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.scim.actor import scim_org_access
+from callstudio.scim.groups import clean_group, create_group
 from callstudio.scim.tokens import scim_token_create
-from callstudio.sso.models import OrgDomain
+from callstudio.scim.user_services import create_user
+from callstudio.scim.users import clean_user
+from callstudio.sso.models import OrgDomain, SsoConnection
 from tests.calls.conftest import call_body
 from tests.conftest import PASSWORD, build_world, person
+from tests.idp.saml.harness import sample_metadata
 
 from ..access.matrix import MATRIX
 
@@ -162,6 +167,7 @@ def build_targets(world) -> dict:
     domain = OrgDomain.objects.create(
         organization=world.org, domain="acme.test", txt_record="matrix", verified_at=timezone.now()
     )
+    _globex_sso_and_scim(world)
     return {
         "domain": domain.domain,
         "invitation": invitation.id,
@@ -176,6 +182,26 @@ def build_targets(world) -> dict:
         "automation": automation.id,
         "alert": Alert.objects.get(rule=rule, call_id=call_id).id,
     }
+
+
+def _globex_sso_and_scim(world) -> None:
+    """An SSO connection and SCIM-provisioned rows (a user in a group) in Globex, so that every
+    table of ours holds a row the denial checks compare, while Acme's routes answer as the
+    table in routes.py says (Acme has no SSO connection)."""
+    globex = org_access(world["foreign_admin"].account, world.foreign_org.id)
+    SsoConnection.objects.create(
+        organization=world.foreign_org,
+        protocol=SsoConnection.SAML,
+        idp_metadata_xml=sample_metadata("https://idp.globex.test/saml"),
+    )
+    token, _ = scim_token_create(access=globex, name="Okta")
+    as_idp = scim_org_access(token)
+    user = clean_user(
+        {"userName": "provisioned@globex.test", "emails": [{"value": "provisioned@globex.test"}]}
+    )
+    member = create_user(as_idp, token, user)
+    group = {"displayName": "Globex Support", "members": [{"value": member.account.account_id}]}
+    create_group(as_idp, token, clean_group(group))
 
 
 def client_for(world, targets, who: str, *, ui: bool):
