@@ -17,8 +17,9 @@ from callstudio.orgs.models import OrgMembership, Team
 from tests.conftest import make_account
 
 
-def run_together(*calls):
-    """Start every call at the same moment, each in its own thread and connection."""
+def run_together(*calls, errors=(DomainError,), describe=lambda exc: (exc.status, exc.detail)):
+    """Start every call at the same moment, each in its own thread and connection. Each result
+    is ("ok", what the call returned) or `describe(the error)` for one of `errors`."""
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
 
@@ -26,8 +27,8 @@ def run_together(*calls):
         try:
             barrier.wait()
             results[i] = ("ok", call())
-        except DomainError as exc:
-            results[i] = (exc.status, exc.detail)
+        except errors as exc:
+            results[i] = describe(exc)
         finally:
             connection.close()
 
