@@ -10,7 +10,6 @@ SSO callback writes to; tokens are minted through the real profile page."""
 import re
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -22,8 +21,7 @@ from callstudio.accounts.models import Account, PersonalToken
 from callstudio.core.errors import Forbidden
 from callstudio.directory.services import org_member_add, team_member_add
 from callstudio.sso.models import OrgDomain, SsoConnection
-from callstudio.sso.session import SESSION_KEY, sso_org_ids
-from callstudio.sso.signals import on_logged_in
+from callstudio.sso.session import SESSION_KEY
 from tests.conftest import PASSWORD, Api, person
 from tests.helpers import assert_problem, assert_unchanged, expect, fingerprint
 from tests.orgsettings.mfa import give_mfa
@@ -286,18 +284,6 @@ def test_a_password_sign_in_clears_the_mark_of_the_session(acme):
     assert response.status_code == 302
     assert SESSION_KEY not in client.session
     assert_problem(client.get(acme.team_url), 403, code="sso_required")
-
-
-def test_a_sign_in_through_a_provider_keeps_the_mark(world):
-    """allauth's social login sends `user_logged_in` with `sociallogin` (its flow's
-    signal_kwargs); the receiver keeps the marks then, and only then."""
-    request = RequestFactory().get("/")
-    request.session = SessionStore()
-    request.session[SESSION_KEY] = ["org_1"]
-    on_logged_in(Account, request, world["agent"].account, sociallogin=object())
-    assert sso_org_ids(request) == frozenset({"org_1"})
-    on_logged_in(Account, request, world["agent"].account)
-    assert sso_org_ids(request) == frozenset()
 
 
 # Cost: read with the organization access

@@ -1,9 +1,9 @@
 """Which organizations' SSO the current browser session signed in with (PRODUCT §8.1).
 
-The SSO callback marks the session once the identity provider vouched for the person; the
-`require_sso` policy (access/) and token minting read the mark. A session that signs in again
-with a password starts without it (Django cycles the session key on login and the mark is
-cleared with it by `clear_on_password_login`)."""
+allauth's `user_logged_in` (sso/adapter.py `on_user_logged_in`) marks the session after a
+login through an organization's identity provider and clears the marks after any other login,
+so a password sign-in in a browser that once used SSO does not pass for an SSO one. The
+`require_sso` policy (access/) and token minting read the marks."""
 
 SESSION_KEY = "callstudio_sso_orgs"
 
@@ -21,5 +21,5 @@ def sso_org_ids(request) -> frozenset[str]:
     return frozenset(session.get(SESSION_KEY, []))
 
 
-def clear_on_password_login(request) -> None:
+def clear_on_password_login(request) -> None:  # any login that is not an SSO one
     request.session.pop(SESSION_KEY, None)
