@@ -327,3 +327,21 @@ def test_the_list_and_the_page_take_the_same_queries_for_one_token_or_many(world
     for n in range(5):
         scim_token_create(access=admin, name=f"Entra {n}")
     assert counts() == one
+
+
+def test_the_scim_team_role_cannot_be_deleted(world):
+    """Every push of an IdP group would fail to add its members: refused like the default
+    role (409, nothing changed) until another team role is chosen."""
+    role = role_create(
+        access=org_access(world["admin"].account, world.org.id),
+        name="Group member",
+        scope="team",
+        permissions=["team.read"],
+    )
+    expect(world.api("admin").patch(world.org_url, {"scim_team_role": role.id}), 200)
+    before = fingerprint()
+    response = world.api("admin").delete(f"{world.org_url}/roles/{role.id}")
+    assert_problem(response, 409, code="scim_team_role")
+    assert_unchanged(before, "delete the SCIM team role")
+    expect(world.api("admin").patch(world.org_url, {"scim_team_role": "agent"}), 200)
+    assert world.api("admin").delete(f"{world.org_url}/roles/{role.id}").status_code == 204

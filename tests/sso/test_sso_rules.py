@@ -129,3 +129,14 @@ def test_an_undecryptable_secret_offers_no_app(connection, world):
     """SECRET_KEY replaced without a fallback: no sign-in until the Admin enters it again."""
     SsoConnection.objects.filter(pk=connection.pk).update(client_secret="v1:not-a-token")
     assert providers.list_apps(provider=world.org.id) == []
+
+
+def test_an_internationalized_domain_is_found_and_signs_in(connection, world):
+    """Verified domains are stored in their IDNA form; an address typed or sent by the IdP in
+    Unicode is the same domain, for "Sign in with SSO" and for the sign-in itself."""
+    from callstudio.sso.selectors import connection_for_email
+
+    verify_domain(world.org, "xn--strae-oqa.de")  # straße.de
+    assert connection_for_email("anna@Straße.de").organization_id == world.org.id
+    result = sign_in(connection=connection, identity=Identity("s-9", "anna@straße.de", True))
+    assert OrgMembership.objects.filter(organization=world.org, account=result.account).exists()

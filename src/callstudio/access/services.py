@@ -226,6 +226,13 @@ def role_delete(*, access: OrgAccess, role_id: str) -> None:
             "default in Settings first.",
             code="default_role",
         )
+    if access.organization.scim_team_role == role.id:
+        # Every push of an IdP group would otherwise fail to add its members.
+        raise Conflict(
+            "This role is the team role of identity provider group members: choose another "
+            "in Settings > Provisioning first.",
+            code="scim_team_role",
+        )
     _release_invitations(role)
     # Revoked team memberships keep their history without the deleted role.
     TeamMembership.objects.filter(Q(custom_role=role) & Q(revoked_at__isnull=False)).update(

@@ -140,8 +140,8 @@ def clean_group(data: dict) -> dict:
         kind = member.get("type")
         if kind is not None and str(kind).lower() != "user":
             raise invalid_value("Only users can be members of a group (no nested groups).")
-        if member["value"] not in values:
-            values.append(member["value"])
+        values.append(member["value"])
+    values = list(dict.fromkeys(values))  # each user once, in the order sent
     return {"displayName": name.strip(), "externalId": external_id or "", "members": values}
 
 

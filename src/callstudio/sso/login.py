@@ -28,7 +28,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 
-from callstudio.access.policy import resolve_role
+from callstudio.access.policy import email_domain, resolve_role
 from callstudio.accounts.models import Account, normalize_email
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
@@ -37,7 +37,7 @@ from callstudio.core.validation import clean_name
 from callstudio.orgs.models import OrgMembership
 
 from .models import SsoConnection
-from .selectors import email_domain, verified_domains
+from .selectors import verified_domains
 
 
 class SsoRefused(Exception):

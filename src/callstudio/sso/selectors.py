@@ -4,9 +4,9 @@ identity provider, and which organization a sign-in by email goes to."""
 from django.urls import reverse
 
 from callstudio.access.policy import OrgAccess
-from callstudio.accounts.models import normalize_email
 from callstudio.core.links import absolute_url
 
+from .domains import verified_domain_owner
 from .models import OrgDomain, SsoConnection
 
 
@@ -25,10 +25,6 @@ def connection_for_login(org_id: str) -> SsoConnection | None:
     )
 
 
-def email_domain(email: str) -> str:
-    return normalize_email(email or "").rpartition("@")[2]
-
-
 def verified_domains(org_id: str) -> frozenset[str]:
     return frozenset(
         OrgDomain.objects.filter(organization_id=org_id, verified_at__isnull=False).values_list(
@@ -39,19 +35,9 @@ def verified_domains(org_id: str) -> frozenset[str]:
 
 def connection_for_email(email: str) -> SsoConnection | None:
     """The connection of the organization that verified the email's domain, if it has one. A
-    verified domain belongs to one organization only (OrgDomain's constraint)."""
-    domain = email_domain(email)
-    if not domain:
-        return None
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-    owner = (
-        OrgDomain.objects.filter(domain=domain, verified_at__isnull=False)
-        .values_list("organization_id", flat=True)
-        .first()
-    )
+    verified domain belongs to one organization only (OrgDomain's constraint); the domain is
+    spelled as it is stored (IDNA, access.policy.email_domain)."""
+    owner = verified_domain_owner(email)
     return connection_for_login(owner) if owner else None
 
 
