@@ -10,6 +10,7 @@ SSO callback writes to; tokens are minted through the real profile page."""
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -323,3 +324,23 @@ def test_an_unmarked_request_costs_one_query(acme, who, mfa):
     assert isinstance(outcome, Forbidden) is not mfa
     if not mfa:
         assert outcome.code == "sso_required"
+
+
+def test_a_member_cannot_move_off_the_address_require_sso_binds(world):
+    """The escape: a member of a verified domain adds a private address, verifies it, and is
+    outside `require_sso` from then on. The address change is refused on the form (nothing
+    changed) while the organization requires SSO; without it, the change is asked as usual."""
+    connection = require_sso(world)
+    client = browser(world, "agent")
+    before = fingerprint()
+    response = client.post("/accounts/email/", {"action_add": "", "email": "me@private.test"})
+    assert response.status_code == 200
+    assert "managed by Acme, which requires single sign-on" in response.content.decode()
+    assert_unchanged(before, "address change under require_sso")
+    connection.require_sso = False
+    connection.save(update_fields=["require_sso"])
+    response = client.post("/accounts/email/", {"action_add": "", "email": "me@private.test"})
+    assert response.status_code == 302
+    assert EmailAddress.objects.filter(
+        user=world["agent"].account, email="me@private.test"
+    ).exists()

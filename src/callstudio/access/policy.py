@@ -7,11 +7,11 @@ An organization the actor does not belong to, or a team outside it, is "not foun
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import idna
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, QuerySet
 
 from callstudio.accounts.mfa import FACTOR_TYPES, has_mfa
+from callstudio.accounts.models import email_domain
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.orgs.models import OrgMembership, Team, TeamMembership
 
@@ -139,18 +139,6 @@ class SsoRequired(Forbidden):
             },
         )
         self.organization = organization
-
-
-def email_domain(email: str) -> str:
-    """The domain of an address in the spelling verified domains are stored in (lower case,
-    IDNA); "" when it has none."""
-    _, at, domain = (email or "").rpartition("@")
-    if not at:
-        return ""
-    try:
-        return idna.encode(domain.strip().rstrip(".").lower(), uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        return ""
 
 
 def _is_admin(access: OrgAccess) -> bool:

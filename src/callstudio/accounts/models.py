@@ -1,3 +1,4 @@
+import idna
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
@@ -7,6 +8,18 @@ from callstudio.core.ids import ID_MAX_LENGTH, new_account_id, new_token_id
 def normalize_email(email: str) -> str:
     # One account per mailbox, whatever the capitalisation it is typed with.
     return email.strip().lower()
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address in the spelling verified domains are stored in (lower case,
+    IDNA); "" when it has none."""
+    _, at, domain = (email or "").rpartition("@")
+    if not at:
+        return ""
+    try:
+        return idna.encode(domain.strip().rstrip(".").lower(), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return ""
 
 
 class AccountManager(BaseUserManager):

@@ -5,7 +5,7 @@ from django.db.models import Q
 from callstudio.core.models import AuditLogEntry
 from callstudio.core.pagination import Page, paginate
 
-from .models import Account, PersonalToken
+from .models import Account, PersonalToken, email_domain
 
 
 def account_tokens(*, account) -> list[PersonalToken]:
@@ -59,3 +59,24 @@ def security_log_page(*, account, cursor: str | None, limit: int | None) -> Page
         Q(actor=account) | Q(target_type="account", target_id=account.account_id)
     )
     return paginate(qs, keys=("id",), cursor=cursor, limit=limit, descending=True)
+
+
+def sso_managed_address_of(account) -> str | None:
+    """The name of an organization whose SSO the account's address is bound to: the address is
+    in a domain it verified, it requires SSO, and the account is an active member. Moving off
+    that address would take the member out of `require_sso`'s reach, so it is refused
+    (accounts.services.email_change_request). Read by relation name: accounts sits below orgs
+    and sso in the layers. One query."""
+    domain = email_domain(account.email)
+    if not domain:
+        return None
+    return (
+        account.org_memberships.filter(
+            status="active",
+            organization__sso__require_sso=True,
+            organization__domains__domain=domain,
+            organization__domains__verified_at__isnull=False,
+        )
+        .values_list("organization__name", flat=True)
+        .first()
+    )

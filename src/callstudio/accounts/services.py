@@ -22,7 +22,7 @@ from callstudio.core.validation import clean_name, clean_text
 
 from .mfa import check_token_second_factor
 from .models import Account, PersonalToken, normalize_email
-from .selectors import email_held_elsewhere
+from .selectors import email_held_elsewhere, sso_managed_address_of
 from .sessions import sessions_end_all_but
 
 TOKEN_PREFIX = "cs_pat_"
@@ -155,12 +155,26 @@ def email_resend_verification(*, request, account: Account) -> str:
     return address.email
 
 
+def ensure_address_not_sso_managed(account: Account) -> None:
+    """409 `sso_managed_email` while the address is bound to an organization's SSO
+    (accounts.selectors.sso_managed_address_of): changing it would escape `require_sso`."""
+    organization = sso_managed_address_of(account)
+    if organization is not None:
+        raise Conflict(
+            f"Your address is managed by {organization}, which requires single sign-on: "
+            "it cannot be changed here. Ask its Admins, or leave the organization first.",
+            field="email",
+            code="sso_managed_email",
+        )
+
+
 def email_change_request(*, request, account: Account, email) -> EmailAddress:
     """Ask to change the account's address (allauth's ACCOUNT_CHANGE_EMAIL): the new address
     waits, unverified and never primary, and replaces the current one only once its link is
     opened; `Account.email` stays until then. A newer request replaces a pending one. An address
     another account holds is refused (409 `email_taken`)."""
     email = _clean_email(email)
+    ensure_address_not_sso_managed(account)
     taken = Conflict(
         "This email address belongs to another account.", field="email", code="email_taken"
     )

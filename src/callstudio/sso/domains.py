@@ -22,7 +22,8 @@ import idna
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from callstudio.access.policy import OrgAccess, email_domain
+from callstudio.access.policy import OrgAccess
+from callstudio.accounts.models import email_domain
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, DomainError, Invalid, NotFound

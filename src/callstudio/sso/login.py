@@ -28,8 +28,8 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 
-from callstudio.access.policy import email_domain, resolve_role
-from callstudio.accounts.models import Account, normalize_email
+from callstudio.access.policy import resolve_role
+from callstudio.accounts.models import Account, email_domain, normalize_email
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import DomainError

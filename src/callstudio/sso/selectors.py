@@ -36,7 +36,7 @@ def verified_domains(org_id: str) -> frozenset[str]:
 def connection_for_email(email: str) -> SsoConnection | None:
     """The connection of the organization that verified the email's domain, if it has one. A
     verified domain belongs to one organization only (OrgDomain's constraint); the domain is
-    spelled as it is stored (IDNA, access.policy.email_domain)."""
+    spelled as it is stored (IDNA, accounts.models.email_domain)."""
     owner = verified_domain_owner(email)
     return connection_for_login(owner) if owner else None
 

@@ -6,7 +6,8 @@ from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from django import forms
 
 from callstudio.accounts.selectors import email_held_elsewhere
-from callstudio.accounts.services import email_change_request
+from callstudio.accounts.services import email_change_request, ensure_address_not_sso_managed
+from callstudio.core.errors import DomainError
 
 
 class AddEmailForm(AllauthAddEmailForm):
@@ -15,6 +16,10 @@ class AddEmailForm(AllauthAddEmailForm):
         already answers 409 for one, so hiding it here protects nothing and leaves the person
         waiting for a link that never comes: say so."""
         email = super().clean_email()
+        try:
+            ensure_address_not_sso_managed(self.user)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail, code=exc.code) from None
         if email_held_elsewhere(email=email, account=self.user):
             raise forms.ValidationError(
                 "This email address belongs to another account.", code="email_taken"
