@@ -83,6 +83,7 @@ def test_account_routes_answer_as_usual(no_sso, key, ui):
     rule = (UI if ui else API)[key]
     response, _ = _send(world, targets, key, WHO, ui=ui)
     assert response.status_code == rule.expected(WHO, ui=ui), (key, response.content[:300])
+    assert not _refused_by_sso(response, ui=ui), key
 
 
 @pytest.mark.parametrize(("key", "ui"), [(k, False) for k in ORG_API] + [(k, True) for k in ORG_UI])
@@ -91,3 +92,14 @@ def test_through_acmes_sso_the_supervisor_gets_the_usual_answer(through_sso, key
     rule = (UI if ui else API)[key]
     response, _ = _send(world, targets, key, WHO, ui=ui)
     assert response.status_code == rule.expected(WHO, ui=ui), (key, response.status_code)
+    # A 403 the supervisor's role earns, never the policy's (which is also a 403).
+    assert not _refused_by_sso(response, ui=ui), key
+
+
+def _refused_by_sso(response, *, ui: bool) -> bool:
+    if response.streaming:  # a CSV export: an answer, not a refusal page
+        return False
+    body = response.content.decode(errors="replace")
+    if ui:
+        return "requires single sign-on" in body
+    return '"sso_required"' in body
