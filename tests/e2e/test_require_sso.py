@@ -44,7 +44,9 @@ def test_require_sso_sends_members_through_the_idp_and_keeps_the_admin_in(
     # Without a second factor of their own, the Admin cannot switch it on (nothing changes).
     login("admin@acme.test")
     require_sso_on_the_page(page, world.org.id)
-    expect(page.get_by_role("alert").first).to_contain_text("Set up two-factor authentication")
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "Only an Admin with two-factor authentication"
+    )
     assert SsoConnection.objects.get(organization=world.org).require_sso is False
 
     # With one, signed in with password and code, they can.

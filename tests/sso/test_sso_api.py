@@ -241,3 +241,25 @@ def test_requiring_sso_needs_the_admin_to_have_a_second_factor(world, oidc_idp, 
     assert SsoConnection.objects.get(organization=world.org).require_sso is True
     # Once on, saving other settings does not ask again (the switch is not being turned on).
     expect(put(world, "admin", oidc_body(oidc_idp, require_sso=True, jit=False)), 200)
+
+
+def test_a_custom_role_with_org_manage_cannot_require_sso(world, oidc_idp, private_urls):
+    """Break-glass is the built-in Admin's: someone whose custom role holds every organization
+    permission, second factor or not, cannot be the way back in, so cannot switch it on."""
+    from callstudio.access.permissions import ORG_PERMISSIONS
+    from callstudio.access.policy import org_access
+    from callstudio.access.services import role_create
+    from callstudio.directory.services import org_member_change_role
+
+    admin = org_access(world["admin"].account, world.org.id)
+    owner = role_create(
+        access=admin, name="Owner", scope="org", permissions=sorted(ORG_PERMISSIONS)
+    )
+    org_member_change_role(access=admin, account_id=world["manager"].account_id, role=owner.id)
+    give_mfa(world["manager"].account)
+    expect(put(world, "manager", oidc_body(oidc_idp)), 200)
+    before = fingerprint()
+    assert_problem(
+        put(world, "manager", oidc_body(oidc_idp, require_sso=True)), 409, code="enable_mfa_first"
+    )
+    assert_unchanged(before, "require_sso by a custom role")

@@ -141,7 +141,7 @@ class SsoRequired(Forbidden):
         self.organization = organization
 
 
-def _is_admin(access: OrgAccess) -> bool:
+def is_break_glass_admin(access: OrgAccess) -> bool:
     """The built-in Admin role: the break-glass role of `require_sso` (a custom role is not)."""
     return access.membership.custom_role_id is None and access.membership.role == "admin"
 
@@ -155,7 +155,7 @@ def _enforce_sso(access: OrgAccess, *, mfa_known: bool) -> None:
     if not domain:
         return
     in_domain = org.domains.filter(domain=domain, verified_at__isnull=False)
-    if not _is_admin(access):
+    if not is_break_glass_admin(access):
         if in_domain.exists():
             raise SsoRequired(org)
         return

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 
-from callstudio.access.policy import OrgAccess
+from callstudio.access.policy import OrgAccess, is_break_glass_admin
 from callstudio.accounts.mfa import has_mfa
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
@@ -173,13 +173,13 @@ def sso_update(
     else:
         fields["idp_metadata_xml"], _ = _clean_metadata(idp_metadata_xml)
     turning_on = fields["require_sso"] and not (current is not None and current.require_sso)
-    if turning_on and not has_mfa(access.account):
-        # Admins with a second factor are the way in when the IdP fails (break-glass): the
-        # one switching it on must be one, or a broken IdP locks everyone out, them included.
+    if turning_on and not (is_break_glass_admin(access) and has_mfa(access.account)):
+        # Built-in Admins with a second factor are the way in when the IdP fails (break-glass):
+        # the one switching it on must be one, or a broken IdP locks everyone out.
         raise Conflict(
-            "Set up two-factor authentication for yourself (Profile, Security) before "
-            "requiring SSO: Admins with a second factor keep password access when the "
-            "identity provider is down.",
+            "Only an Admin with two-factor authentication (Profile, Security) can require "
+            "SSO: Admins with a second factor keep password access when the identity "
+            "provider is down.",
             field="require_sso",
             code="enable_mfa_first",
         )
