@@ -263,3 +263,16 @@ def test_a_custom_role_with_org_manage_cannot_require_sso(world, oidc_idp, priva
         put(world, "manager", oidc_body(oidc_idp, require_sso=True)), 409, code="enable_mfa_first"
     )
     assert_unchanged(before, "require_sso by a custom role")
+
+
+def test_a_saml_connection_keeps_its_metadata_when_a_put_leaves_it_out(world):
+    """As the client secret: left out (API) or empty (the page's form) keeps the stored one;
+    the first PUT must give it."""
+    saml = {"protocol": "saml", "jit": False, "default_role": "member", "require_sso": False}
+    before = fingerprint()
+    assert_problem(put(world, "admin", saml), 422)
+    assert_unchanged(before, "SAML without metadata")
+    expect(put(world, "admin", {**saml, "idp_metadata_xml": METADATA}), 200)
+    expect(put(world, "admin", {**saml, "jit": True}), 200)
+    stored = SsoConnection.objects.get(organization=world.org)
+    assert (stored.jit, stored.idp_metadata_xml) == (True, METADATA)

@@ -171,6 +171,8 @@ def sso_update(
         else:
             raise Invalid("Enter the client secret.", field="client_secret")
     else:
+        if idp_metadata_xml in (None, "") and current is not None and current.protocol == "saml":
+            idp_metadata_xml = current.idp_metadata_xml  # left out: the stored one stays
         fields["idp_metadata_xml"], _ = _clean_metadata(idp_metadata_xml)
     turning_on = fields["require_sso"] and not (current is not None and current.require_sso)
     if turning_on and not (is_break_glass_admin(access) and has_mfa(access.account)):

@@ -106,13 +106,6 @@ def settings_sso(request, access):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        data["client_secret"] = data["client_secret"] or None
-        if (
-            connection is not None
-            and connection.protocol == "saml"
-            and not data["idp_metadata_xml"]
-        ):
-            data["idp_metadata_xml"] = connection.idp_metadata_xml  # unchanged when left empty
         try:
             services.sso_update(access=access, **data)
         except DomainError as exc:
