@@ -62,9 +62,8 @@ def put_sso(request, org: str, payload: SsoIn):
     """`{protocol: "oidc", issuer, client_id, client_secret}` or `{protocol: "saml",
     idp_metadata_xml}`, with `{jit, default_role, require_sso}`. Omitting `client_secret` (or a
     SAML connection's `idp_metadata_xml`) keeps the stored one. The issuer's discovery document is
-    read first: 422 `discovery_failed` when it
-    cannot be. Changing the identity provider removes the account links made through the old
-    one. Audited `sso.update`, without secrets."""
+    read first: 422 `discovery_failed` when it cannot be. Changing the identity provider removes
+    the account links made through the old one. Audited `sso.update`, without secrets."""
     access = request_org(request, org)
     services.sso_update(access=access, **payload.model_dump())
     return _view(access)
