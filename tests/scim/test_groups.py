@@ -170,3 +170,21 @@ def test_group_members_listing_is_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         listing = okta.get("Groups")
     assert [len(g["members"]) for g in listing.json()["Resources"]] == [6, 6, 6]
+
+
+def test_adding_one_member_costs_the_same_queries_whatever_the_groups_size(world, okta):
+    """Entra pushes one member at a time: the push reads the group once, not once per member."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [_user(okta, f"p{i}@acme.test") for i in range(12)]
+    small, big = _group(okta, "Small", *people[:1]), _group(okta, "Big", *people[:10])
+
+    def add(group, member) -> int:
+        op = {"op": "add", "path": "members", "value": [{"value": member}]}
+        with CaptureQueriesContext(connection) as queries:
+            assert okta.patch(f"Groups/{group['id']}", [op]).status_code == 200
+        return len(queries)
+
+    assert add(small, people[11]) == add(big, people[10])
+    assert people[10] in _live(big["id"]) and people[11] in _live(small["id"])

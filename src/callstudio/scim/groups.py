@@ -159,28 +159,34 @@ def _memberships(organization_id: str, account_ids: list[str]) -> list[OrgMember
 
 
 def _sync_members(access, token, team: Team, wanted: list[OrgMembership]) -> None:
-    """The group lists exactly `wanted`: new ones join the team, dropped ones leave it."""
+    """The group lists exactly `wanted`: new ones join the team, dropped ones leave it. The
+    group's rows and the team's members are read once, the rows written in bulk: a push of one
+    change to a group of thousands costs a few queries plus the change itself."""
     current = {
         row.membership_id: row
         for row in ScimGroupMember.objects.select_related("membership__account").filter(team=team)
     }
+    in_team = set(
+        TeamMembership.objects.filter(team=team, revoked_at__isnull=True).values_list(
+            "account_id", flat=True
+        )
+    )
     wanted_ids = {m.id for m in wanted}
-    for membership_id, row in current.items():
-        if membership_id in wanted_ids:
-            continue
-        row.delete()
-        if TeamMembership.objects.filter(
-            team=team, account_id=row.membership.account_id, revoked_at__isnull=True
-        ).exists():
+    dropped = [row for membership_id, row in current.items() if membership_id not in wanted_ids]
+    ScimGroupMember.objects.filter(team=team, id__in=[row.id for row in dropped]).delete()
+    for row in dropped:
+        if row.membership.account_id in in_team:
             services.team_member_revoke(
                 access=scim_team_access(access, team),
                 account_id=row.membership.account.account_id,
                 as_idp=token,
             )
+    ScimGroupMember.objects.bulk_create(
+        [ScimGroupMember(team=team, membership=m) for m in wanted if m.id not in current]
+    )
     for membership in wanted:
-        if membership.id not in current:
-            ScimGroupMember.objects.create(team=team, membership=membership)
-        join_group_team(access, token, team, membership)
+        if membership.account_id not in in_team:
+            join_group_team(access, token, team, membership, in_team=in_team)
 
 
 def _set_external_id(access, team: Team, external_id: str, *, linked: bool) -> None:

@@ -173,11 +173,15 @@ def _reactivate(access, token, membership: OrgMembership) -> None:
         join_group_team(access, token, group.team, membership)
 
 
-def join_group_team(access, token, team, membership: OrgMembership) -> None:
-    """An active member listed by a group is in its team, with the organization's SCIM role."""
+def join_group_team(access, token, team, membership: OrgMembership, *, in_team=None) -> None:
+    """An active member listed by a group is in its team, with the organization's SCIM role.
+    `in_team`: the account pks already in the team, when the caller has read them."""
     if membership.status != OrgMembership.ACTIVE:
         return
-    if TeamMembership.objects.filter(
+    if in_team is not None:
+        if membership.account_id in in_team:
+            return
+    elif TeamMembership.objects.filter(
         team=team, account_id=membership.account_id, revoked_at__isnull=True
     ).exists():
         return
