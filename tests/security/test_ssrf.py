@@ -30,9 +30,20 @@ REFUSED_HOSTS = [
     "192.168.1.10",
     "169.254.169.254",  # cloud metadata (link-local)
     "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "100.127.255.254",
     "224.0.0.1",  # multicast
     "240.0.0.1",  # reserved
+    "255.255.255.255",  # broadcast
     "192.0.2.1",  # documentation (not global)
+    "198.51.100.7",  # documentation
+    "203.0.113.7",  # documentation
+    "192.0.0.1",  # IETF protocol assignments
+    "192.0.0.8",  # ... the IPv4 dummy address, global to some Python releases
+    "192.0.0.9",  # ... the PCP anycast address, global to some Python releases
+    "192.0.0.171",  # ... NAT64 discovery
+    "192.88.99.1",  # deprecated 6to4 relay anycast
+    "198.18.0.1",  # benchmarking
+    "198.19.255.254",
     "[::1]",
     "[::]",
     "[::ffff:127.0.0.1]",  # IPv4-mapped
@@ -45,7 +56,15 @@ REFUSED_HOSTS = [
     "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",  # Teredo
     "[fe80::1]",
     "[fc00::1]",
+    "[fd12:3456::1]",  # unique local
+    "[fec0::1]",  # site-local (deprecated, reserved)
+    "[feff::1]",  # ... the top of fec0::/10
     "[ff02::1]",
+    "[2001:db8::1]",  # documentation
+    "[3fff::1]",  # documentation (RFC 9637)
+    "[2001:2::1]",  # benchmarking
+    "[100::1]",  # discard-only
+    "[4000::1]",  # outside global unicast 2000::/3
 ]
 
 

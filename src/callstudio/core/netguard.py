@@ -2,7 +2,10 @@
 server-side request forgery. A tenant-chosen URL must never make the server reach its own network:
 loopback, private ranges, link-local (cloud metadata at 169.254.169.254), shared address space,
 multicast, reserved and unspecified addresses, nor IPv6 forms that embed such an IPv4 address
-(IPv4-mapped, IPv4-compatible, 6to4, NAT64, Teredo). Numeric host spellings (`2130706433`,
+(IPv4-mapped, IPv4-compatible, 6to4, NAT64, Teredo). The special-purpose ranges are listed here
+rather than left to `ipaddress` alone, whose tables differ between Python releases and miss some
+(the deprecated IPv6 site-local fec0::/10, 192.0.0.0/24 beyond its first addresses, 192.88.99.0/24,
+3fff::/20): an IPv6 address must also be global unicast (2000::/3). Numeric host spellings (`2130706433`,
 `0177.0.0.1`, `0x7f.1`) are caught because the host is resolved the way the connection would
 resolve it (getaddrinfo accepts those forms) and every address it resolves to is checked.
 
@@ -22,8 +25,37 @@ from .errors import Invalid
 
 SCHEMES = {"http": 80, "https": 443}
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
+# IANA's special-purpose IPv4 ranges (RFC 6890 and successors) that are not ordinary public
+# unicast, whatever this Python's `ipaddress` says about them.
+_REFUSED_V4 = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local (cloud metadata)
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.88.99.0/24",  # deprecated 6to4 relay anycast
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast 255.255.255.255
+    )
+)
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+_REFUSED_V6 = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, benchmarking...)
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation
+    )
+)
 REFUSED_ADDRESS = "refused: the host does not have a public address"
 UNRESOLVED = "the host name does not resolve"
 
@@ -73,11 +105,15 @@ def is_public(address: str) -> bool:
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _IPV4_COMPATIBLE:  # ::a.b.c.d (deprecated), and :: and ::1
-            return False
         if not all(is_public(str(v4)) for v4 in _embedded_ipv4(ip)):
             return False
-    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
+        # Outside 2000::/3: ::, ::1, ::a.b.c.d, ::ffff:a.b.c.d, NAT64, unique-local fc00::/7,
+        # link-local fe80::/10, site-local fec0::/10 (deprecated), multicast ff00::/8.
+        if ip not in _GLOBAL_UNICAST_V6 or ip.is_site_local:
+            return False
+        if any(ip in net for net in _REFUSED_V6):
+            return False
+    elif any(ip in net for net in _REFUSED_V4):
         return False
     return ip.is_global and not (
         ip.is_multicast
