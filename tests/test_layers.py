@@ -28,6 +28,7 @@ ORDER = [
     ("accounts",),
     ("orgs",),
     ("access",),
+    ("search",),
     ("analytics",),
     ("calls",),
     ("rules",),

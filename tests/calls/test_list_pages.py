@@ -1,6 +1,6 @@
 """The call list, page after page, is exactly the calls the actor may read, filtered and newest
-first: a property test against the plain model queryset, for random principals, filters and
-page sizes (ties on started_at included, so the cursor's id tie-break is exercised)."""
+first: a property test against the plain model queryset (searches evaluated by the matcher in
+Python), for random principals, filters and page sizes (ties on started_at included, so the cursor's id tie-break is exercised)."""
 
 from datetime import UTC, datetime
 
@@ -12,13 +12,33 @@ from callstudio.access.policy import org_access, team_access
 from callstudio.calls.models import Call
 from callstudio.calls.selectors import calls_page, readable_calls
 from callstudio.core.errors import Forbidden
+from callstudio.search.matcher import matches
+from callstudio.search.query import parse
+from callstudio.search.text import document
 
 from .conftest import call_body
+
+
+def call_document(c: Call):
+    return document(transcript=c.transcript, customer=c.customer, external_id=c.external_id)
+
 
 PRINCIPALS = ("admin", "manager", "supervisor", "agent", "qa", "member")
 # Four start times for twelve calls: most pages end inside a run of equal started_at.
 TIMES = [f"2026-11-{day:02d}T10:00:00Z" for day in (10, 12, 12, 15)]
-WORDS = ("billing", "REFUND", "parcel", "%", "_", "nothing like it")
+# Searches (docs/search.md): words, a phrase, a prefix, OR, a word left out, a speaker.
+WORDS = (
+    "billing",
+    "REFUND",
+    "parcel",
+    '"went missing"',
+    "refu*",
+    "parcel OR refund",
+    "billing -please",
+    "customer:parcel",
+    "agent:parcel",
+    "nothing like it",
+)
 when = st.sampled_from(
     [None, *(datetime(2026, 11, day, 10, tzinfo=UTC) for day in (9, 10, 12, 13, 15, 16))]
 )
@@ -61,7 +81,7 @@ def expected(access, *, agent, start, end, q, archived) -> list[Call]:
             and (agent is None or (c.agent is not None and c.agent.account_id == agent))
             and (start is None or c.started_at >= start)
             and (end is None or c.started_at < end)
-            and (q is None or any(q.lower() in s["text"].lower() for s in c.transcript))
+            and (q is None or matches(parse(q), call_document(c)))
         ),
         key=lambda c: (c.started_at, c.id),
         reverse=True,

@@ -15,6 +15,7 @@ from callstudio.accounts.selectors import verified_emails
 from callstudio.core.activity import mark_ingest_busy
 from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.orgs.models import Team, TeamMembership
+from callstudio.search import index as search_index
 
 from .derive import talk_figures, timing
 from .lifecycle import arrival_state
@@ -106,10 +107,14 @@ _SQLITE_PARAMS = [
 ]
 
 
+def _customer(call: CallIn) -> dict:
+    return call.customer.model_dump(exclude_none=True) if call.customer else {}
+
+
 def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
     ended_at, duration = timing(call)
     ref = call.agent.ref if call.agent else ""
-    customer = call.customer.model_dump(exclude_none=True) if call.customer else {}
+    customer = _customer(call)
     return {
         "organization_id": team.organization_id,
         "team_id": team.id,
@@ -165,6 +170,20 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+        if inserted and search_index.enabled():
+            search_index.index_entries(
+                (
+                    inserted[c.external_id],
+                    team.organization_id,
+                    team.id,
+                    c.started_at,
+                    c.transcript,
+                    _customer(c),
+                    c.external_id,
+                )
+                for c in unique
+                if c.external_id in inserted
+            )
         mark_ingest_busy()
         if inserted:
             call_ids = list(inserted.values())

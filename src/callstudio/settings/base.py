@@ -57,6 +57,10 @@ CALLSTUDIO_ALLOW_PRIVATE_URLS = env_bool(
 )
 # Anyone may sign up on the embedded default; production settings turn it off.
 CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", True)
+# Index calls for search as they are stored (search/index.py). Off only to measure what the
+# index costs, or to build it later with `callstudio search rebuild`: until then search misses
+# the calls stored meanwhile.
+CALLSTUDIO_SEARCH_INDEX = env_bool("CALLSTUDIO_SEARCH_INDEX", True)
 # --- End of safe defaults. ---
 
 INSTALLED_APPS = [
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
     "callstudio.accounts",
     "callstudio.access",
     "callstudio.orgs",
+    "callstudio.search",
     "callstudio.calls",
     "callstudio.analytics",
     "callstudio.rules",

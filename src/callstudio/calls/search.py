@@ -1,0 +1,162 @@
+"""Calls found by a query, through the engine of the database (search/): the rows an actor may
+read, filtered and ordered inside ONE engine query (the own-calls scope included, never a filter
+applied to results afterwards), then the page's calls read and their matching segments
+highlighted by the one matcher.
+
+The conditions on the calls themselves (scope, archived, agent, dates, ...) are written with the
+ORM and compiled into the engine query's WHERE clause, so they mean exactly what they mean in the
+call list."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from callstudio.access.policy import ReadScope
+from callstudio.core.errors import Invalid
+from callstudio.core.pagination import clean_limit, decode_cursor, encode_cursor
+from callstudio.search import engines
+from callstudio.search.index import FTS_TABLE, PG_TABLE
+from callstudio.search.matcher import highlight
+from callstudio.search.query import Query
+from callstudio.search.text import role_of
+
+from .models import Call
+
+NEWEST, RELEVANCE = "newest", "relevance"
+SORTS = (NEWEST, RELEVANCE)
+MAX_OFFSET = 1000  # relevance pages reach this deep (a query that broad wants more words)
+MAX_MATCHES = 3  # segments shown per call
+CALLS = Call._meta.db_table
+
+
+@dataclass
+class Hit:
+    call_id: int
+    key: int
+    score: float
+
+
+def scoped_calls(scope: ReadScope, *, organization_id: str, account_pk: int) -> QuerySet:
+    """The calls a read scope covers, as a queryset (no query runs)."""
+    condition = Q(team_id__in=sorted(scope.all_teams))
+    if scope.own_teams:
+        condition |= Q(team_id__in=sorted(scope.own_teams), agent_id=account_pk)
+    return Call.objects.filter(condition, organization_id=organization_id)
+
+
+def tag_filter(tag: str) -> RawSQL:
+    if connection.vendor == "postgresql":
+        sql = f'"{CALLS}"."tags" @> jsonb_build_array(%s::text)'
+    else:
+        sql = f'EXISTS (SELECT 1 FROM json_each("{CALLS}"."tags") WHERE value = %s)'
+    return RawSQL(sql, [tag], output_field=BooleanField())
+
+
+def _where(qs: QuerySet) -> tuple[str, list]:
+    compiler = qs.query.get_compiler(connection=connection)
+    sql, params = compiler.compile(qs.query.where)
+    return sql, list(params)
+
+
+def _sqlite(query: Query, where: str, params: list, *, org, sort, after, offset, limit):
+    match = engines.fts_match(query)
+    sql = (
+        f'SELECT "{CALLS}"."id", f.rowid, -bm25({FTS_TABLE}) FROM {FTS_TABLE} f '
+        f'JOIN "{CALLS}" ON "{CALLS}"."id" = (f.rowid & {engines.MAX_ID}) '
+        f"WHERE {FTS_TABLE} MATCH %s AND {where}"
+    )
+    args = [match, *params]
+    if after is not None:
+        sql += " AND f.rowid < %s"
+        args.append(after)
+    order = "f.rowid DESC" if sort == NEWEST else f"bm25({FTS_TABLE}), f.rowid DESC"
+    sql += f" ORDER BY {order} LIMIT %s OFFSET %s"
+    return sql, [*args, limit, offset]
+
+
+def _postgresql(query: Query, where: str, params: list, *, org, sort, after, offset, limit):
+    tsquery = engines.tsquery(query)
+    sql = (
+        f"SELECT s.call_id, s.sort_key, ts_rank_cd(s.doc, q.q) FROM {PG_TABLE} s "
+        f"CROSS JOIN (SELECT %s::tsquery AS q) q "
+        f'JOIN "{CALLS}" ON "{CALLS}"."id" = s.call_id '
+        f"WHERE s.doc @@ q.q AND s.organization_id = %s AND {where}"
+    )
+    args = [tsquery, org, *params]
+    if after is not None:
+        sql += " AND s.sort_key < %s"
+        args.append(after)
+    order = "s.sort_key DESC" if sort == NEWEST else "ts_rank_cd(s.doc, q.q) DESC, s.sort_key DESC"
+    sql += f" ORDER BY {order} LIMIT %s OFFSET %s"
+    return sql, [*args, limit, offset]
+
+
+def find(
+    query: Query,
+    calls: QuerySet,
+    *,
+    organization_id: str,
+    sort: str = NEWEST,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[Hit], str | None]:
+    """One engine query: the hits of `query` among `calls` (a Call queryset with filters only),
+    a page in `sort` order, and the cursor of the next page."""
+    limit = clean_limit(limit)
+    if sort not in SORTS:
+        raise Invalid("Sort by newest or relevance.", field="sort")
+    scope = f"search:{sort}"
+    after, offset = None, 0
+    if cursor:
+        (value,) = decode_cursor(cursor, 1, scope=scope)
+        if not isinstance(value, int) or (sort == RELEVANCE and not 0 < value <= MAX_OFFSET):
+            raise Invalid("Not a cursor this list returned.", field="cursor")
+        after, offset = (value, 0) if sort == NEWEST else (None, value)
+    where, params = _where(calls.filter(organization_id=organization_id))
+    build = _sqlite if connection.vendor == "sqlite" else _postgresql
+    sql, args = build(
+        query,
+        where,
+        params,
+        org=organization_id,
+        sort=sort,
+        after=after,
+        offset=offset,
+        limit=limit + 1,
+    )
+    with connection.cursor() as db:
+        db.execute(sql, args)
+        hits = [Hit(call_id=r[0], key=r[1], score=float(r[2] or 0.0)) for r in db.fetchall()]
+    next_cursor = None
+    if len(hits) > limit:
+        hits = hits[:limit]
+        if sort == NEWEST:
+            next_cursor = encode_cursor([hits[-1].key], scope=scope)
+        elif offset + limit <= MAX_OFFSET:
+            next_cursor = encode_cursor([offset + limit], scope=scope)
+    return hits, next_cursor
+
+
+def matching_segments(query: Query, transcript) -> list[dict]:
+    """The first segments where the query's words are found, highlighted."""
+    found = []
+    for index, segment in enumerate(transcript or ()):
+        if not isinstance(segment, dict):
+            continue
+        html = highlight(
+            query, role=role_of(segment.get("speaker")), text=str(segment.get("text", ""))
+        )
+        if html is not None:
+            found.append(
+                {
+                    "segment": index,
+                    "speaker": segment.get("speaker"),
+                    "start": segment.get("start"),
+                    "html": html,
+                }
+            )
+            if len(found) == MAX_MATCHES:
+                break
+    return found

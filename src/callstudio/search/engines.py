@@ -1,0 +1,100 @@
+"""A query tree compiled for each engine, and a call's document written for each.
+
+- SQLite FTS5: a contentless table with one column per role (agent, customer, other, meta);
+  runs are separated by the token `|`, which no query can contain, so a phrase never spans two
+  segments. Every word is quoted, so FTS5's own syntax (`NEAR`, `^`, `:`, `*`) typed by a user
+  is only ever a word.
+- PostgreSQL: one `tsvector` per call written position by position (no text search parser or
+  dictionary sees it, so nothing is stemmed or dropped): the role is the position's weight
+  (agent A, customer B, other C, meta D) and each run starts one position after the last, so a
+  phrase (`<->`) never spans two segments.
+
+Both order "newest" by one key, `sort_key(started_at, id)`: the start time to the second, then
+the call's id."""
+
+from datetime import UTC, datetime
+
+from .query import Query, Term
+from .text import AGENT, CUSTOMER, META, OTHER, Document
+
+RUN_BREAK = "|"
+FTS_COLUMNS = (AGENT, CUSTOMER, OTHER, META)
+WEIGHTS = {AGENT: "A", CUSTOMER: "B", OTHER: "C", META: "D"}
+MAX_POSITION = 16383  # PostgreSQL keeps positions up to this one
+
+# The sort key: seconds since 2000 (clamped to ±2^32, years 1864-2136) times 2^30, plus the id.
+ID_BITS = 30
+MAX_ID = (1 << ID_BITS) - 1
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_SPAN = 1 << 32
+
+
+def sort_key(started_at: datetime, call_id: int) -> int:
+    if not 0 < call_id <= MAX_ID:
+        raise ValueError(f"call id {call_id} is beyond the search index's {MAX_ID}")
+    if started_at.tzinfo is None:
+        started_at = started_at.replace(tzinfo=UTC)
+    seconds = int((started_at - _EPOCH).total_seconds() // 1)
+    seconds = max(-_SPAN, min(_SPAN - 1, seconds))
+    return (seconds << ID_BITS) | call_id
+
+
+def call_id_of(key: int) -> int:
+    return key & MAX_ID
+
+
+# --- SQLite FTS5 -----------------------------------------------------------------------------
+
+
+def fts_columns(document: Document) -> list[str]:
+    """The text of each FTS5 column (FTS_COLUMNS order)."""
+    runs = {role: [] for role in FTS_COLUMNS}
+    for role, words in document.runs:
+        runs[role].append(" ".join(words))
+    return [f" {RUN_BREAK} ".join(runs[role]) for role in FTS_COLUMNS]
+
+
+def _fts_term(term: Term) -> str:
+    phrase = '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "")
+    return f"{term.scope} : {phrase}" if term.scope else phrase
+
+
+def fts_match(query: Query) -> str:
+    clauses = []
+    for clause in query.positive:
+        clauses.append("(" + " OR ".join(_fts_term(t) for t in clause.terms) + ")")
+    expression = " AND ".join(clauses)
+    for clause in query.negative:
+        expression = f"({expression}) NOT (" + " OR ".join(_fts_term(t) for t in clause.terms) + ")"
+    return expression
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+
+def tsvector(document: Document) -> str:
+    """The `tsvector` literal of a call: 'word':position+weight, ..."""
+    positions: dict[str, list[str]] = {}
+    at = 1
+    for role, words in document.runs:
+        weight = WEIGHTS[role]
+        for word in words:
+            positions.setdefault(word, []).append(f"{min(at, MAX_POSITION)}{weight}")
+            at += 1
+        at += 1  # a gap: no phrase across two runs
+    return " ".join(f"'{word}':{','.join(found)}" for word, found in positions.items())
+
+
+def _ts_term(term: Term) -> str:
+    weight = WEIGHTS[term.scope] if term.scope else ""
+    parts = [f"'{word}':{weight}" if weight else f"'{word}'" for word in term.words[:-1]]
+    last = term.words[-1]
+    suffix = ("*" if term.prefix else "") + weight
+    parts.append(f"'{last}':{suffix}" if suffix else f"'{last}'")
+    return "(" + " <-> ".join(parts) + ")"
+
+
+def tsquery(query: Query) -> str:
+    clauses = ["(" + " | ".join(_ts_term(t) for t in c.terms) + ")" for c in query.positive]
+    clauses += ["!(" + " | ".join(_ts_term(t) for t in c.terms) + ")" for c in query.negative]
+    return " & ".join(clauses)

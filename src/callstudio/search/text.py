@@ -1,0 +1,75 @@
+"""Words, as search sees them: one tokenizer for the index (both engines), the query parser,
+the matcher of alert rules, automations and trackers, and the highlighter.
+
+A word is a run of letters and digits (combining marks stay inside the word they mark), folded
+in Python before either engine sees it: NFKD, accents (combining marks) removed, case folded.
+Both engines are then given words already folded, so SQLite FTS5 and PostgreSQL cannot disagree
+about case, accents or where a word ends (docs/search.md, "Words").
+
+A call's searchable text is its segments, by speaker role, and three fields of metadata
+(customer name, customer phone, external ID). Each segment and each field is a separate run of
+words: a phrase matches inside one segment (or field), never across two."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+AGENT, CUSTOMER, OTHER, META = "agent", "customer", "other", "meta"
+ROLES = (AGENT, CUSTOMER, OTHER, META)
+# Longer "words" (a base64 blob pasted into a transcript) are not indexed: PostgreSQL refuses
+# lexemes over 2 KB, and nobody searches for them.
+MAX_WORD = 100
+
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_RAW_WORD = re.compile(rf"(?:[^\W_]|[{_COMBINING}])+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """(folded word, start, end) in `text`: the words and where each came from, for highlights.
+    A raw word that folds into several (`½` → `1`, `2`) gives each the raw word's span."""
+    out = []
+    for m in _RAW_WORD.finditer(text):
+        for word in _WORD.findall(fold(m.group())):
+            if len(word) <= MAX_WORD:
+                out.append((word, m.start(), m.end()))
+    return out
+
+
+def words(text: str) -> list[str]:
+    return [w for w, _, _ in word_spans(text)]
+
+
+def role_of(speaker) -> str:
+    """A segment's speaker as search scopes it: `agent`, `customer`, anyone else `other`
+    (the same split as the talk figures, calls/derive.py)."""
+    return speaker if speaker in (AGENT, CUSTOMER) else OTHER
+
+
+@dataclass(frozen=True)
+class Document:
+    """A call's searchable text: runs of words, each with its role."""
+
+    runs: tuple[tuple[str, tuple[str, ...]], ...]  # (role, words)
+
+
+def document(*, transcript, customer, external_id) -> Document:
+    runs = []
+    for segment in transcript or ():
+        if isinstance(segment, dict):
+            found = words(str(segment.get("text", "")))
+            if found:
+                runs.append((role_of(segment.get("speaker")), tuple(found)))
+    customer = customer if isinstance(customer, dict) else {}
+    phone = str(customer.get("phone") or "")
+    digits = "".join(c for c in phone if c.isdigit())
+    for value in (customer.get("name"), phone, digits, external_id):
+        found = words(str(value or ""))
+        if found:
+            runs.append((META, tuple(found)))
+    return Document(runs=tuple(runs))
