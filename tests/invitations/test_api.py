@@ -269,6 +269,36 @@ def test_revoked_or_accepted_invitations_cannot_be_resent_or_revoked_again(world
     assert [i["status"] for i in pending["items"]] == ["pending"]
 
 
+def _audited(world, action: str) -> list[dict]:
+    return expect(world.api("admin").get(f"{world.org_url}/audit-log", action=action), 200)["items"]
+
+
+def test_resend_and_revoke_are_audited_with_the_actor_and_the_status_change(world):
+    created = expect(invite(world), 201)
+    url = f"{world.org_url}/invitations/{created['id']}"
+    Invitation.objects.filter(id=created["id"]).update(expires_at=timezone.now())
+    resent = expect(world.api("admin").post(f"{url}/resend"), 200)
+    (entry,) = _audited(world, "invitation.resend")
+    assert entry["actor"]["account_id"] == world["admin"].account_id
+    assert (entry["target"]["type"], entry["target"]["id"]) == ("invitation", created["id"])
+    assert entry["target"]["label"] == EMAIL
+    assert entry["details"]["before"] == {"status": "expired"}
+    assert entry["details"]["after"]["status"] == "pending"
+    assert entry["details"]["after"]["expires_at"][:19] == resent["expires_at"][:19]
+    assert _audited(world, "invitation.revoke") == []
+
+    expect(world.api("admin").delete(url), 200)
+    (entry,) = _audited(world, "invitation.revoke")
+    assert entry["actor"]["account_id"] == world["admin"].account_id
+    assert (entry["target"]["type"], entry["target"]["id"]) == ("invitation", created["id"])
+    assert entry["details"] == {"before": {"status": "pending"}, "after": {"status": "revoked"}}
+    # The refused second revoke and resend (409) add no entry.
+    world.api("admin").delete(url)
+    world.api("admin").post(f"{url}/resend")
+    assert len(_audited(world, "invitation.revoke")) == 1
+    assert len(_audited(world, "invitation.resend")) == 1
+
+
 def test_an_invitation_dies_with_its_inviters_right_to_add_members(world, invitee):
     admin = org_access(world["admin"].account, world.org.id)
     from callstudio.directory.services import invitation_create

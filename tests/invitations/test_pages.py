@@ -5,6 +5,7 @@ open sign-up off) and for an existing account, and Profile → Organizations →
 from allauth.account.models import EmailAddress
 from django.test import Client
 
+from callstudio.core.models import AuditLogEntry
 from callstudio.orgs.models import Invitation, OrgMembership, TeamMembership
 from tests.conftest import PASSWORD, person
 from tests.helpers import assert_unchanged, fingerprint
@@ -59,6 +60,22 @@ def test_admin_invites_from_the_members_page_and_manages_the_pending_tab(
     assert admin.post(f"/o/{world.org.id}/invitations/{invitation.id}/revoke").status_code == 302
     assert Invitation.objects.get(id=invitation.id).status == "revoked"
     assert Client().get(f"/invitations/{second}").status_code == 410
+
+    # The page's resend and revoke are audited, by the admin, on the invitation...
+    entries = AuditLogEntry.objects.filter(
+        organization=world.org, target_type="invitation", target_id=str(invitation.id)
+    ).order_by("id")
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("invitation.create", world["admin"].account.pk),
+        ("invitation.resend", world["admin"].account.pk),
+        ("invitation.revoke", world["admin"].account.pk),
+    ]
+    assert (entries[1].before, entries[1].after["status"]) == ({"status": "pending"}, "pending")
+    assert (entries[2].before, entries[2].after) == ({"status": "pending"}, {"status": "revoked"})
+    # ... and the audit log page tells them in words (once in the filter's options, once more
+    # for the entry).
+    text = admin.get(f"/o/{world.org.id}/audit-log").content.decode()
+    assert text.count("Invitation sent again") == 2 and text.count("Invitation revoked") == 2
 
 
 def test_the_invite_form_shows_service_refusals_and_changes_nothing(

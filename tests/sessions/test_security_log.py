@@ -60,6 +60,28 @@ def test_the_log_tells_the_accounts_story_newest_first(owner):
     assert theirs == ["account.login_failed", "token.create"]
 
 
+def test_revoking_a_token_is_in_the_log_through_the_api_and_the_profile_page(owner):
+    credentials = {"email": owner.account.email, "password": PASSWORD}
+    by_api = Api().post("/api/v1/auth/tokens", {**credentials, "name": "CI"}).json()
+    by_page = Api().post("/api/v1/auth/tokens", {**credentials, "name": "Laptop"}).json()
+    assert Api(owner.token).delete(f"/api/v1/auth/tokens/{by_api['id']}").status_code == 204
+    client = sign_in(owner.account.email)
+    assert client.post(f"/profile/tokens/{by_page['id']}/revoke").status_code == 302
+    items = events(owner.token)["items"]
+    revoked = [e for e in items if e["action"] == "token.revoke"]
+    assert [(e["target"]["id"], e["target"]["label"]) for e in revoked] == [
+        (by_page["id"], "Laptop"),
+        (by_api["id"], "CI"),
+    ]
+    assert {e["actor"]["account_id"] for e in revoked} == {owner.account.account_id}
+    assert revoked[0]["label"] == "API token revoked"
+    # A token that is already revoked is 404 and logs nothing more.
+    assert Api(owner.token).delete(f"/api/v1/auth/tokens/{by_api['id']}").status_code == 404
+    assert [e["action"] for e in events(owner.token)["items"]].count("token.revoke") == 2
+    page = client.get("/profile/activity").content.decode()
+    assert "API token revoked" in page
+
+
 def test_the_log_pages_by_cursor(owner):
     for _ in range(3):
         Api(owner.token).post(
