@@ -174,6 +174,8 @@ API = {
     "POST /api/v1/orgs/{org}/scim-tokens": org("org.manage", 201, name="Okta"),
     "DELETE /api/v1/orgs/{org}/scim-tokens/{scim_token}": org("org.manage", 204),
     "GET /api/v1/orgs/{org}/teams/{team}/calls": org(CALLS_READ, 200, team_page=True),
+    # Every member may search: the answer holds only the calls their roles let them read.
+    "GET /api/v1/orgs/{org}/search": org(ANY_MEMBER, 200, q="cancel"),
     # The call is the (verified) agent's: the other agent, unverified, reads own calls only.
     "GET /api/v1/orgs/{org}/teams/{team}/calls/{call}": org(
         CALLS_READ, 200, team_page=True, overrides={"unverified": 404}

@@ -21,6 +21,7 @@ from .routers import (
     orgs,
     roles,
     scim_tokens,
+    search,
     sso,
     teams,
 )
@@ -84,6 +85,7 @@ for module in (
     calls,
     ingest,
     insights,
+    search,
     access,
     scim_tokens,
     domains,

@@ -222,14 +222,35 @@ def ingest_key(k, raw: str | None = None) -> dict:
     return out
 
 
+def _call_agent(c) -> dict | None:
+    if not (c.agent_id or c.agent_ref):
+        return None
+    return {
+        "account_id": c.agent.account_id if c.agent_id else None,
+        "name": c.agent.name if c.agent_id else None,
+        "ref": c.agent_ref,
+    }
+
+
+def search_item(item: dict) -> dict:
+    c = item["call"]
+    return {
+        "call": {
+            "id": c.id,
+            "team": {"id": c.team.id, "name": c.team.name},
+            "external_id": c.external_id,
+            "started_at": c.started_at,
+            "duration_seconds": c.duration_seconds,
+            "agent": _call_agent(c),
+            "customer": c.customer,
+        },
+        "matches": item["matches"],
+        "score": item["score"],
+    }
+
+
 def call(c, *, detail: bool = False) -> dict:
-    agent = None
-    if c.agent_id or c.agent_ref:
-        agent = {
-            "account_id": c.agent.account_id if c.agent_id else None,
-            "name": c.agent.name if c.agent_id else None,
-            "ref": c.agent_ref,
-        }
+    agent = _call_agent(c)
     out = {
         "id": c.id,
         "external_id": c.external_id,

@@ -445,3 +445,38 @@ class CallDetailOut(CallOut):
 class CallPage(Schema):
     items: list[CallOut]
     next_cursor: str | None
+
+
+class SearchTeam(Schema):
+    id: str
+    name: str
+
+
+class SearchCall(Schema):
+    id: int
+    team: SearchTeam
+    external_id: str
+    started_at: datetime
+    duration_seconds: float
+    agent: CallAgent | None
+    customer: dict
+
+
+class SearchMatch(Schema):
+    segment: int = Field(description="Index of the segment in the call's transcript.")
+    speaker: str
+    start: float = Field(description="Seconds from the start of the call.")
+    html: str = Field(description="The segment's text, HTML-escaped, matched words in <mark>.")
+
+
+class SearchItem(Schema):
+    call: SearchCall
+    matches: list[SearchMatch]
+    score: float = Field(
+        description="Relevance (higher is better; BM25 on SQLite, ts_rank_cd on PostgreSQL)."
+    )
+
+
+class SearchPage(Schema):
+    items: list[SearchItem]
+    next_cursor: str | None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from callstudio.core.errors import Invalid
 
-from .text import AGENT, CUSTOMER, words
+from .text import AGENT, CUSTOMER, MAX_WORD, longest_word, words
 
 MAX_LENGTH = 500
 MAX_TERMS = 20
@@ -103,6 +103,8 @@ def _lex(text: str) -> list[_Token]:
             found = words(raw)
             if prefix and (not found or not raw.rstrip("*")[-1:].isalnum()):
                 prefix = False
+        if longest_word(text[start:i]) > MAX_WORD:
+            raise _error(f"Words have at most {MAX_WORD} characters", start)
         if not found:
             if negated or scope:
                 raise _error("Nothing to search for after this", start)

@@ -7,7 +7,8 @@ Both engines are then given words already folded, so SQLite FTS5 and PostgreSQL 
 about case, accents or where a word ends (docs/search.md, "Words").
 
 A call's searchable text is its segments, by speaker role, and three fields of metadata
-(customer name, customer phone, external ID). Each segment and each field is a separate run of
+(customer name, customer phone, external ID); the phone also as its digits, whole and their
+last 10 and 7, so `5550102030` finds `+1 (555) 010-2030`. Each segment and each field is a separate run of
 words: a phrase matches inside one segment (or field), never across two."""
 
 import re
@@ -41,6 +42,13 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def longest_word(text: str) -> int:
+    return max(
+        (len(w) for m in _RAW_WORD.finditer(text) for w in _WORD.findall(fold(m.group()))),
+        default=0,
+    )
+
+
 def words(text: str) -> list[str]:
     return [w for w, _, _ in word_spans(text)]
 
@@ -68,7 +76,9 @@ def document(*, transcript, customer, external_id) -> Document:
     customer = customer if isinstance(customer, dict) else {}
     phone = str(customer.get("phone") or "")
     digits = "".join(c for c in phone if c.isdigit())
-    for value in (customer.get("name"), phone, digits, external_id):
+    # The number as typed, all its digits, and its last 10 and 7 (without country or area code).
+    numbers = " ".join(dict.fromkeys(d for d in (digits, digits[-10:], digits[-7:]) if d))
+    for value in (customer.get("name"), phone, numbers, external_id):
         found = words(str(value or ""))
         if found:
             runs.append((META, tuple(found)))
