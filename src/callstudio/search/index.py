@@ -28,8 +28,7 @@ def create_sql(vendor: str, calls_table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f"""CREATE TABLE {PG_TABLE} (
-                call_id bigint PRIMARY KEY REFERENCES {calls_table}(id)
-                    ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+                call_id bigint PRIMARY KEY REFERENCES {calls_table}(id) ON DELETE CASCADE,
                 organization_id varchar(40) NOT NULL,
                 team_id varchar(40) NOT NULL,
                 sort_key bigint NOT NULL,

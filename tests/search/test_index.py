@@ -1,0 +1,80 @@
+"""The index follows the calls: written in the transaction that stores them (a batch that fails
+leaves neither), rebuilt from them by `callstudio search rebuild`, skipped with
+CALLSTUDIO_SEARCH_INDEX=0."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from callstudio.access.policy import org_access
+from callstudio.calls.ingest import store_calls
+from callstudio.calls.models import Call
+from callstudio.calls.schemas import CallIn
+from callstudio.rules.search import search_calls
+from callstudio.search.index import FTS_TABLE, PG_TABLE
+
+from .conftest import call, segment
+
+
+def index_size() -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # A contentless table's rows are counted by the docsize shadow table.
+            cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}_docsize")
+        else:
+            cursor.execute(f"SELECT count(*) FROM {PG_TABLE}")
+        return cursor.fetchone()[0]
+
+
+def found(world, q) -> set[str]:
+    page = search_calls(access=org_access(world["admin"].account, world.org.id), q=q, limit=200)
+    return {item["call"].external_id for item in page.items}
+
+
+def stored(world, *bodies):
+    return store_calls(team=world.team, calls=[CallIn.model_validate(b) for b in bodies])
+
+
+def test_a_stored_call_is_found_at_once_and_a_resend_indexes_nothing_twice(world):
+    stored(world, call("a", segment("customer", "parcel lost")))
+    stored(
+        world, call("a", segment("customer", "parcel lost")), call("b", segment("agent", "parcel"))
+    )
+    assert found(world, "parcel") == {"a", "b"}
+    assert index_size() == 2
+
+
+def test_a_batch_that_fails_leaves_no_entry(world):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        stored(world, call("x", segment("customer", "parcel")))
+        raise RuntimeError("the transaction storing the batch fails")
+    assert not Call.objects.filter(external_id="x").exists()
+    assert index_size() == 0
+    assert found(world, "parcel") == set()
+
+
+def test_with_the_index_off_calls_are_stored_unindexed_until_a_rebuild(world, settings):
+    settings.CALLSTUDIO_SEARCH_INDEX = False
+    stored(world, call("a", segment("customer", "parcel")), call("b", segment("agent", "refund")))
+    assert Call.objects.count() == 2 and index_size() == 0
+    assert found(world, "parcel") == set()
+    settings.CALLSTUDIO_SEARCH_INDEX = True
+    out = io.StringIO()
+    call_command("search", "rebuild", stdout=out)
+    assert found(world, "parcel") == {"a"} and found(world, "refund") == {"b"}
+    assert index_size() == 2
+    assert out.getvalue().splitlines() == [
+        "Indexing 2 calls...",
+        "  indexed 2 of 2 calls (100 %)",
+        "Indexed 2 calls.",
+    ]
+
+
+def test_a_rebuild_writes_every_entry_once(world):
+    stored(world, *[call(f"c{i}", segment("agent", f"parcel {i}")) for i in range(5)])
+    call_command("search", "rebuild", stdout=io.StringIO())
+    call_command("search", "rebuild", stdout=io.StringIO())
+    assert index_size() == 5
+    assert found(world, "parcel") == {f"c{i}" for i in range(5)}
