@@ -258,6 +258,8 @@ UI = {
     "GET o/<str:org_id>/teams/new": org("teams.create", 200),
     "POST o/<str:org_id>/teams/new": org("teams.create", 302, name="Escalations", description=""),
     "GET o/<str:org_id>/organization": org(ANY_MEMBER, 200),
+    # Search: a member who may read calls in some team, by either role (the body: its query).
+    "GET o/<str:org_id>/search": org(CALLS_READ, 200, q="refund"),
     "GET o/<str:org_id>/settings": org("org.manage", 200),
     "GET o/<str:org_id>/settings/domains": org("org.manage", 200),
     "POST o/<str:org_id>/settings/domains": org("org.manage", 302, domain="new.acme.test"),

@@ -262,6 +262,26 @@ def read_scope(
     return ReadScope(all_teams=frozenset(all_teams), own_teams=frozenset(own_teams))
 
 
+def reads_somewhere(access: OrgAccess, *, resource: str) -> bool:
+    """Whether the actor holds `team.read` with `<resource>.read.all` or `.read.own` in some team
+    (by the org role: in every team, present or future). The rule of `read_scope`, without
+    listing the teams: no query when the org role decides, one (the actor's team roles)
+    otherwise. The organization's Search link and page ask it."""
+    wanted = {f"{resource}.read.all", f"{resource}.read.own"}
+    org_role = access.permissions & TEAM_PERMISSIONS
+    if "team.read" in org_role and wanted & org_role:
+        return True
+    for m in TeamMembership.objects.select_related("custom_role").filter(
+        organization_id=access.organization.id,
+        account_id=access.account.pk,
+        revoked_at__isnull=True,
+    ):
+        held = org_role | (role_permissions(m.role, m.custom_role) & TEAM_PERMISSIONS)
+        if "team.read" in held and wanted & held:
+            return True
+    return False
+
+
 def ensure_can_grant(held: frozenset[str], granted: Iterable[str], *, field: str = "role") -> None:
     """Nobody grants (or acts on a holder of) permissions they do not hold themselves."""
     missing = sorted(set(granted) - held)

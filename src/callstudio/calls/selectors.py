@@ -5,10 +5,11 @@ from types import SimpleNamespace
 
 from django.db.models import QuerySet, Value
 
-from callstudio.access.policy import OrgAccess, TeamAccess
+from callstudio.access.policy import OrgAccess, TeamAccess, read_scope
 from callstudio.accounts.models import Account
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.core.pagination import Page, clean_limit, decode_cursor, keyset, page_of
+from callstudio.orgs.models import Team
 from callstudio.search.query import parse as parse_query
 
 from . import search
@@ -175,6 +176,19 @@ def _list_item(row: dict) -> SimpleNamespace:
     linked = row["agent_id"] is not None
     agent = SimpleNamespace(name=name, email=email, account_id=account_id) if linked else None
     return SimpleNamespace(**row, agent=agent)
+
+
+def readable_call_teams(*, access: OrgAccess) -> list[tuple[str, str]]:
+    """(id, name) of the teams where the actor may read calls (all, or their own), by name: the
+    Search page's team filter. Three queries (`read_scope`'s two, the names)."""
+    scope = read_scope(access, resource="calls")
+    return list(
+        Team.objects.filter(
+            organization_id=access.organization.id, id__in=scope.all_teams | scope.own_teams
+        )
+        .order_by("name", "id")
+        .values_list("id", "name")
+    )
 
 
 def org_ingest_keys(*, access: OrgAccess) -> list[IngestKey]:

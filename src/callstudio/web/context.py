@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from callstudio.access.policy import OrgAccess, TeamAccess
+from callstudio.access.policy import OrgAccess, TeamAccess, reads_somewhere
 from callstudio.access.resolve import resolve_org, resolve_team
 from callstudio.accounts.models import Account
 from callstudio.directory.selectors import account_orgs
@@ -101,12 +101,18 @@ def org_nav(request, access: OrgAccess) -> dict:
         "perms": access.permissions,
         "orgs": [m.organization for m in account_orgs(account=request.user)],
         "org_tabs": [(name, label) for name, label, perm in ORG_TABS if access.has(perm)],
+        # The main navigation's Search link: asked only when a page draws it (no query when the
+        # org role decides, one otherwise; a team tab that reads calls already knows).
+        "can_search": lambda: reads_somewhere(access, resource="calls"),
     }
 
 
 def team_nav(request, access: TeamAccess, tab: str) -> dict:
+    nav = org_nav(request, access.org)
+    if any(access.has(p) for p in TAB_PERMISSIONS["team_calls"]):
+        nav["can_search"] = True
     return {
-        **org_nav(request, access.org),
+        **nav,
         "team": access.team,
         "team_access": access,
         "team_perms": access.permissions,

@@ -10,6 +10,7 @@ from callstudio.access.permissions import CATALOG
 from callstudio.core.errors import DomainError
 from callstudio.core.validation import clean_name
 from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX
+from callstudio.search.query import MAX_LENGTH as MAX_QUERY_LENGTH
 
 
 def mark_role_editable(rows, *, roles: list[tuple[str, str]], actor, allowed: bool) -> None:
@@ -228,3 +229,73 @@ class DateRangeForm(forms.Form):
             "error": " ".join(self.non_field_errors()),
             "presets": presets,
         }
+
+
+SEARCH_SORTS = [("newest", "Newest first"), ("relevance", "Most relevant first")]
+
+
+class SearchForm(DateRangeForm):
+    """The organization's Search page: the query and the filters of `rules.search.search_calls`,
+    bound to the query string (From and To are the shared date range). Types only: the search
+    decides the rest, and a team it may not read is its 404 or 403, never a form error."""
+
+    q = forms.CharField(
+        label="Search calls",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH, "autocomplete": "off"}
+        ),
+        help_text='Words, "exact phrases", OR, -word, refun*, customer: or agent: (see below).',
+    )
+    team = forms.CharField(label="Team", required=False, widget=forms.Select)
+    agent = forms.CharField(
+        label="Agent account ID", required=False, max_length=64, help_text="From their profile."
+    )
+    tag = forms.CharField(label="Tag", required=False, max_length=64)
+    direction = forms.ChoiceField(
+        label="Direction",
+        required=False,
+        choices=[("", "Either direction"), ("inbound", "Inbound"), ("outbound", "Outbound")],
+    )
+    min_duration = forms.FloatField(label="Shortest (seconds)", required=False, min_value=0)
+    max_duration = forms.FloatField(label="Longest (seconds)", required=False, min_value=0)
+    sentiment = forms.ChoiceField(
+        label="Sentiment",
+        required=False,
+        choices=[
+            ("", "Any sentiment"),
+            ("negative", "Negative"),
+            ("neutral", "Neutral"),
+            ("positive", "Positive"),
+        ],
+    )
+    has_alert = forms.ChoiceField(
+        label="Alerts",
+        required=False,
+        choices=[("", "With or without"), ("true", "Raised an alert"), ("false", "No alert")],
+    )
+    sort = forms.ChoiceField(label="Order", required=False, choices=SEARCH_SORTS)
+
+    # The query string's names, in the order a "More results" link repeats them.
+    PARAMS = (
+        "q",
+        "team",
+        "agent",
+        "from",
+        "to",
+        "tag",
+        "direction",
+        "min_duration",
+        "max_duration",
+        "sentiment",
+        "has_alert",
+        "sort",
+    )
+
+    def __init__(self, data, *, teams: list[tuple[str, str]], **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["team"].widget.choices = [("", "Every team"), *teams]
+
+    def kept(self) -> dict:
+        """The non-empty parameters as typed, for the next page's link."""
+        return {name: self.data[name] for name in self.PARAMS if self.data.get(name)}

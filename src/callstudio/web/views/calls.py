@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST, require_safe
 from callstudio.calls import selectors, services
 from callstudio.core.errors import DomainError
 from callstudio.directory.selectors import team_agent_choices
+from callstudio.search.query import MAX_LENGTH as QUERY_MAX_LENGTH
 
 from ..context import render_team, team_page
 from ..forms import DateRangeForm, apply_error
@@ -25,6 +26,7 @@ def calls(request, access):
     }
     form = DateRangeForm(params)
     page = None
+    q_error = None
     if form.is_valid():
         start, end = form.times()  # To's whole day is in: the list's end is the next midnight
         try:
@@ -40,7 +42,10 @@ def calls(request, access):
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            apply_error(form, exc)
+            if exc.field == "q":  # a query that cannot be read: said next to the search box
+                q_error = exc.detail
+            else:
+                apply_error(form, exc)
     agents = []
     if access.has("calls.read.all"):
         agents = team_agent_choices(access=access)
@@ -64,9 +69,11 @@ def calls(request, access):
             "agents": agents,
             "older_url": older,
             "team_has_calls": team_has_calls,
+            "q_error": q_error,
+            "query_max": QUERY_MAX_LENGTH,
         },
         tab="team_calls",
-        status=422 if form.errors else 200,
+        status=422 if form.errors or q_error else 200,
     )
 
 
