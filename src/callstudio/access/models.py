@@ -2,8 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from callstudio.core.ids import ID_MAX_LENGTH, new_role_id
-from callstudio.core.validation import name_skeleton
-from callstudio.orgs.models import NameSkeletonManager
+from callstudio.orgs.models import NameSkeletonManager, fill_name_keys, save_update_fields
 
 
 class Role(models.Model):
@@ -16,9 +15,9 @@ class Role(models.Model):
         "orgs.Organization", on_delete=models.CASCADE, related_name="roles"
     )
     name = models.CharField(max_length=100)
-    # The name's TR39 confusable skeleton, unique in the organization (see orgs.Team). Kept by
-    # save().
+    # The name's two keys, each unique in the organization (see orgs.Team). Kept by save().
     name_skeleton = models.TextField(default="", editable=False)
+    name_case_skeleton = models.TextField(default="", editable=False)
     description = models.CharField(max_length=500, blank=True)
     scope = models.CharField(max_length=8, choices=SCOPES)
     permissions = models.JSONField(default=list)
@@ -33,14 +32,15 @@ class Role(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "name_skeleton"], name="role_name_skeleton_unique_in_org"
             ),
+            models.UniqueConstraint(
+                fields=["organization", "name_case_skeleton"],
+                name="role_name_case_skeleton_unique_in_org",
+            ),
         ]
 
     def save(self, *args, **kwargs):
-        self.name_skeleton = name_skeleton(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_skeleton"}
-        super().save(*args, **kwargs)
+        fill_name_keys(self)
+        super().save(*args, **save_update_fields(kwargs))
 
     @property
     def permission_set(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Invalid
-from callstudio.core.validation import clean_name, clean_text, name_skeleton
+from callstudio.core.validation import clean_name, clean_text, name_case_skeleton, name_skeleton
 from callstudio.orgs.models import Invitation, InvitationTeam, OrgMembership, TeamMembership
 
 from .models import Role
@@ -18,9 +18,10 @@ from .selectors import role_get
 
 SCOPES = ("org", "team")
 # Custom role names must not pose as a built-in one ("Аdmin" with a Cyrillic А).
-BUILTIN_SKELETONS = frozenset(
-    name_skeleton(text) for key, role in BUILTIN_ROLES.items() for text in (key, role.name)
-)
+BUILTIN_NAMES = tuple(text for key, role in BUILTIN_ROLES.items() for text in (key, role.name))
+BUILTIN_SKELETONS = frozenset(name_skeleton(text) for text in BUILTIN_NAMES)
+# ... nor as one in other capitals ("ЅUPERVISOR" with a Cyrillic Ѕ).
+BUILTIN_CASE_SKELETONS = frozenset(name_case_skeleton(text) for text in BUILTIN_NAMES)
 
 
 def _clean_permissions(permissions, scope: str) -> list[str]:
@@ -45,12 +46,15 @@ def _clean_role_name(organization, name, *, exclude_id: str | None = None) -> st
     name = clean_name(name, field="name", max_length=100)
     if (
         name_skeleton(name) in BUILTIN_SKELETONS
+        or name_case_skeleton(name) in BUILTIN_CASE_SKELETONS
         or name.lower() in BUILTIN_ROLES
         or name.lower() in {r.name.lower() for r in BUILTIN_ROLES.values()}
     ):
         raise Conflict("This is the name of a built-in role.", field="name", code="duplicate")
     clash = Role.objects.filter(organization=organization).filter(
-        Q(name__iexact=name) | Q(name_skeleton=name_skeleton(name))
+        Q(name__iexact=name)
+        | Q(name_skeleton=name_skeleton(name))
+        | Q(name_case_skeleton=name_case_skeleton(name))
     )
     if exclude_id:
         clash = clash.exclude(id=exclude_id)

@@ -3,8 +3,10 @@
 Names people read (teams, roles, keys, rules, automations, accounts, organizations) are stored
 NFC-normalized, and refuse control characters (Cc) and format characters (Cf: bidi overrides
 that reorder what is shown, zero-width characters that hide a difference). Team and role names
-are also compared by their confusable skeleton (Unicode TR39), so "Вilling" with a Cyrillic В
-cannot pose as "Billing"."""
+are also compared by two keys, each unique in the organization: their confusable skeleton
+(Unicode TR39), so "Вilling" with a Cyrillic В cannot pose as "Billing", and the skeleton of
+the name in capitals, so a look-alike that also differs in case ("ВILLING" next to "billing")
+cannot either."""
 
 import functools
 import importlib.resources
@@ -69,6 +71,24 @@ def skeleton(value: str) -> str:
 
 
 def name_skeleton(name: str) -> str:
-    """The key two names of one organization must not share: confusable-alike and case-alike
-    names ("Billing", "BILLING", "Вilling", "Bi11ing") have the same one."""
+    """The first key two names of one organization must not share: confusable-alike names
+    ("Billing", "Вilling", "Bi11ing") have the same one, whatever their characters.
+
+    It does not make case-alike names equal: the confusables table maps a capital I to a small
+    l but keeps a small i, so "BILLING" gets "bllllng" and "billing" "billing". Case is the
+    second key's (`name_case_skeleton`)."""
     return skeleton(skeleton(name).casefold())
+
+
+def name_case_skeleton(name: str) -> str:
+    """The second key two names of one organization must not share: the first key of the name
+    case-folded then put in capitals. Names equal but for case ("Возвраты", "ВОЗВРАТЫ") have
+    the same one, as do look-alikes that differ in case too ("ВILLING" with a Cyrillic В,
+    "billing", "BILLING": all "bllllng").
+
+    Why two keys and not one: a single key equal for every confusable pair and every case pair
+    must be equal across chains of both through the whole Unicode table, and those chains join
+    unrelated Latin letters (r, t, u, y and z end up one class). Each key is exact for its own
+    relation (the first for TR39 confusables, this one for case), and each has its own unique
+    constraint."""
+    return name_skeleton(name.casefold().upper())

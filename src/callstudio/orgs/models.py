@@ -10,20 +10,37 @@ from callstudio.core.ids import (
     new_team_id,
     new_workflow_id,
 )
-from callstudio.core.validation import name_skeleton
+from callstudio.core.validation import name_case_skeleton, name_skeleton
 
 TEAM_NAME_MAX = 100
 TEAM_DESCRIPTION_MAX = 2000
 
 
+def fill_name_keys(obj) -> None:
+    """A team's or role's two name keys (core/validation.py), from its name."""
+    obj.name_skeleton = name_skeleton(obj.name)
+    obj.name_case_skeleton = name_case_skeleton(obj.name)
+
+
+NAME_KEYS = ("name_skeleton", "name_case_skeleton")
+
+
+def save_update_fields(kwargs: dict) -> dict:
+    """save(update_fields=[..."name"...]) writes the name keys too."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "name" in update_fields:
+        kwargs["update_fields"] = {*update_fields, *NAME_KEYS}
+    return kwargs
+
+
 class NameSkeletonManager(models.Manager):
-    """bulk_create skips save(): fill each row's `name_skeleton` here too, so no path stores a
-    team or role without it."""
+    """bulk_create skips save(): fill each row's name keys here too, so no path stores a team
+    or role without them."""
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for obj in objs:
-            obj.name_skeleton = name_skeleton(obj.name)
+            fill_name_keys(obj)
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -48,9 +65,11 @@ class Team(models.Model):
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_team_id)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=TEAM_NAME_MAX)
-    # The name's TR39 confusable skeleton (core/validation.py), unique in the organization so
-    # that "Вilling" (Cyrillic В) cannot pose as "Billing", even in a race. Kept by save().
+    # The name's two keys (core/validation.py), each unique in the organization, so that even
+    # in a race "Вilling" (Cyrillic В) cannot pose as "Billing" (its TR39 confusable skeleton)
+    # nor "ВILLING" as "billing" (the skeleton of the name in capitals). Kept by save().
     name_skeleton = models.TextField(default="", editable=False)
+    name_case_skeleton = models.TextField(default="", editable=False)
     description = models.CharField(max_length=TEAM_DESCRIPTION_MAX, blank=True)
     # Globally unique: a call sent to it lands in exactly this team.
     workflow_id = models.CharField(max_length=ID_MAX_LENGTH, unique=True, default=new_workflow_id)
@@ -74,17 +93,18 @@ class Team(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "name_skeleton"], name="team_name_skeleton_unique_in_org"
             ),
+            models.UniqueConstraint(
+                fields=["organization", "name_case_skeleton"],
+                name="team_name_case_skeleton_unique_in_org",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name_skeleton = name_skeleton(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_skeleton"}
-        super().save(*args, **kwargs)
+        fill_name_keys(self)
+        super().save(*args, **save_update_fields(kwargs))
 
 
 ONE_ROLE = (Q(role="") & Q(custom_role__isnull=False)) | (~Q(role="") & Q(custom_role__isnull=True))

@@ -11,17 +11,25 @@ from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict
 from callstudio.core.ids import new_workflow_id
-from callstudio.core.validation import clean_name, clean_text, name_skeleton
+from callstudio.core.validation import (
+    clean_name,
+    clean_text,
+    name_case_skeleton,
+    name_skeleton,
+)
 from callstudio.orgs.models import TEAM_DESCRIPTION_MAX, TEAM_NAME_MAX, Team
 
 from .managed_teams import ensure_hand_change_allowed
 
 
 def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = None) -> None:
-    """Case-alike and confusable-alike names clash (409 `duplicate`); the unique constraints
-    on the name and its skeleton settle a race between two requests."""
+    """Case-alike and confusable-alike names clash (409 `duplicate`), and so do look-alikes
+    that also differ in case; the unique constraints on the name and its two keys settle a race
+    between two requests."""
     clash = Team.objects.filter(organization=organization).filter(
-        Q(name__iexact=name) | Q(name_skeleton=name_skeleton(name))
+        Q(name__iexact=name)
+        | Q(name_skeleton=name_skeleton(name))
+        | Q(name_case_skeleton=name_case_skeleton(name))
     )
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
@@ -85,6 +93,7 @@ def team_update(*, access: TeamAccess, name=None, description=None, as_idp=None)
             stored = dict(changes)
             if "name" in changes:
                 stored["name_skeleton"] = name_skeleton(changes["name"])
+                stored["name_case_skeleton"] = name_case_skeleton(changes["name"])
             Team.objects.filter(id=team.id).update(**stored)
             for k, v in changes.items():
                 setattr(team, k, v)
