@@ -117,6 +117,18 @@ def test_a_team_name_confusable_with_another_is_409_duplicate(world, name):
     response = world.api("admin").post(f"{world.org_url}/teams", {"name": name})
     assert_problem(response, 409, field="name", code="duplicate")
     assert_unchanged(before, name)
+    if name.casefold() != "billing":  # a look-alike, not the same name: says which it looks like
+        message = "This name looks like the team “Billing” already in the organization."
+        assert response.json()["errors"][0]["message"] == message
+
+
+def test_names_differing_only_by_i_and_l_are_look_alikes_named_in_the_refusal(world):
+    response = world.api("admin").post(f"{world.org_url}/teams", {"name": "Mail"})
+    assert response.status_code == 201, response.content
+    response = world.api("admin").post(f"{world.org_url}/teams", {"name": "Mall"})
+    assert_problem(response, 409, field="name", code="duplicate")
+    message = "This name looks like the team “Mail” already in the organization."
+    assert response.json()["errors"][0]["message"] == message
 
 
 def test_renaming_a_team_to_a_confusable_name_is_409(world):

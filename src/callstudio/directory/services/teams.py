@@ -33,12 +33,12 @@ def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = 
     )
     if exclude_id:
         clash = clash.exclude(id=exclude_id)
-    if clash.exists():
-        raise Conflict(
-            "A team with this name already exists in the organization.",
-            field="name",
-            code="duplicate",
-        )
+    existing = clash.values_list("name", flat=True).first()
+    if existing is not None:
+        message = "A team with this name already exists in the organization."
+        if existing.casefold() != name.casefold():  # a look-alike: say which team it looks like
+            message = f"This name looks like the team “{existing}” already in the organization."
+        raise Conflict(message, field="name", code="duplicate")
 
 
 def team_create(*, access: OrgAccess, name, description="") -> Team:
