@@ -4,6 +4,7 @@
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -63,9 +64,9 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
 
-            def shot(name: str) -> None:
+            def shot(name: str, full_page: bool = True) -> None:
                 page.wait_for_load_state()
-                page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+                page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
                 print("wrote", OUT / f"{name}.png", flush=True)
 
             page.goto(f"{base}/accounts/login/")
@@ -103,6 +104,16 @@ def main() -> None:
             page.get_by_role("navigation", name="Team").get_by_role("link", name="Alerts").click()
             page.get_by_role("link", name="Create alert rule").click()
             shot("alert-rule-form")
+            page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+            page.get_by_label("Search calls").fill('customer:"want to cancel" OR refund*')
+            page.get_by_role("button", name="Search", exact=True).click()
+            page.set_viewport_size({"width": 1280, "height": 1300})
+            shot("search", full_page=False)  # the form and the first results of a long page
+            page.set_viewport_size({"width": 1280, "height": 800})
+            search_url = page.url
+            page.goto(search_url.split("?")[0])
+            page.get_by_text("Search syntax and examples").click()
+            shot("search-help")
             page.get_by_role("link", name="Organization").click()
             page.get_by_role("navigation", name="Organization").get_by_role(
                 "link", name="Members"
@@ -139,6 +150,10 @@ def main() -> None:
                 "link", name="Members"
             ).click()
             shot("phone-org-members")
+            page.goto(search_url)
+            results = page.get_by_role("list", name=re.compile("^Matching calls"))
+            results.evaluate("list => list.scrollIntoView()")  # the results, under the form
+            shot("phone-search", full_page=False)
             browser.close()
     finally:
         server.terminate()
