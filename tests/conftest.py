@@ -18,6 +18,7 @@ from callstudio.directory.services import (
     team_create,
     team_member_add,
 )
+from callstudio.search import index as search_index
 
 # `smtp`: a real SMTP server per test (tests/mail.py); `dns_server`: a real DNS server
 # (tests/dnsserver.py); `redis_url`: a Redis database of the test's own (tests/redis_db.py).
@@ -31,6 +32,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index(request, django_db_blocker):
+    """Tests that commit (live servers, transactional_db) end with Django emptying every table it
+    knows; the search index's tables are not models, so they are emptied here too."""
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            search_index.clear()
 
 
 class Api:

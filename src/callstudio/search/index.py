@@ -5,7 +5,11 @@ from the calls (`callstudio search rebuild`).
 SQLite: the FTS5 table `search_fts` (contentless: it stores the index, not the text a second
 time), its rowid the call's sort key. PostgreSQL: the table `search_document` (call id, team,
 organization, sort key, tsvector) with a GIN index on the tsvector and a B-tree on
-(organization, sort key) for newest-first pages. See search/engines.py for how each is written."""
+(organization, sort key) for newest-first pages. See search/engines.py for how each is written.
+
+Neither references the calls table by a foreign key: Django does not know these tables, and a
+key would stop it from emptying the calls table (`flush`). Every read joins the calls table, so
+an entry whose call is gone is never found; whatever deletes calls removes their entries."""
 
 from django.conf import settings
 from django.db import connection
@@ -18,7 +22,7 @@ PG_TABLE = "search_document"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '|'"
 
 
-def create_sql(vendor: str, calls_table: str) -> list[str]:
+def create_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         columns = ", ".join(FTS_COLUMNS)
         return [
@@ -28,7 +32,7 @@ def create_sql(vendor: str, calls_table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f"""CREATE TABLE {PG_TABLE} (
-                call_id bigint PRIMARY KEY REFERENCES {calls_table}(id) ON DELETE CASCADE,
+                call_id bigint PRIMARY KEY,
                 organization_id varchar(40) NOT NULL,
                 team_id varchar(40) NOT NULL,
                 sort_key bigint NOT NULL,

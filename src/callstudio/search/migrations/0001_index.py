@@ -8,8 +8,7 @@ from django.db import migrations
 def create(apps, schema_editor):
     from callstudio.search.index import create_sql
 
-    calls_table = apps.get_model("calls", "Call")._meta.db_table
-    for sql in create_sql(schema_editor.connection.vendor, calls_table):
+    for sql in create_sql(schema_editor.connection.vendor):
         schema_editor.execute(sql)
 
 
