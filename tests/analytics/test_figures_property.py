@@ -8,6 +8,7 @@ second property drives archive, unarchive, an `archive_call` automation, a membe
 and re-running the analysis, and holds the rollups to the same figures after every step and to a
 full rebuild at the end."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
@@ -176,6 +177,22 @@ def setup_team(world):
     return access
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def _said(phrase: str, segments: list[dict], speaker=None) -> bool:
+    """`phrase`'s words, consecutive, in one segment (of `speaker`, if given)."""
+    wanted = _words(phrase)
+    for s in segments:
+        if speaker and s["speaker"] != speaker:
+            continue
+        found = _words(s["text"])
+        if any(found[i : i + len(wanted)] == wanted for i in range(len(found))):
+            return True
+    return False
+
+
 def check_stored(world, sent: list[dict]) -> None:
     """The stored calls are the ones sent: belonging to whom the sender named, with the sent
     duration, sentiment of the transcript, tags deduplicated plus the automation's."""
@@ -188,11 +205,13 @@ def check_stored(world, sent: list[dict]) -> None:
         assert row.duration_seconds == call["_duration"]
         assert row.started_at == call["_started"]
         assert row.sentiment == call_sentiment(call["transcript"])
-        text = "\n".join(s["text"] for s in call["transcript"]).casefold()
-        tags = list(dict.fromkeys(call["tags"])) + (["flagged"] if "angry" in text else [])
+        segments = call["transcript"]
+        angry = _said("angry", segments)
+        tags = list(dict.fromkeys(call["tags"])) + (["flagged"] if angry else [])
         assert row.tags == tags
-        # Keyword trackers: the phrases of the team's keyword conditions, rules' and automations'.
-        assert row.keywords == [k for k in ("refund", "Cancel my", "angry") if k.casefold() in text]
+        # Keyword trackers: the phrases of the team's keyword conditions, rules' and automations',
+        # said as whole words in one segment.
+        assert row.keywords == [k for k in ("refund", "Cancel my", "angry") if _said(k, segments)]
 
 
 def check_figures(world, start: date, end: date) -> None:

@@ -74,7 +74,14 @@ def test_holds_tells_matching_calls_from_others():
     """Each example condition holds for one call and not for another (one check per type, so a
     new type must be added here too; its detailed tests go in test_alerts.py)."""
     calls = {
-        "keyword": ({"transcript": [{"text": "I want a REFUND"}]}, {}),
+        "keyword": (
+            {"transcript": [{"text": "I want a REFUND"}]},
+            {"transcript": [{"text": "Refunds take a week"}]},
+        ),
+        "query": (
+            {"transcript": [{"speaker": "customer", "text": "Please cancel my subscription."}]},
+            {"transcript": [{"speaker": "agent", "text": "Please cancel my subscription."}]},
+        ),
         "sentiment_below": ({"sentiment": -0.5}, {"sentiment": 0.2}),
         "duration_above": ({"duration": 601.0}, {}),
         "duration_below": ({"duration": 9.0}, {}),

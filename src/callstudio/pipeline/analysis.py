@@ -37,6 +37,7 @@ BATCH = 500
 _FIELDS = (
     *rollups.CALL_FIELDS,
     "external_id",
+    "customer",
     "ended_at",
     "agent_ref",
     "transcript",
@@ -108,8 +109,10 @@ def _analyze(calls: list[Call], scores: dict) -> None:
             duration=call.duration_seconds,
             agent_id=call.agent_id,
             metadata=call.metadata,
+            customer=call.customer,
+            external_id=call.external_id,
         )
-        call.keywords = [p for p in team_rules_.trackers if p.casefold() in seen.text]
+        call.keywords = team_rules_.keywords_said(seen)
         outcome = process_call(
             call,
             team=teams[call.team_id],

@@ -3,11 +3,15 @@ once when a rule is saved (422 naming the field), evaluated against each arrivin
 is declared once in rules/kinds/; this module checks the lists and dispatches to the types.
 
 `facts(call)` reads what the conditions look at from a call once; `holds` is a pure function
-of a condition and those facts."""
+of a condition and those facts. Keyword and query conditions read the call's `Document`
+(search/text.py: the one tokenizer of search, trackers and rules), built once per call, and
+only when a condition or tracker of the team reads it."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from callstudio.core.errors import Invalid
+from callstudio.search.text import META, Document, document
 
 from .kinds import ACTIONS, CONDITIONS
 from .kinds.actions import clean_url
@@ -39,17 +43,42 @@ MAX_ACTIONS = 10
 
 @dataclass(frozen=True)
 class Facts:
-    text: str  # the transcript's text, lower-cased, segments joined by newlines
+    transcript: list
+    customer: dict
+    external_id: str
     sentiment: float | None
     duration: float
     agent_known: bool
     metadata: dict
 
+    @cached_property
+    def document(self) -> Document:
+        """The call as search sees it: its segments' words by speaker, and the customer's name
+        and phone and the external ID (query conditions and trackers read all of it)."""
+        return document(
+            transcript=self.transcript, customer=self.customer, external_id=self.external_id
+        )
 
-def facts(*, transcript: list, sentiment, duration: float, agent_id, metadata) -> Facts:
-    text = "\n".join(str(s.get("text", "")) for s in transcript if isinstance(s, dict))
+    @cached_property
+    def said(self) -> Document:
+        """Only what was said: the segments (keyword conditions)."""
+        return Document(runs=tuple(run for run in self.document.runs if run[0] != META))
+
+
+def facts(
+    *,
+    transcript: list,
+    sentiment,
+    duration: float,
+    agent_id,
+    metadata,
+    customer=None,
+    external_id: str = "",
+) -> Facts:
     return Facts(
-        text=text.casefold(),
+        transcript=transcript if isinstance(transcript, list) else [],
+        customer=customer if isinstance(customer, dict) else {},
+        external_id=external_id or "",
         sentiment=sentiment,
         duration=duration,
         agent_known=agent_id is not None,

@@ -13,6 +13,7 @@ from callstudio.calls import lifecycle
 
 from .conditions import Facts, holds, keyword_phrases
 from .kinds import ACTIONS
+from .kinds.conditions import phrase_said
 from .models import Alert, AlertRule, Automation, WebhookDelivery
 from .webhooks import delivery_for
 
@@ -30,6 +31,11 @@ class TeamRules:
         for automation in (*self.on_call, *self.on_alert):
             phrases += keyword_phrases(automation.conditions)
         return list(dict.fromkeys(phrases))
+
+    def keywords_said(self, facts: Facts) -> list[str]:
+        """The keyword trackers said in the call, with the keyword conditions' own semantics
+        (rules/kinds/conditions.py `phrase_said`)."""
+        return [p for p in self.trackers if phrase_said(p, facts)]
 
 
 def team_rules(team_ids) -> dict[str, TeamRules]:

@@ -2,6 +2,7 @@
 class here with `@CONDITIONS.add` (see docs/architecture.md, "Where each kind of thing is
 declared"); the API, the services, the analysis pass, the forms and the lists pick it up."""
 
+import functools
 import math
 import re
 
@@ -9,6 +10,10 @@ import orjson
 
 from callstudio.core.errors import Invalid
 from callstudio.core.validation import clean_name, clean_text
+from callstudio.search.matcher import matches, term_holds
+from callstudio.search.query import MAX_LENGTH as MAX_QUERY
+from callstudio.search.query import Query, Term, parse
+from callstudio.search.text import words
 
 from .base import CONDITIONS, ConditionKind, FormField, form_number, number
 
@@ -19,6 +24,38 @@ MAX_SECONDS = 7 * 86400
 def split_phrases(text: str) -> list[str]:
     """Phrases separated by commas or line breaks; blanks dropped."""
     return [p.strip() for p in re.split(r"[,\r\n]+", text or "") if p.strip()]
+
+
+@functools.lru_cache(maxsize=4096)
+def phrase_term(phrase: str) -> Term | None:
+    """A keyword phrase as the matcher takes it: its words (search/text.py), consecutive, said by
+    anyone. None for a phrase without a word (refused when saved, never matched)."""
+    found = tuple(words(phrase))
+    return Term(words=found) if found else None
+
+
+def phrase_said(phrase: str, facts) -> bool:
+    """The phrase's words, whole and in order, inside one segment of the transcript, said by
+    anyone, in any case and with or without accents ("refund" is not said in "refunds")."""
+    term = phrase_term(phrase)
+    return term is not None and term_holds(facts.said, term)
+
+
+@functools.lru_cache(maxsize=1024)
+def parsed_query(text: str) -> Query:
+    """A stored query's tree, parsed once per process (queries are validated when saved)."""
+    return parse(text)
+
+
+def clean_query(value, field: str) -> str:
+    """A query as stored, or `Invalid` at `field` with the parser's message (it names the
+    position where reading stopped)."""
+    text = clean_text(value, field=field, max_length=MAX_QUERY)
+    try:
+        parse(text)
+    except Invalid as exc:
+        raise Invalid(exc.detail, field=field) from None
+    return text
 
 
 def parse_metadata_value(text: str):
@@ -64,8 +101,9 @@ class Keyword(ConditionKind):
     label = "Keyword or phrase said"
     example = {"type": "keyword", "phrases": ["refund", "cancel my account"]}
     description = (
-        f"Any of the phrases is said by anyone on the call, in any case "
-        f"(up to {MAX_PHRASES} phrases of 200 characters)."
+        f"Any of the phrases is said by anyone on the call: its words, whole and in order, "
+        f"inside one segment, in any case and with or without accents (up to {MAX_PHRASES} "
+        f"phrases of 200 characters)."
     )
     properties = {
         "phrases": {
@@ -80,7 +118,8 @@ class Keyword(ConditionKind):
         FormField(
             "phrases",
             "Phrases",
-            help="Keyword: comma or line separated, matched in anything said, in any case.",
+            help="Keyword: comma or line separated; whole words in order, said by anyone, in any "
+            "case (refund does not match refunds).",
             widget="textarea",
             max_length=20_000,
             attrs={"rows": 2},
@@ -94,10 +133,16 @@ class Keyword(ConditionKind):
         if len(phrases) > MAX_PHRASES:
             raise Invalid(f"At most {MAX_PHRASES} phrases.", field=f"{field}.phrases")
         cleaned = [clean_name(p, field=f"{field}.phrases", max_length=200) for p in phrases]
+        for phrase in cleaned:
+            if phrase_term(phrase) is None:
+                raise Invalid(
+                    f"“{phrase}” has no word to look for (letters or digits).",
+                    field=f"{field}.phrases",
+                )
         return {"phrases": list(dict.fromkeys(cleaned))}
 
     def holds(self, condition, facts):
-        return any(p.casefold() in facts.text for p in condition["phrases"])
+        return any(phrase_said(p, facts) for p in condition["phrases"])
 
     def phrases(self, condition):
         return condition["phrases"]
@@ -110,6 +155,37 @@ class Keyword(ConditionKind):
 
     def from_form(self, data, path):
         return {"type": self.type, "phrases": split_phrases(data["phrases"])}
+
+
+@CONDITIONS.add
+class QueryMatches(ConditionKind):
+    type = "query"
+    label = "Search query matches"
+    example = {"type": "query", "query": 'customer:"cancel my subscription" -resolved'}
+    description = (
+        "The call matches `query`, written in the search query language (words, quoted phrases, "
+        "OR, a leading - to leave out, agent: or customer: for who said it), exactly as search "
+        f"finds calls (up to {MAX_QUERY} characters)."
+    )
+    properties = {"query": {"type": "string", "maxLength": MAX_QUERY}}
+    required = ("query",)
+    form_fields = (
+        FormField(
+            "query",
+            "Query",
+            help='Query: as in search, e.g. customer:"cancel my subscription" -resolved.',
+            max_length=MAX_QUERY,
+        ),
+    )
+
+    def clean_fields(self, value, field):
+        return {"query": clean_query(value.get("query"), f"{field}.query")}
+
+    def holds(self, condition, facts):
+        return matches(parsed_query(condition["query"]), facts.document)
+
+    def describe(self, value):
+        return f"Matches: {value['query']}"
 
 
 @CONDITIONS.add
