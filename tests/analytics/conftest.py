@@ -92,8 +92,11 @@ def _top(counter: Counter) -> list[dict]:
     return [{"term": term, "calls": -n} for n, term in ranked[:20]]
 
 
-def expected_analytics(calls: list[Call], start: date, end: date, *, leaderboard: bool) -> dict:
-    """The analytics response these calls imply for `start`..`end` (UTC days, both included)."""
+def expected_analytics(
+    calls: list[Call], start: date, end: date, *, leaderboard: bool, trackers=None
+) -> dict:
+    """The analytics response these calls imply for `start`..`end` (UTC days, both included);
+    with `trackers` (the team's, by name), each one's count of the calls that matched it."""
     calls = [c for c in calls if start <= utc_day(c) <= end]
     buckets = Counter(_bucket(c.duration_seconds) for c in calls)
     per_day = defaultdict(list)
@@ -122,6 +125,16 @@ def expected_analytics(calls: list[Call], start: date, end: date, *, leaderboard
         "keywords": _top(Counter(k for c in calls for k in set(c.keywords))),
         "agents": _leaderboard(calls) if leaderboard else None,
     }
+    if trackers is not None:
+        result["trackers"] = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "query": t.query,
+                "calls": sum(t.id in c.trackers for c in calls),
+            }
+            for t in sorted(trackers, key=lambda t: (t.name, t.id))
+        ]
     return result
 
 

@@ -27,7 +27,8 @@ from callstudio.directory.services import (
 )
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.pipeline.rebuild import rebuild
-from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.rules.models import Tracker
+from callstudio.rules.services import alert_rule_create, automation_create, tracker_create
 from tests.conftest import person
 
 from .conftest import assert_matches, counted_calls, expected_analytics, get_analytics, stream
@@ -160,7 +161,8 @@ def give_qa_an_agent_id(world) -> None:
 
 
 def setup_team(world):
-    """Keyword trackers (an alert rule's phrases) and an automation that tags angry calls."""
+    """Keyword trackers (an alert rule's phrases), an automation that tags angry calls, and two
+    trackers (saved queries)."""
     access = team_access(org_access(world["admin"].account, world.org.id), world.team.id)
     alert_rule_create(
         access=access,
@@ -174,6 +176,8 @@ def setup_team(world):
         conditions=[{"type": "keyword", "phrases": ["angry"]}],
         actions=[{"type": "add_tag", "tag": "flagged"}],
     )
+    tracker_create(access=access, name="Refunds asked", query="customer:refund")
+    tracker_create(access=access, name="Praise", query="excellent OR wonderful -terrible")
     return access
 
 
@@ -191,6 +195,19 @@ def _said(phrase: str, segments: list[dict], speaker=None) -> bool:
         if any(found[i : i + len(wanted)] == wanted for i in range(len(found))):
             return True
     return False
+
+
+def expected_trackers(world, transcript: list[dict]) -> list[str]:
+    """The trackers of setup_team a transcript matches, evaluated here (not by the matcher)."""
+    ids = dict(Tracker.objects.filter(team=world.team).values_list("name", "id"))
+    found = []
+    if _said("refund", transcript, speaker="customer"):
+        found.append(ids["Refunds asked"])
+    if (_said("excellent", transcript) or _said("wonderful", transcript)) and not _said(
+        "terrible", transcript
+    ):
+        found.append(ids["Praise"])
+    return found
 
 
 def check_stored(world, sent: list[dict]) -> None:
@@ -212,20 +229,29 @@ def check_stored(world, sent: list[dict]) -> None:
         # Keyword trackers: the phrases of the team's keyword conditions, rules' and automations',
         # said as whole words in one segment.
         assert row.keywords == [k for k in ("refund", "Cancel my", "angry") if _said(k, segments)]
+        assert sorted(row.trackers) == sorted(expected_trackers(world, segments))
 
 
 def check_figures(world, start: date, end: date) -> None:
     team = world.team
+    trackers = list(Tracker.objects.filter(team=team))
     got = get_analytics(world.api("supervisor"), world.team_url, start, end)
     assert got["scope"] == "all"
     assert len(got["duration_distribution_labels"]) == 6
-    assert_matches(got, expected_analytics(counted_calls(team), start, end, leaderboard=True))
+    assert_matches(
+        got,
+        expected_analytics(counted_calls(team), start, end, leaderboard=True, trackers=trackers),
+    )
     own = get_analytics(world.api("agent"), world.team_url, start, end)
     assert own["scope"] == "own" and own["agents"] is None
     assert_matches(
         own,
         expected_analytics(
-            counted_calls(team, agent_pk=world["agent"].account.pk), start, end, leaderboard=False
+            counted_calls(team, agent_pk=world["agent"].account.pk),
+            start,
+            end,
+            leaderboard=False,
+            trackers=trackers,
         ),
     )
 

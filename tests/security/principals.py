@@ -30,7 +30,7 @@ from callstudio.directory.services import (
 )
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
-from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.rules.services import alert_rule_create, automation_create, tracker_create
 from callstudio.scim.actor import scim_org_access
 from callstudio.scim.groups import clean_group, create_group
 from callstudio.scim.tokens import scim_token_create
@@ -153,7 +153,8 @@ def build_targets(world) -> dict:
         conditions=[{"type": "duration_above", "seconds": 30}],
         actions=[{"type": "add_tag", "tag": "long"}],
     )
-    analyze_pending()  # raises the rule's alert on the call
+    tracker = tracker_create(access=in_team, name="Refund talk", query="refund")
+    analyze_pending()  # raises the rule's alert on the call, counts it for the tracker
     # An authenticator-app setup waiting for its first code (accounts.PendingTOTP).
     totp_begin(account=former.account)
     # Addressed to a verified second address of Globex's Admin: they alone may accept it.
@@ -180,6 +181,7 @@ def build_targets(world) -> dict:
         "call": call_id,
         "rule": rule.id,
         "automation": automation.id,
+        "tracker": tracker.id,
         "alert": Alert.objects.get(rule=rule, call_id=call_id).id,
     }
 

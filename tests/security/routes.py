@@ -224,6 +224,16 @@ API = {
     "GET /api/v1/orgs/{org}/teams/{team}/webhook-deliveries": org(
         ("automations.read", "alerts.manage"), 200, team_page=True
     ),
+    "GET /api/v1/orgs/{org}/teams/{team}/trackers": org(ANALYTICS_READ, 200, team_page=True),
+    "POST /api/v1/orgs/{org}/teams/{team}/trackers": org(
+        "alerts.manage", 201, team_page=True, name="Churn", query="cancel* OR churn"
+    ),
+    "PATCH /api/v1/orgs/{org}/teams/{team}/trackers/{tracker}": org(
+        "alerts.manage", 200, team_page=True, name="Refund mentions"
+    ),
+    "DELETE /api/v1/orgs/{org}/teams/{team}/trackers/{tracker}": org(
+        "alerts.manage", 204, team_page=True
+    ),
     "POST /api/v1/workflows/{workflow_id}/calls": ingest(201, **CALL),
     "POST /api/v1/workflows/{workflow_id}/calls/stream": ingest(200),
 }

@@ -14,7 +14,7 @@ from callstudio.calls.services import ingest_key_create
 from callstudio.directory.services import invitation_create
 from callstudio.pipeline.analysis import analyze_pending
 from callstudio.rules.models import Alert
-from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.rules.services import alert_rule_create, automation_create, tracker_create
 from callstudio.scim.tokens import scim_token_create
 from tests.calls.conftest import call_body
 from tests.helpers import assert_unchanged, fingerprint
@@ -36,6 +36,7 @@ PARAMS = [
     "{rule}",
     "{alert}",
     "{automation}",
+    "{tracker}",
 ]
 
 
@@ -48,13 +49,14 @@ def foreign(world):
     call_id, _ = ingest_one(
         team=world.foreign_team, call=CallIn.model_validate(call_body("globex-call"))
     )
-    rule, automation, alert = rules_in(access, world.foreign_team, call_id)
+    rule, automation, alert, tracker = rules_in(access, world.foreign_team, call_id)
     invitation, _ = invitation_create(access=access, email="someone@globex.test")
     return {
         "{invitation_id}": invitation.id,
         "{rule}": rule,
         "{automation}": automation,
         "{alert}": alert,
+        "{tracker}": tracker,
         "{org}": world.foreign_org.id,
         "{team}": world.foreign_team.id,
         "{account_id}": world["foreign_admin"].account_id,
@@ -82,12 +84,13 @@ def own(world, targets):  # noqa: F811
         "{rule}": targets["rule"],
         "{alert}": targets["alert"],
         "{automation}": targets["automation"],
+        "{tracker}": targets["tracker"],
         "{invitation_id}": targets["invitation"],
     }
 
 
-def rules_in(access, team, call_id) -> tuple[str, str, str]:
-    """An alert rule, an automation and an alert (raised on `call_id`) in `team`."""
+def rules_in(access, team, call_id) -> tuple[str, str, str, str]:
+    """An alert rule, an automation, an alert (raised on `call_id`) and a tracker in `team`."""
     in_team = team_access(access, team.id)
     rule = alert_rule_create(
         access=in_team, name="Theirs", condition={"type": "keyword", "phrases": ["refund"]}
@@ -98,8 +101,10 @@ def rules_in(access, team, call_id) -> tuple[str, str, str]:
         trigger="call.ingested",
         actions=[{"type": "add_tag", "tag": "theirs"}],
     )
+    tracker = tracker_create(access=in_team, name="Theirs", query="refund")
     analyze_pending()
-    return rule.id, automation.id, Alert.objects.get(rule=rule, call_id=call_id).id
+    alert = Alert.objects.get(rule=rule, call_id=call_id).id
+    return rule.id, automation.id, alert, tracker.id
 
 
 CASES = [(key, param) for key in sorted(API) for param in PARAMS if param in key]
@@ -153,6 +158,7 @@ LISTS = [
     "{team}/alerts",
     "{team}/automations",
     "{team}/webhook-deliveries",
+    "{team}/trackers",
 ]
 
 
@@ -175,7 +181,7 @@ def test_lists_hold_no_foreign_rows(world, targets, foreign, path):  # noqa: F81
     assert "globex" not in text.lower()
 
 
-RULE_PARAMS = ("{rule}", "{alert}", "{automation}")
+RULE_PARAMS = ("{rule}", "{alert}", "{automation}", "{tracker}")
 RULE_CASES = [
     (key, param, source)
     for key in sorted(API)
@@ -201,8 +207,8 @@ def test_a_rule_alert_or_automation_of_another_team_is_not_found(
             team=world.other_team, call=CallIn.model_validate(call_body("retention-call"))
         )
         admin = org_access(world["admin"].account, world.org.id)
-        rule, automation, alert = rules_in(admin, world.other_team, call_id)
-        ids = {"{rule}": rule, "{automation}": automation, "{alert}": alert}
+        rule, automation, alert, tracker = rules_in(admin, world.other_team, call_id)
+        ids = {"{rule}": rule, "{automation}": automation, "{alert}": alert, "{tracker}": tracker}
     else:
         ids = foreign
     method, route = key.split(" ", 1)

@@ -93,6 +93,8 @@ def _concrete(world, targets, route: str, who: str) -> str:  # noqa: F811
         "<str:rule_id>": targets["rule"],
         "<str:alert_id>": targets["alert"],
         "<str:automation_id>": targets["automation"],
+        "{tracker}": targets["tracker"],
+        "<str:tracker_id>": targets["tracker"],
         "{invitation_id}": targets["invitation"],
         "<str:invitation_id>": targets["invitation"],
         "{token}": targets["invitation_token"],

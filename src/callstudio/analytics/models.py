@@ -59,9 +59,10 @@ class DayRollup(models.Model):
 
 
 class TermRollup(models.Model):
-    """Calls per day and agent carrying a tag, or mentioning a tracked keyword."""
+    """Calls per day and agent carrying a tag, mentioning a tracked keyword, or matching a
+    tracker (a team's saved query; `term` is the tracker's id)."""
 
-    TAG, KEYWORD = "tag", "keyword"
+    TAG, KEYWORD, TRACKER = "tag", "keyword", "tracker"
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.CASCADE, related_name="+"
     )

@@ -48,6 +48,7 @@ CALL_FIELDS = (
     "sentiment",
     "tags",
     "keywords",
+    "trackers",
 )
 
 
@@ -93,7 +94,8 @@ def contribution(call) -> dict[str, float]:
 
 def terms_of(call) -> set[tuple[str, str]]:
     tags = {(TermRollup.TAG, str(t)[:200]) for t in (call.tags or [])}
-    return tags | {(TermRollup.KEYWORD, str(k)[:200]) for k in (call.keywords or [])}
+    keywords = {(TermRollup.KEYWORD, str(k)[:200]) for k in (call.keywords or [])}
+    return tags | keywords | {(TermRollup.TRACKER, str(t)[:200]) for t in (call.trackers or [])}
 
 
 def apply(calls, sign: int) -> None:

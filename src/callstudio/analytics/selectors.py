@@ -86,8 +86,10 @@ def _sums(rows) -> dict:
     return {s: sum(r[s] or 0 for r in rows) for s in SUMS}
 
 
-def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
-    """Four queries: by day, by agent (leaderboard), tags and keywords, the agents' names."""
+def team_analytics(*, access: TeamAccess, start=None, end=None, trackers=()) -> dict:
+    """Four queries: by day, by agent (leaderboard), tags, keywords and trackers, the agents'
+    names. `trackers`: the team's trackers (objects with `id`, `name`, `query`; rules/, which
+    sits above this app, reads them), each counted in the range (`calls`), in their order."""
     scope = analytics_scope(access)
     start_day, end_day = date_range(start, end)
     rollups = DayRollup.objects.filter(team_id=access.team.id, day__gte=start_day, day__lte=end_day)
@@ -125,6 +127,7 @@ def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
         "by_day": by_day,
         "tags": [],
         "keywords": [],
+        "trackers": [],
         "agents": None,
     }
     top = (
@@ -133,10 +136,18 @@ def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
         .filter(n__gt=0)
         .order_by("kind", "-n", "term")
     )
+    counted = {}
     for row in top:
+        if row["kind"] == TermRollup.TRACKER:
+            counted[row["term"]] = row["n"]
+            continue
         key = "tags" if row["kind"] == TermRollup.TAG else "keywords"
         if len(result[key]) < 20:
             result[key].append({"term": row["term"], "calls": row["n"]})
+    result["trackers"] = [
+        {"id": t.id, "name": t.name, "query": t.query, "calls": counted.get(t.id, 0)}
+        for t in trackers
+    ]
     if scope == "all" and access.has("agents.read"):
         result["agents"] = _leaderboard(rollups.exclude(agent_key=TEAM), aggregates)
     return result

@@ -1,6 +1,6 @@
-"""Response dicts of the rules area (alert rules, alerts, automations, webhook deliveries): one
-place, so every endpoint that returns one of them returns the same shape, with the same secrets
-hidden from the same readers."""
+"""Response dicts of the rules area (alert rules, alerts, automations, webhook deliveries,
+trackers): one place, so every endpoint that returns one of them returns the same shape, with
+the same secrets hidden from the same readers."""
 
 from callstudio.rules.conditions import without_secrets
 
@@ -73,3 +73,7 @@ def delivery(d) -> dict:
         "created_at": d.created_at,
         "delivered_at": d.delivered_at,
     }
+
+
+def tracker(t) -> dict:
+    return {"id": t.id, "name": t.name, "query": t.query, "created_at": t.created_at}

@@ -1,4 +1,4 @@
-"""Shapes of the analytics, alerts and automations API: what each endpoint
+"""Shapes of the analytics, alerts, automations and trackers API: what each endpoint
 accepts and returns, as the OpenAPI document shows it."""
 
 from datetime import datetime
@@ -72,6 +72,13 @@ class TermOut(Schema):
     calls: int
 
 
+class TrackerCount(Schema):
+    id: str
+    name: str
+    query: str
+    calls: int  # calls in the range that matched it when they were analysed
+
+
 class LeaderOut(Schema):
     agent: AgentRef | None  # null: calls whose agent is not a member (yet)
     calls: int
@@ -89,6 +96,7 @@ class AnalyticsOut(Figures):
     by_day: list[DayOut]
     tags: list[TermOut]
     keywords: list[TermOut]
+    trackers: list[TrackerCount]
     agents: list[LeaderOut] | None
 
 
@@ -130,6 +138,27 @@ class AlertRuleOut(Schema):
 
 class AlertRuleList(Schema):
     items: list[AlertRuleOut]
+
+
+class TrackerIn(In):
+    name: str
+    query: str  # the search query language (docs/search.md)
+
+
+class TrackerPatchIn(In):
+    name: str | None = None
+    query: str | None = None
+
+
+class TrackerOut(Schema):
+    id: str
+    name: str
+    query: str
+    created_at: datetime
+
+
+class TrackerList(Schema):
+    items: list[TrackerOut]
 
 
 class AlertCall(Schema):

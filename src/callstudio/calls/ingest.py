@@ -78,7 +78,7 @@ def agent_directory(team_id: str) -> dict[str, int]:
 
 _FIELDS = [f for f in Call._meta.concrete_fields if f.name != "id"]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
-_JSON = {"customer", "transcript", "tags", "metadata", "keywords"}
+_JSON = {"customer", "transcript", "tags", "metadata", "keywords", "trackers"}
 
 
 def _sqlite_datetime(value):
@@ -133,6 +133,7 @@ def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
         "created_at": now,
         "sentiment": None,
         "keywords": orjson.Fragment(b"[]"),
+        "trackers": orjson.Fragment(b"[]"),
         **arrival_state(agent_id=directory.get(ref)),
         **talk_figures(call.transcript, duration),
     }

@@ -83,14 +83,16 @@ def archive_on_arrival(call: Call) -> None:
 
 def mark_analysed(calls: list[Call], *, now) -> None:
     """The analysis pass's last step for calls it holds locked and pending, in its transaction:
-    store what it found (sentiment, keywords, tags, archiving by automations), set `analyzed_at`
-    and add the unarchived calls to the rollups, all or nothing."""
+    store what it found (sentiment, keywords, trackers, tags, archiving by automations), set
+    `analyzed_at` and add the unarchived calls to the rollups, all or nothing."""
     _require_transaction()
     for call in calls:
         if call.analyzed_at is not None:
             raise ValueError(f"call {call.id} is already analysed")
         call.analyzed_at = now
     Call.objects.bulk_update(
-        calls, ["sentiment", "keywords", "tags", "archived", "analyzed_at"], batch_size=250
+        calls,
+        ["sentiment", "keywords", "trackers", "tags", "archived", "analyzed_at"],
+        batch_size=250,
     )
     rollups.apply([c for c in calls if not c.archived], 1)

@@ -75,6 +75,7 @@ class Call(models.Model):
     # into the team's rollups: a call is counted exactly when analyzed_at is set.
     sentiment = models.FloatField(null=True)
     keywords = models.JSONField(default=list)  # the team's tracked keywords this call mentions
+    trackers = models.JSONField(default=list)  # ids of the team's trackers this call matched
     analyzed_at = models.DateTimeField(null=True)
 
     class Meta:

@@ -74,6 +74,8 @@ def _describe(target) -> tuple[str, str, str]:
         return "alert_rule", target.id, target.name
     if kind == "Automation":
         return "automation", target.id, target.name
+    if kind == "Tracker":
+        return "tracker", target.id, target.name
     if kind == "Call":
         return "call", str(target.id), target.external_id
     if kind == "Alert":

@@ -254,6 +254,21 @@ class AuditAction(StrEnum):
         "Automation deleted",
         "An automation was deleted.",
     )
+    TRACKER_CREATE = (
+        "tracker.create",
+        "Tracker created",
+        "A tracker (a saved query counted in the team's analytics) was created.",
+    )
+    TRACKER_UPDATE = (
+        "tracker.update",
+        "Tracker changed",
+        "A tracker's name or query was changed.",
+    )
+    TRACKER_DELETE = (
+        "tracker.delete",
+        "Tracker deleted",
+        "A tracker was deleted: the analytics no longer show it.",
+    )
     ALERT_ACKNOWLEDGE = (
         "alert.acknowledge",
         "Alert acknowledged",

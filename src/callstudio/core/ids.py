@@ -60,3 +60,7 @@ def new_invitation_id() -> str:
 
 def new_scim_token_id() -> str:
     return new_id("scimtok")
+
+
+def new_tracker_id() -> str:
+    return new_id("trk")

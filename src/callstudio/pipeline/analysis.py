@@ -6,7 +6,8 @@ pending calls (`analyzed_at IS NULL`) in batches of 500:
 1. outside any transaction, scores their sentiment (the costly part, pure computation);
 2. in one short transaction, with the rows locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
    several workers share the work; SQLite: one writer at a time), for the calls still pending:
-   records sentiment and tracked keywords, runs the team's automations and alert rules
+   records sentiment, tracked keywords and matching trackers (the team's saved queries, through
+   the one matcher, search/matcher.py), runs the team's automations and alert rules
    (rules/engine.py), stores the alerts and webhook deliveries, adds the unarchived calls to
    the rollups and sets `analyzed_at` (calls/lifecycle.py `mark_analysed`, the one place that
    changes what a call counts for).
@@ -113,6 +114,7 @@ def _analyze(calls: list[Call], scores: dict) -> None:
             external_id=call.external_id,
         )
         call.keywords = team_rules_.keywords_said(seen)
+        call.trackers = team_rules_.trackers_matched(seen)
         outcome = process_call(
             call,
             team=teams[call.team_id],

@@ -10,11 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from callstudio.calls import lifecycle
+from callstudio.search.matcher import matches
 
 from .conditions import Facts, holds, keyword_phrases
 from .kinds import ACTIONS
-from .kinds.conditions import phrase_said
-from .models import Alert, AlertRule, Automation, WebhookDelivery
+from .kinds.conditions import parsed_query, phrase_said
+from .models import Alert, AlertRule, Automation, Tracker, WebhookDelivery
 from .webhooks import delivery_for
 
 
@@ -23,6 +24,7 @@ class TeamRules:
     alert_rules: list = field(default_factory=list)
     on_call: list = field(default_factory=list)
     on_alert: list = field(default_factory=list)
+    saved_trackers: list = field(default_factory=list)  # the team's trackers (saved queries)
 
     @property
     def trackers(self) -> list[str]:
@@ -37,10 +39,16 @@ class TeamRules:
         (rules/kinds/conditions.py `phrase_said`)."""
         return [p for p in self.trackers if phrase_said(p, facts)]
 
+    def trackers_matched(self, facts: Facts) -> list[str]:
+        """Ids of the team's trackers whose query the call matches (the one matcher)."""
+        return [t.id for t in self.saved_trackers if matches(parsed_query(t.query), facts.document)]
+
 
 def team_rules(team_ids) -> dict[str, TeamRules]:
-    """Two queries for every team of a batch."""
+    """Three queries for every team of a batch."""
     rules: dict[str, TeamRules] = defaultdict(TeamRules)
+    for tracker in Tracker.objects.filter(team_id__in=team_ids).order_by("created_at", "id"):
+        rules[tracker.team_id].saved_trackers.append(tracker)
     for rule in AlertRule.objects.filter(team_id__in=team_ids).order_by("created_at", "id"):
         rules[rule.team_id].alert_rules.append(rule)
     automations = Automation.objects.filter(team_id__in=team_ids, enabled=True).order_by(

@@ -1,6 +1,8 @@
-"""Alert rules and their alerts, automations, and the webhook deliveries both send."""
+"""Alert rules and their alerts, automations, the webhook deliveries both send, and trackers."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from callstudio.core.ids import (
     ID_MAX_LENGTH,
@@ -8,7 +10,9 @@ from callstudio.core.ids import (
     new_alert_rule_id,
     new_automation_id,
     new_delivery_id,
+    new_tracker_id,
 )
+from callstudio.orgs.models import NameSkeletonManager, fill_name_keys, save_update_fields
 
 from . import kinds
 
@@ -121,3 +125,44 @@ class WebhookDelivery(models.Model):
     @property
     def event_label(self) -> str:
         return kinds.trigger_label(self.event)
+
+
+class Tracker(models.Model):
+    """A team's saved query (search/query.py), counted in the team's analytics: the analysis
+    pass records on each call the trackers it matches (`Call.trackers`), and the rollups count
+    them per day (`TermRollup` kind `tracker`, term = the tracker's id)."""
+
+    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_tracker_id)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey("orgs.Team", on_delete=models.CASCADE, related_name="trackers")
+    name = models.CharField(max_length=100)
+    # The name's two keys (core/validation.py), each unique in the team, as team and role names'
+    # are in the organization: no look-alike of another tracker's name, even in a race. Kept by
+    # save().
+    name_skeleton = models.TextField(default="", editable=False)
+    name_case_skeleton = models.TextField(default="", editable=False)
+    query = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NameSkeletonManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("team", Lower("name"), name="tracker_name_unique_in_team"),
+            models.UniqueConstraint(
+                fields=["team", "name_skeleton"], name="tracker_name_skeleton_unique_in_team"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "name_case_skeleton"],
+                name="tracker_name_case_skeleton_unique_in_team",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        fill_name_keys(self)
+        super().save(*args, **save_update_fields(kwargs))

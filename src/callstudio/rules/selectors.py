@@ -1,12 +1,13 @@
-"""Reading alert rules, alerts, automations and webhook deliveries of one team."""
+"""Reading alert rules, alerts, automations, webhook deliveries and trackers of one team."""
 
 from django.db.models import QuerySet
 
 from callstudio.access.policy import TeamAccess
+from callstudio.analytics import selectors as analytics
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.core.pagination import Page, paginate
 
-from .models import Alert, AlertRule, Automation, WebhookDelivery
+from .models import Alert, AlertRule, Automation, Tracker, WebhookDelivery
 
 
 def alert_rules(access: TeamAccess) -> list[AlertRule]:
@@ -63,3 +64,32 @@ def deliveries_page(*, access: TeamAccess, cursor=None, limit=None) -> Page:
         raise Forbidden("Your role in this team does not allow seeing webhook deliveries.")
     qs = WebhookDelivery.objects.filter(team_id=access.team.id).defer("body", "secret")
     return paginate(qs, keys=("created_at", "id"), cursor=cursor, limit=limit, descending=True)
+
+
+TRACKERS_READ = ("analytics.read.all", "analytics.read.own")
+
+
+def trackers(access: TeamAccess) -> list[Tracker]:
+    """The team's trackers, by name: for those who read the team's analytics (all of it or
+    their own calls': the analytics show the trackers' counts either way)."""
+    if not any(access.has(p) for p in TRACKERS_READ):
+        raise Forbidden("Your role in this team does not allow reading analytics.")
+    return list(Tracker.objects.filter(team_id=access.team.id).order_by("name", "id"))
+
+
+def tracker(access: TeamAccess, tracker_id, *, permission: str = "alerts.manage") -> Tracker:
+    """One tracker of this team (another team's, or none: not found), for the services, which
+    act under `alerts.manage`."""
+    access.require(permission)
+    found = Tracker.objects.filter(team_id=access.team.id, id=str(tracker_id)).first()
+    if found is None:
+        raise NotFound("Tracker not found.")
+    return found
+
+
+def team_analytics(*, access: TeamAccess, start=None, end=None) -> dict:
+    """The team's figures (analytics/selectors.py) with its trackers and their counts in the
+    range. One query more than the figures: the trackers (their counts come with the figures'
+    term query)."""
+    analytics.analytics_scope(access)  # refused before anything is read
+    return analytics.team_analytics(access=access, start=start, end=end, trackers=trackers(access))

@@ -1,14 +1,15 @@
-"""Writes to alert rules, alerts and automations: each checked by the policy point, validated
-(rules/conditions.py) before anything changes, and audited."""
+"""Writes to alert rules, alerts, automations and trackers: each checked by the policy point,
+validated (rules/conditions.py) before anything changes, and audited."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from callstudio.access.policy import TeamAccess
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Invalid, NotFound
-from callstudio.core.validation import clean_name
+from callstudio.core.validation import clean_name, name_case_skeleton, name_skeleton
 
 from . import selectors
 from .conditions import (
@@ -20,7 +21,8 @@ from .conditions import (
 )
 from .kinds import TRIGGERS
 from .kinds.actions import new_secret
-from .models import Alert, AlertRule, Automation
+from .kinds.conditions import clean_query
+from .models import Alert, AlertRule, Automation, Tracker
 
 UNSET = object()
 
@@ -201,3 +203,88 @@ def automation_delete(*, access: TeamAccess, automation_id) -> None:
     automation = selectors.automation(access, automation_id, permission="automations.manage")
     _audit(access, AuditAction.AUTOMATION_DELETE, automation, before=_automation_state(automation))
     automation.delete()
+
+
+# Trackers: a team's saved queries, counted in its analytics. Managed by those who manage alert
+# rules (`alerts.manage`): a tracker watches calls as a keyword or query condition does.
+
+TRACKER_TAKEN = "A tracker with this name already exists in the team."
+
+
+def _tracker_state(tracker: Tracker) -> dict:
+    return {"name": tracker.name, "query": tracker.query}
+
+
+def _ensure_tracker_name_free(team_id: str, name: str, *, exclude_id: str | None = None) -> None:
+    """The rules of team and role names, in the team: case-alike and confusable-alike names
+    clash (409 `duplicate`), and so do look-alikes that also differ in case; the unique
+    constraints on the name and its two keys settle a race."""
+    clash = Tracker.objects.filter(team_id=team_id).filter(
+        Q(name__iexact=name)
+        | Q(name_skeleton=name_skeleton(name))
+        | Q(name_case_skeleton=name_case_skeleton(name))
+    )
+    if exclude_id:
+        clash = clash.exclude(id=exclude_id)
+    existing = clash.values_list("name", flat=True).first()
+    if existing is not None:
+        message = TRACKER_TAKEN
+        if existing.casefold() != name.casefold():  # a look-alike: say which one
+            message = f"This name looks like the tracker “{existing}” already in the team."
+        raise Conflict(message, field="name", code="duplicate")
+
+
+def tracker_create(*, access: TeamAccess, name, query) -> Tracker:
+    access.require("alerts.manage")
+    name = clean_name(name)
+    query = clean_query(query, "query")
+    try:
+        with transaction.atomic():
+            _ensure_tracker_name_free(access.team.id, name)
+            tracker = Tracker.objects.create(
+                organization_id=access.team.organization_id,
+                team_id=access.team.id,
+                name=name,
+                query=query,
+                created_by=access.account,
+            )
+            _audit(access, AuditAction.TRACKER_CREATE, tracker, after=_tracker_state(tracker))
+    except IntegrityError:  # a concurrent create took the name between check and insert
+        raise Conflict(TRACKER_TAKEN, field="name", code="duplicate") from None
+    return tracker
+
+
+def tracker_update(*, access: TeamAccess, tracker_id, name=UNSET, query=UNSET) -> Tracker:
+    """Fields left out stay. A new query counts the calls analysed from now on; calls counted
+    under the old one stay counted."""
+    access.require("alerts.manage")
+    try:
+        with transaction.atomic():
+            tracker = selectors.tracker(access, tracker_id)
+            before = _tracker_state(tracker)
+            if name is not UNSET:
+                tracker.name = clean_name(name)
+                _ensure_tracker_name_free(access.team.id, tracker.name, exclude_id=tracker.id)
+            if query is not UNSET:
+                tracker.query = clean_query(query, "query")
+            if _tracker_state(tracker) != before:
+                tracker.save()
+                _audit(
+                    access,
+                    AuditAction.TRACKER_UPDATE,
+                    tracker,
+                    before=before,
+                    after=_tracker_state(tracker),
+                )
+    except IntegrityError:
+        raise Conflict(TRACKER_TAKEN, field="name", code="duplicate") from None
+    return tracker
+
+
+@transaction.atomic
+def tracker_delete(*, access: TeamAccess, tracker_id) -> None:
+    """The analytics stop showing it at once (its counts are read only for existing trackers)."""
+    access.require("alerts.manage")
+    tracker = selectors.tracker(access, tracker_id)
+    _audit(access, AuditAction.TRACKER_DELETE, tracker, before=_tracker_state(tracker))
+    tracker.delete()

@@ -1,4 +1,4 @@
-"""Analytics, alert rules and alerts, automations, webhook deliveries.
+"""Analytics, alert rules and alerts, automations, webhook deliveries, trackers.
 
 Each endpoint resolves the team through `request_team`, calls one selector or service of
 analytics/ or rules/, and renders the result (the rules area's shapes: api/render_rules.py)."""
@@ -22,6 +22,10 @@ from callstudio.api.rule_schemas import (
     AutomationPatchIn,
     DeliveryPage,
     OverviewOut,
+    TrackerIn,
+    TrackerList,
+    TrackerOut,
+    TrackerPatchIn,
 )
 from callstudio.api.schemas import Problem
 from callstudio.rules import selectors, services
@@ -41,9 +45,10 @@ def team_analytics(
 ):
     """Figures of the team's unarchived calls from `from` to `to` (dates, UTC, both included;
     default: the last 30 days). `analytics.read.own` gets the figures of their own calls and no
-    leaderboard; `agents` (the leaderboard) needs `agents.read`."""
+    leaderboard; `agents` (the leaderboard) needs `agents.read`. `trackers`: each of the team's
+    trackers with the calls that matched it."""
     access = request_team(request, org, team)
-    return Status(200, analytics.team_analytics(access=access, start=start, end=end))
+    return Status(200, selectors.team_analytics(access=access, start=start, end=end))
 
 
 @router.get("/orgs/{org}/analytics", response={200: OverviewOut, **ERRORS})
@@ -166,3 +171,33 @@ def list_deliveries(
     )
     items = [render_rules.delivery(d) for d in page.items]
     return Status(200, {"items": items, "next_cursor": page.next_cursor})
+
+
+@router.get(TEAM + "/trackers", response={200: TrackerList, **ERRORS})
+def list_trackers(request, org: str, team: str):
+    """The team's trackers (saved queries counted in its analytics), by name."""
+    access = request_team(request, org, team)
+    return Status(200, {"items": [render_rules.tracker(t) for t in selectors.trackers(access)]})
+
+
+@router.post(TEAM + "/trackers", response={201: TrackerOut, **ERRORS})
+def create_tracker(request, org: str, team: str, payload: TrackerIn):
+    """Counts the calls analysed from now on that match `query`."""
+    access = request_team(request, org, team)
+    tracker = services.tracker_create(access=access, name=payload.name, query=payload.query)
+    return Status(201, render_rules.tracker(tracker))
+
+
+@router.patch(TEAM + "/trackers/{tracker}", response={200: TrackerOut, **ERRORS})
+def update_tracker(request, org: str, team: str, tracker: str, payload: TrackerPatchIn):
+    """Fields left out stay as they are; `null` is a 422."""
+    access = request_team(request, org, team)
+    changes = {k: getattr(payload, k) for k in payload.model_fields_set}
+    updated = services.tracker_update(access=access, tracker_id=tracker, **changes)
+    return Status(200, render_rules.tracker(updated))
+
+
+@router.delete(TEAM + "/trackers/{tracker}", response={204: None, **ERRORS})
+def delete_tracker(request, org: str, team: str, tracker: str):
+    services.tracker_delete(access=request_team(request, org, team), tracker_id=tracker)
+    return Status(204, None)
