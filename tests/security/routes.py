@@ -364,6 +364,11 @@ UI = {
     f"GET {TEAM}analytics": org(("analytics.read.all", "analytics.read.own"), 200, team_page=True),
     f"GET {TEAM}analytics/calls.csv": org(ANALYTICS_READ, 200, team_page=True),
     f"GET {TEAM}analytics/figures.csv": org(ANALYTICS_READ, 200, team_page=True),
+    f"POST {TEAM}trackers/new": org(
+        "alerts.manage", 302, team_page=True, name="Churn", query="cancel* OR churn"
+    ),
+    f"GET {TEAM}trackers/<str:tracker_id>/delete": org("alerts.manage", 200, team_page=True),
+    f"POST {TEAM}trackers/<str:tracker_id>/delete": org("alerts.manage", 302, team_page=True),
     "GET o/<str:org_id>/analytics": org("analytics.read.all", 200, org_wide=True),
     f"GET {TEAM}members": org("team.members.read", 200, team_page=True),
     f"GET {TEAM}members/add": org("team.members.manage", 200, team_page=True),

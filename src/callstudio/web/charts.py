@@ -364,6 +364,18 @@ def talk_ratio_per_agent(agents: list[dict]) -> Chart:
     )
 
 
+def calls_per_tracker(trackers: list[dict]) -> Chart:
+    return bars(
+        [(t["name"], t["calls"]) for t in trackers],
+        id="calls-per-tracker",
+        title="Calls per tracker",
+        description="Horizontal bars of the number of calls in the range that matched each of "
+        "the team's trackers.",
+        x_label="Calls",
+        headings=("Tracker", "Calls"),
+    )
+
+
 def calls_per_team(teams: list[dict]) -> Chart:
     return bars(
         [(t["team"]["name"], t["calls"]) for t in teams],

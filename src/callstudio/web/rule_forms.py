@@ -130,6 +130,20 @@ class AlertRuleForm(ConditionForm):
         }
 
 
+class TrackerForm(forms.Form):
+    """A tracker of the Analytics tab: a name and a search query (the services check both; the
+    parser's error, naming the position, comes back on the Query field)."""
+
+    name = forms.CharField(label="Tracker name", max_length=100, strip=False)
+    query = forms.CharField(
+        label="Query",
+        max_length=500,
+        strip=False,
+        help_text='As in search: words, "a phrase", OR, -word, customer: or agent:. '
+        "Counts the calls analysed from now on.",
+    )
+
+
 class AutomationForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100, strip=False)
     trigger = forms.ChoiceField(

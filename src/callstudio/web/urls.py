@@ -97,6 +97,12 @@ org_urls = [
         analytics.export_figures,
         name="team_export_figures",
     ),
+    path("teams/<str:team_id>/trackers/new", analytics.tracker_create, name="tracker_create"),
+    path(
+        "teams/<str:team_id>/trackers/<str:tracker_id>/delete",
+        analytics.tracker_delete,
+        name="tracker_delete",
+    ),
     path("teams/<str:team_id>/members", teams.members, name="team_members"),
     path("teams/<str:team_id>/members/add", teams.member_add, name="team_member_add"),
     path(
