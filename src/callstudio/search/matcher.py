@@ -6,7 +6,7 @@ engines (search/engines.py) compile the same tree; the property test holds all t
 from html import escape
 
 from .query import Query, Term
-from .text import META, Document, word_spans
+from .text import META, Document, fold, word_spans
 
 
 def _at(run: tuple[str, ...], i: int, term: Term) -> bool:
@@ -48,12 +48,14 @@ def highlight(query: Query, *, role: str, text: str) -> str | None:
     no term of the query is found in it (a segment with only left-out words is not a match)."""
     if role == META:
         return None
+    terms = [t for t in query.terms() if _applies(role, t)]
+    folded = text.lower() if text.isascii() else fold(text)
+    if not any(t.words[0] in folded for t in terms):  # cheap: no term's first word is in it
+        return None
     spans = word_spans(text)
     run = tuple(w for w, _, _ in spans)
     marked = [False] * len(run)
-    for term in query.terms():
-        if not _applies(role, term):
-            continue
+    for term in terms:
         for i in range(len(run)):
             if _at(run, i, term):
                 for k in range(i, i + len(term.words)):

