@@ -55,6 +55,11 @@ def analytics_scope(access: TeamAccess) -> str:
     raise Forbidden("Your role in this team does not allow reading analytics.")
 
 
+# Seconds summed in floating point and taken out again (archive, unarchive) can leave a residue
+# of about 1e-13 where the exact sum is 0: below this, a sum of seconds counts as nothing.
+NOTHING = 1e-6
+
+
 def _figures(sums: dict) -> dict:
     calls = sums["calls"] or 0
     duration = sums["duration_sum"] or 0.0
@@ -66,10 +71,10 @@ def _figures(sums: dict) -> dict:
         "avg_duration_seconds": round(duration / calls, 3) if calls else None,
         "inbound": sums["inbound"] or 0,
         "outbound": sums["outbound"] or 0,
-        "talk_ratio": round(sums["agent_talk_sum"] / talk, 4) if talk else None,
+        "talk_ratio": round(sums["agent_talk_sum"] / talk, 4) if talk > NOTHING else None,
         "silence_share": (
             round(sums["silence_sum"] / sums["silence_base_sum"], 4)
-            if sums["silence_base_sum"]
+            if (sums["silence_base_sum"] or 0.0) > NOTHING
             else None
         ),
         "avg_longest_monologue_seconds": round(sums["monologue_sum"] / calls, 3) if calls else None,

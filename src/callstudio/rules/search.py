@@ -95,7 +95,7 @@ def _filtered(calls, f: Filters):
 def search_calls(
     *,
     access: OrgAccess,
-    q: str,
+    q: str | None,
     filters: Filters | None = None,
     sort: str = search.NEWEST,
     cursor: str | None = None,

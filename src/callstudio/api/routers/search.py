@@ -15,7 +15,7 @@ ERRORS = {403: Problem, 404: Problem, 422: Problem}
 def search(
     request,
     org: str,
-    q: str,
+    q: str | None = None,
     team: str | None = None,
     agent: str | None = None,
     start: str | None = Query(None, alias="from"),
@@ -33,7 +33,8 @@ def search(
     """Calls of every team you may read (all calls with `calls.read.all`, your own with
     `calls.read.own`) matching `q`, in the query language of docs/search.md: words (all must
     occur), `"exact phrase"`, `OR`, `-word`, `refun*`, `agent:` / `customer:` before a word or
-    phrase. Each item carries up to three matching segments, escaped, with the words in `<mark>`."""
+    phrase. Each item carries up to three matching segments, escaped, with the words in `<mark>`.
+    `q` is required: without it the answer is 422 naming `q` (after the organization is found)."""
     page = search_calls(
         access=request_org(request, org),
         q=q,
