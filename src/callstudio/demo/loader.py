@@ -24,7 +24,7 @@ from callstudio.directory.services import (
 )
 from callstudio.orgs.models import Organization, Team, TeamMembership
 from callstudio.pipeline.analysis import analyze_pending
-from callstudio.rules.services import alert_rule_create, automation_create
+from callstudio.rules.services import alert_rule_create, automation_create, tracker_create
 
 from .data import load_demo_calls
 
@@ -121,6 +121,9 @@ def _demo_rules(access) -> None:
         conditions=[{"type": "duration_above", "seconds": 900}],
         actions=[{"type": "add_tag", "tag": "long-call"}],
     )
+    # Trackers: saved searches counted in the Analytics tab (docs/search.md for the language).
+    tracker_create(access=access, name="Cancellation", query="cancel*")
+    tracker_create(access=access, name="Refund asked by the customer", query="customer:refund*")
 
 
 CALLS_PER_TEAM = 1200
