@@ -42,7 +42,7 @@ VOCABULARY = [
     "x1",
     "1x",
 ]
-SEPARATORS = [" ", ", ", "? ", " - ", "\n", "'"]
+SEPARATORS = [" ", ", ", "? ", " - ", "\n", "'", "|", " | "]
 SPEAKERS = ["agent", "customer", "bot"]
 PRINCIPALS = ("admin", "supervisor", "agent")
 counter = itertools.count()

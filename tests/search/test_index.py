@@ -78,3 +78,11 @@ def test_a_rebuild_writes_every_entry_once(world):
     call_command("search", "rebuild", stdout=io.StringIO())
     assert index_size() == 5
     assert found(world, "parcel") == {f"c{i}" for i in range(5)}
+
+
+def test_words_too_long_to_count_and_bars_are_read_alike_by_every_part(world):
+    said = f"cancel {'x' * 101} my|subscription"
+    stored(world, call("long", segment("customer", said)), call("bar", segment("agent", "a|b c")))
+    assert found(world, '"cancel my subscription"') == {"long"}
+    assert found(world, '"a b c"') == {"bar"}
+    assert found(world, "customer:subscription") == {"long"}

@@ -18,7 +18,13 @@ def general_path(value: str) -> list[tuple[str, int, int]]:
     return out
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=127)))
+ascii_text = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127)),
+    st.lists(st.sampled_from(["a" * 100, "b" * 101, "ab1", "|", " ", "-", "Z9"])).map("".join),
+)
+
+
+@given(ascii_text)
 def test_the_ascii_shortcut_reads_exactly_the_words_of_the_general_path(value):
     assert text.word_spans(value) == general_path(value)
     assert text.words(value) == [w for w, _, _ in general_path(value)]

@@ -15,7 +15,7 @@ the call's id."""
 from datetime import UTC, datetime
 
 from .query import Query, Term
-from .text import AGENT, CUSTOMER, META, OTHER, Document
+from .text import AGENT, CUSTOMER, META, OTHER, Document, plain_ascii, words
 
 RUN_BREAK = "|"
 FTS_COLUMNS = (AGENT, CUSTOMER, OTHER, META)
@@ -46,11 +46,20 @@ def call_id_of(key: int) -> int:
 # --- SQLite FTS5 -----------------------------------------------------------------------------
 
 
-def fts_columns(document: Document) -> list[str]:
-    """The text of each FTS5 column (FTS_COLUMNS order)."""
+def _fts_text(text: str) -> str:
+    # Plain ASCII is handed over as it is (without the run break): FTS5's unicode61 reads the
+    # same words in it as search/text.py. Anything else is handed over as its words, folded.
+    if plain_ascii(text):
+        return text.replace(RUN_BREAK, " ")
+    return " ".join(words(text))
+
+
+def fts_columns(texts: list[tuple[str, str]]) -> list[str]:
+    """The text of each FTS5 column (FTS_COLUMNS order), from a call's (role, text) runs
+    (search/text.py `texts`)."""
     runs = {role: [] for role in FTS_COLUMNS}
-    for role, words in document.runs:
-        runs[role].append(" ".join(words))
+    for role, text in texts:
+        runs[role].append(_fts_text(text))
     return [f" {RUN_BREAK} ".join(runs[role]) for role in FTS_COLUMNS]
 
 
@@ -76,9 +85,9 @@ def tsvector(document: Document) -> str:
     """The `tsvector` literal of a call: 'word':position+weight, ..."""
     positions: dict[str, list[str]] = {}
     at = 1
-    for role, words in document.runs:
+    for role, run in document.runs:
         weight = WEIGHTS[role]
-        for word in words:
+        for word in run:
             positions.setdefault(word, []).append(f"{min(at, MAX_POSITION)}{weight}")
             at += 1
         at += 1  # a gap: no phrase across two runs

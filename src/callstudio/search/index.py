@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from .engines import FTS_COLUMNS, fts_columns, sort_key, tsvector
-from .text import document
+from .text import document, texts
 
 FTS_TABLE = "search_fts"
 PG_TABLE = "search_document"
@@ -57,12 +57,12 @@ def index_entries(entries) -> None:
     customer, external id). Run inside the transaction that stores them."""
     rows = []
     for call_id, org_id, team_id, started_at, transcript, customer, external_id in entries:
-        doc = document(transcript=transcript, customer=customer, external_id=external_id)
+        fields = {"transcript": transcript, "customer": customer, "external_id": external_id}
         key = sort_key(started_at, call_id)
         if connection.vendor == "sqlite":
-            rows.append((key, *fts_columns(doc)))
+            rows.append((key, *fts_columns(texts(**fields))))
         else:
-            rows.append((call_id, org_id, team_id, key, tsvector(doc)))
+            rows.append((call_id, org_id, team_id, key, tsvector(document(**fields))))
     if not rows:
         return
     with connection.cursor() as cursor:

@@ -24,8 +24,10 @@ MAX_WORD = 100
 _COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _RAW_WORD = re.compile(rf"(?:[^\W_]|[{_COMBINING}])+")
 _WORD = re.compile(r"[^\W_]+")
-# ASCII text (most transcripts) folds by lower-casing alone: the same words, found ~10x faster.
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+# ASCII text (most transcripts) folds by lower-casing alone: the same words, found ~10x faster
+# (whole words of at most MAX_WORD characters, longer ones skipped, by the expression itself).
+_ASCII_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{1,{MAX_WORD}}}(?![A-Za-z0-9])")
+_LONG_ASCII_WORD = re.compile(rf"[A-Za-z0-9]{{{MAX_WORD + 1}}}")
 
 
 def fold(text: str) -> str:
@@ -37,11 +39,7 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     """(folded word, start, end) in `text`: the words and where each came from, for highlights.
     A raw word that folds into several (`½` → `1`, `2`) gives each the raw word's span."""
     if text.isascii():
-        return [
-            (m.group().lower(), m.start(), m.end())
-            for m in _ASCII_WORD.finditer(text)
-            if m.end() - m.start() <= MAX_WORD
-        ]
+        return [(m.group().lower(), m.start(), m.end()) for m in _ASCII_WORD.finditer(text)]
     out = []
     for m in _RAW_WORD.finditer(text):
         for word in _WORD.findall(fold(m.group())):
@@ -59,8 +57,14 @@ def longest_word(text: str) -> int:
 
 def words(text: str) -> list[str]:
     if text.isascii():
-        return [w for w in _ASCII_WORD.findall(text.lower()) if len(w) <= MAX_WORD]
+        return _ASCII_WORD.findall(text.lower())
     return [w for w, _, _ in word_spans(text)]
+
+
+def plain_ascii(text: str) -> bool:
+    """Whether any tokenizer splitting ASCII on what is not a letter or digit reads exactly
+    `words(text)` in `text` (no word too long to count)."""
+    return text.isascii() and not _LONG_ASCII_WORD.search(text)
 
 
 def role_of(speaker) -> str:
@@ -76,20 +80,28 @@ class Document:
     runs: tuple[tuple[str, tuple[str, ...]], ...]  # (role, words)
 
 
-def document(*, transcript, customer, external_id) -> Document:
-    runs = []
-    for segment in transcript or ():
-        if isinstance(segment, dict):
-            found = words(str(segment.get("text", "")))
-            if found:
-                runs.append((role_of(segment.get("speaker")), tuple(found)))
+def texts(*, transcript, customer, external_id) -> list[tuple[str, str]]:
+    """A call's searchable texts as (role, text): each segment, then the call's fields."""
+    out = [
+        (role_of(segment.get("speaker")), str(segment.get("text", "")))
+        for segment in transcript or ()
+        if isinstance(segment, dict)
+    ]
     customer = customer if isinstance(customer, dict) else {}
     phone = str(customer.get("phone") or "")
     digits = "".join(c for c in phone if c.isdigit())
     # The number as typed, all its digits, and its last 10 and 7 (without country or area code).
     numbers = " ".join(dict.fromkeys(d for d in (digits, digits[-10:], digits[-7:]) if d))
     for value in (customer.get("name"), phone, numbers, external_id):
-        found = words(str(value or ""))
+        if value:
+            out.append((META, str(value)))
+    return out
+
+
+def document(*, transcript, customer, external_id) -> Document:
+    runs = []
+    for role, text in texts(transcript=transcript, customer=customer, external_id=external_id):
+        found = words(text)
         if found:
-            runs.append((META, tuple(found)))
+            runs.append((role, tuple(found)))
     return Document(runs=tuple(runs))
