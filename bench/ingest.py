@@ -55,12 +55,29 @@ calls/s of streaming into a team with none, side by side in one run.
    `rules.conditions.holds` says of the stored calls; every webhook delivery delivered, received
    once, correctly signed; no alert in 'none'.
 
+--search-index (issue 15): what does writing the search index in the ingestion transaction cost
+the stream? Target: streaming with the index (CALLSTUDIO_SEARCH_INDEX=1, the default) keeps at
+least 0.8 x the calls/s of the same stream without it (=0), side by side in one run.
+1. A fresh data dir and database (PostgreSQL: `bench_ingest_search`, dropped at the end); one
+   org, two teams ('index' and 'none', the same 20 agents).
+2. --rounds rounds (default 4) of two streams of --calls calls each (default 20,000; the same
+   calls, as above, into each team), the order flipping every round. Each stream goes to a
+   server started for it (`callstudio serve`, its in-process worker running as in production)
+   with CALLSTUDIO_SEARCH_INDEX=1 for 'index' and =0 for 'none'; before it starts, the previous
+   stream's analysis has drained, so each stream competes only with its own. calls/s from the
+   request to the response; p50 of each side; ratio index / none.
+3. Checks: every call accepted; the index holds exactly the calls of 'index' (SQLite: the rows of
+   the FTS5 table; PostgreSQL: search_document's rows by team). The index's size is reported as
+   a share of the indexed calls' transcript text (segments' UTF-8 bytes).
+
 Usage: python bench/ingest.py [--database-url URL] [--calls N] [--requests N] [--no-fail]
        python bench/ingest.py --rules [--database-url URL] [--calls N] [--rounds N] [--no-fail]
+       python bench/ingest.py --search-index [--database-url URL] [--calls N] [--rounds N]
 Exits 1 when a target is missed, unless --no-fail.
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -649,18 +666,161 @@ def rules_main(args) -> int:
     return 0 if ok or args.no_fail else 1
 
 
+SEARCH_TARGET = 0.8
+
+
+def search_index_size(vendor: str) -> int:
+    """Bytes of the search index: SQLite, the FTS5 table's shadow tables (dbstat); PostgreSQL,
+    pg_total_relation_size of search_document (its GIN and B-tree included)."""
+    from django.db import connection
+
+    from callstudio.search.index import FTS_TABLE, PG_TABLE
+
+    with connection.cursor() as cur:
+        if vendor == "postgresql":
+            cur.execute("SELECT pg_total_relation_size(%s)", [PG_TABLE])
+        else:
+            cur.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE %s", [FTS_TABLE + "%"])
+        return cur.fetchone()[0]
+
+
+def indexed_by_team(vendor: str, teams: dict) -> dict:
+    """How many calls the search index holds, per team label (SQLite: the FTS5 table's rowids,
+    each a call's sort key, joined to the calls; PostgreSQL: search_document's team column)."""
+    from django.db import connection
+
+    from callstudio.search.engines import MAX_ID
+    from callstudio.search.index import FTS_TABLE, PG_TABLE
+
+    with connection.cursor() as cur:
+        if vendor == "postgresql":
+            cur.execute(f"SELECT team_id, count(*) FROM {PG_TABLE} GROUP BY team_id")
+        else:
+            cur.execute(
+                f"SELECT c.team_id, count(*) FROM {FTS_TABLE} f JOIN calls_call c "
+                f"ON c.id = (f.rowid & {MAX_ID}) GROUP BY c.team_id"
+            )
+        found = dict(cur.fetchall())
+    return {label: found.get(team_id, 0) for label, team_id in teams.items()}
+
+
+def serve_with_index(bench: Bench, on: bool) -> str:
+    """A server of its own for the next stream: the previous one stopped, this one started with
+    CALLSTUDIO_SEARCH_INDEX=1 or 0."""
+    if bench.server is not None:
+        bench.server.terminate()
+        bench.server.wait(timeout=30)
+        bench.server = None
+    os.environ["CALLSTUDIO_SEARCH_INDEX"] = "1" if on else "0"
+    return bench.serve()
+
+
+def search_index_main(args) -> int:
+    """--search-index: the same stream with the search index written and without it."""
+    n = args.calls
+    with Bench(args.database_url, "bench_ingest_search") as bench:
+        team = build_team(20, teams=2)
+        teams = {"index": team["teams"][0], "none": team["teams"][1]}
+        workflows = dict(zip(teams, team["workflows"], strict=True))
+        log("org built; teams 'index' (CALLSTUDIO_SEARCH_INDEX=1) and 'none' (=0)")
+        key = {"Authorization": f"Bearer {team['ingest_key']}"}
+        runs = {label: [] for label in teams}
+        text_bytes = 0
+        for r in range(args.rounds):
+            lines, _ = make_calls(n, team, "", f"round{r}", seed=20 + r)
+            text_bytes += sum(
+                len(seg["text"].encode())
+                for line in lines
+                for seg in orjson.loads(line)["transcript"]
+            )
+            order = ["index", "none"] if r % 2 == 0 else ["none", "index"]
+            for label in order:
+                base = serve_with_index(bench, on=label == "index")
+                wait_until(lambda: not pending_calls(), "idle")
+                url = f"/api/v1/workflows/{workflows[label]}/calls/stream"
+                with httpx.Client(base_url=base, timeout=httpx.Timeout(900)) as client:
+                    t_stream, _, result = stream(client, url, lines, key)
+                backlog = pending_calls()
+                runs[label].append({"stream": t_stream, "accepted": result["accepted"]})
+                log(
+                    f"round {r + 1}/{args.rounds} {label:<5}: stream {t_stream:.2f} s "
+                    f"({n / t_stream:,.0f} calls/s, {result['accepted']:,} accepted); "
+                    f"{backlog:,} pending at its end; draining"
+                )
+                wait_until(lambda: not pending_calls(), "analysis")
+        indexed = indexed_by_team(bench.vendor, teams)
+        size = search_index_size(bench.vendor)
+    total = n * args.rounds
+    print(
+        f"\n== ingest --search-index: {bench.vendor}, {args.rounds} rounds of two {n:,}-call "
+        f"streams, team 'index' (CALLSTUDIO_SEARCH_INDEX=1) and team 'none' (=0), alternated, "
+        f"a server started for each stream ==\n   {context()}; client, server (its in-process "
+        "worker) and database on this machine"
+    )
+    rate = {}
+    for label, rs in runs.items():
+        streams = [n / x["stream"] for x in rs]
+        rate[label] = pct(streams, 50)
+        print(
+            f"{label:<5} stream calls/s: "
+            + ", ".join(f"{v:,.0f}" for v in streams)
+            + f" -> p50 {rate[label]:,.0f}"
+        )
+    print(
+        f"search index after the run: {size / 1e6:,.1f} MB for {indexed['index']:,} calls = "
+        f"{size / text_bytes:.2f} x their transcript text ({text_bytes / 1e6:,.1f} MB)"
+    )
+    ratio = rate["index"] / rate["none"]
+    checks = [
+        (
+            "stream calls/s with the index / without, p50",
+            ratio,
+            f">= {SEARCH_TARGET}",
+            ratio >= SEARCH_TARGET,
+        ),
+        (
+            f"every stream accepted {n:,}",
+            None,
+            "all",
+            all(x["accepted"] == n for rs in runs.values() for x in rs),
+        ),
+        (
+            f"calls indexed: 'index' {indexed['index']:,}, 'none' {indexed['none']:,}",
+            None,
+            f"{total:,}, 0",
+            indexed == {"index": total, "none": 0},
+        ),
+    ]
+    for name, value, target, ok in checks:
+        shown = f"{value:8.2f}" if value is not None else " " * 8
+        print(f"{name:<56}{shown}   target {target:<10} {'PASS' if ok else 'FAIL'}")
+    ok = all(c[3] for c in checks)
+    print(f"RESULT: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok or args.no_fail else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: a new SQLite file)")
     parser.add_argument(
-        "--calls", type=int, help="calls in the stream (default 50,000; --rules: 20,000 each)"
+        "--calls",
+        type=int,
+        help="calls in the stream (default 50,000; --rules, --search-index: 20,000 each)",
     )
     parser.add_argument(
         "--rules",
         action="store_true",
         help="compare ingest into a team with 5 alert rules and 3 automations with one without",
     )
-    parser.add_argument("--rounds", type=int, default=4, help="--rules: rounds of two streams")
+    parser.add_argument(
+        "--search-index",
+        action="store_true",
+        help="compare the stream with the search index written (CALLSTUDIO_SEARCH_INDEX=1) and "
+        "without it (=0)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="--rules, --search-index: rounds of two streams"
+    )
     parser.add_argument("--requests", type=int, default=500, help="measured single-call rounds")
     parser.add_argument("--warmup", type=int, default=50, help="warm-up single-call rounds")
     parser.add_argument(
@@ -670,6 +830,9 @@ def main() -> int:
     if args.rules:
         args.calls = args.calls or 20_000
         return rules_main(args)
+    if args.search_index:
+        args.calls = args.calls or 20_000
+        return search_index_main(args)
     args.calls = args.calls or 50_000
     n, checks = args.calls, []
     with Bench(args.database_url, "bench_ingest") as bench:
