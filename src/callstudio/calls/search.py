@@ -60,7 +60,7 @@ def _where(qs: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _sqlite(query: Query, where: str, params: list, *, org, sort, after, offset, limit):
+def _sqlite(query: Query, where: str, params: list, *, org, teams, sort, after, offset, limit):
     match = engines.fts_match(query)
     sql = (
         f'SELECT "{CALLS}"."id", f.rowid, -bm25({FTS_TABLE}) FROM {FTS_TABLE} f '
@@ -76,7 +76,9 @@ def _sqlite(query: Query, where: str, params: list, *, org, sort, after, offset,
     return sql, [*args, limit, offset]
 
 
-def _postgresql(query: Query, where: str, params: list, *, org, sort, after, offset, limit):
+def _postgresql(query: Query, where: str, params: list, *, org, teams, sort, after, offset, limit):
+    # The teams are asked of the index's own rows too: one team reads its (team, sort key) range
+    # newest first instead of the organization's.
     tsquery = engines.tsquery(query)
     sql = (
         f"SELECT s.call_id, s.sort_key, ts_rank_cd(s.doc, q.q) FROM {PG_TABLE} s "
@@ -85,6 +87,12 @@ def _postgresql(query: Query, where: str, params: list, *, org, sort, after, off
         f"WHERE s.doc @@ q.q AND s.organization_id = %s AND {where}"
     )
     args = [tsquery, org, *params]
+    if len(teams) == 1:
+        sql += " AND s.team_id = %s"
+        args.append(teams[0])
+    else:
+        sql += " AND s.team_id = ANY(%s)"
+        args.append(list(teams))
     if after is not None:
         sql += " AND s.sort_key < %s"
         args.append(after)
@@ -98,12 +106,13 @@ def find(
     calls: QuerySet,
     *,
     organization_id: str,
+    teams: list[str],
     sort: str = NEWEST,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[Hit], str | None]:
-    """One engine query: the hits of `query` among `calls` (a Call queryset with filters only),
-    a page in `sort` order, and the cursor of the next page."""
+    """One engine query: the hits of `query` among `calls` (a Call queryset with filters only,
+    whose calls are in `teams`), a page in `sort` order, and the cursor of the next page."""
     limit = clean_limit(limit)
     if sort not in SORTS:
         raise Invalid("Sort by newest or relevance.", field="sort")
@@ -121,6 +130,7 @@ def find(
         where,
         params,
         org=organization_id,
+        teams=sorted(teams),
         sort=sort,
         after=after,
         offset=offset,

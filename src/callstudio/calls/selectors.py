@@ -126,7 +126,12 @@ def searched_page(access: TeamAccess, *, q, agent, start, end, archived, cursor,
     if end := parse_time(end, "to"):
         calls = calls.filter(started_at__lt=end)
     hits, next_cursor = search.find(
-        query, calls, organization_id=access.team.organization_id, cursor=cursor, limit=limit
+        query,
+        calls,
+        organization_id=access.team.organization_id,
+        teams=[access.team.id],
+        cursor=cursor,
+        limit=limit,
     )
     rows = Call.objects.filter(id__in=[h.call_id for h in hits]).values(*LIST_COLUMNS)
     by_id = {row["id"]: row for row in rows}

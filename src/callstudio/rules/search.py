@@ -114,7 +114,13 @@ def search_calls(
     if not scope:
         return Page(items=[], next_cursor=None)
     hits, next_cursor = search.find(
-        query, calls, organization_id=org_id, sort=sort, cursor=cursor, limit=limit
+        query,
+        calls,
+        organization_id=org_id,
+        teams=scope.all_teams | scope.own_teams,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
     )
     rows = Call.objects.filter(id__in=[h.call_id for h in hits]).select_related("team", "agent")
     by_id = {c.id: c for c in rows.only(*_FIELDS)}
