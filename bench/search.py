@@ -412,7 +412,17 @@ def load(vendor: str, n: int) -> dict:
     gen = Generator(n, built["org"], built["teams"], agents)
     connection.ensure_connection()
     raw = connection.connection
-    cols = "id, " + ", ".join(COLUMNS)
+    # Columns added to calls_call since _harness.COLUMNS was written get their model default.
+    from django.db.models import JSONField
+
+    from callstudio.calls.models import Call
+
+    extra = [f for f in Call._meta.concrete_fields if f.column not in ("id", *COLUMNS)]
+    defaults = tuple(
+        orjson.dumps(f.get_default()).decode() if isinstance(f, JSONField) else f.get_default()
+        for f in extra
+    )
+    cols = ", ".join(["id", *COLUMNS, *(f.column for f in extra)])
     done, text_bytes, t0 = 0, 0, time.perf_counter()
     t_index = 0.0
     if vendor == "sqlite":
@@ -422,8 +432,10 @@ def load(vendor: str, n: int) -> dict:
     if vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SET synchronous_commit = off")
-    marks = ", ".join("?" * (len(COLUMNS) + 1))
+    marks = ", ".join("?" * (len(COLUMNS) + 1 + len(extra)))
     for rows, entries, nbytes in gen.chunks(first_id=1):
+        if defaults:
+            rows = [row + defaults for row in rows]
         with transaction.atomic():
             if vendor == "postgresql":
                 with raw.cursor() as cur, cur.copy(f"COPY calls_call ({cols}) FROM STDIN") as copy:
