@@ -250,8 +250,9 @@ def queries(api, url) -> int:
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    # token, org access, team access (2), by day, terms, [leaderboard, its agents' names]
-    [("supervisor", 8), ("agent", 6)],
+    # token, org access, team access (2), the team's trackers, by day, terms, [leaderboard, its
+    # agents' names]
+    [("supervisor", 9), ("agent", 7)],
 )
 def test_query_count_is_fixed_whatever_the_number_of_calls(world, who, expected):
     url = analytics_url(world)
