@@ -7,7 +7,13 @@ from django.db.models import Q
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Forbidden, Invalid
-from callstudio.core.validation import clean_name, clean_text, name_case_skeleton, name_skeleton
+from callstudio.core.validation import (
+    clean_name,
+    clean_text,
+    ensure_name_free,
+    name_case_skeleton,
+    name_skeleton,
+)
 from callstudio.orgs.models import Invitation, InvitationTeam, OrgMembership, TeamMembership
 
 from .models import Role
@@ -51,15 +57,13 @@ def _clean_role_name(organization, name, *, exclude_id: str | None = None) -> st
         or name.lower() in {r.name.lower() for r in BUILTIN_ROLES.values()}
     ):
         raise Conflict("This is the name of a built-in role.", field="name", code="duplicate")
-    clash = Role.objects.filter(organization=organization).filter(
-        Q(name__iexact=name)
-        | Q(name_skeleton=name_skeleton(name))
-        | Q(name_case_skeleton=name_case_skeleton(name))
+    ensure_name_free(
+        Role.objects.filter(organization=organization),
+        name,
+        taken="A role with this name already exists.",
+        looks_like="This name looks like the role “{existing}” already in the organization.",
+        exclude_id=exclude_id,
     )
-    if exclude_id:
-        clash = clash.exclude(id=exclude_id)
-    if clash.exists():
-        raise Conflict("A role with this name already exists.", field="name", code="duplicate")
     return name
 
 

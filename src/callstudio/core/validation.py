@@ -12,7 +12,9 @@ import functools
 import importlib.resources
 import unicodedata
 
-from .errors import Invalid
+from django.db.models import Q
+
+from .errors import Conflict, Invalid
 
 
 def clean_text(value, *, field: str, max_length: int, required: bool = True) -> str:
@@ -92,3 +94,25 @@ def name_case_skeleton(name: str) -> str:
     relation (the first for TR39 confusables, this one for case), and each has its own unique
     constraint."""
     return name_skeleton(name.casefold().upper())
+
+
+def ensure_name_free(
+    rows, name: str, *, taken: str, looks_like: str, exclude_id: str | None = None
+) -> None:
+    """The one rule of names unique in a scope (`rows`: the team's, role's or tracker's
+    siblings, a queryset of a model with `name`, `name_skeleton` and `name_case_skeleton`):
+    case-alike and confusable-alike names clash, and so do look-alikes that also differ in
+    case (409 `duplicate`); the unique constraints on the name and its two keys settle a race.
+    `taken` is the message for the same name, `looks_like` (with `{existing}`) for a look-alike."""
+    clash = rows.filter(
+        Q(name__iexact=name)
+        | Q(name_skeleton=name_skeleton(name))
+        | Q(name_case_skeleton=name_case_skeleton(name))
+    )
+    if exclude_id:
+        clash = clash.exclude(id=exclude_id)
+    existing = clash.values_list("name", flat=True).first()
+    if existing is not None:
+        same = existing.casefold() == name.casefold()
+        message = taken if same else looks_like.format(existing=existing)
+        raise Conflict(message, field="name", code="duplicate")

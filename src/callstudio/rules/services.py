@@ -2,14 +2,16 @@
 validated (rules/conditions.py) before anything changes, and audited."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from callstudio.access.policy import TeamAccess
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Invalid, NotFound
-from callstudio.core.validation import clean_name, name_case_skeleton, name_skeleton
+from callstudio.core.validation import (
+    clean_name,
+    ensure_name_free,
+)
 
 from . import selectors
 from .conditions import (
@@ -216,22 +218,14 @@ def _tracker_state(tracker: Tracker) -> dict:
 
 
 def _ensure_tracker_name_free(team_id: str, name: str, *, exclude_id: str | None = None) -> None:
-    """The rules of team and role names, in the team: case-alike and confusable-alike names
-    clash (409 `duplicate`), and so do look-alikes that also differ in case; the unique
-    constraints on the name and its two keys settle a race."""
-    clash = Tracker.objects.filter(team_id=team_id).filter(
-        Q(name__iexact=name)
-        | Q(name_skeleton=name_skeleton(name))
-        | Q(name_case_skeleton=name_case_skeleton(name))
+    """The rules of team and role names, in the team (core.validation.ensure_name_free)."""
+    ensure_name_free(
+        Tracker.objects.filter(team_id=team_id),
+        name,
+        taken=TRACKER_TAKEN,
+        looks_like="This name looks like the tracker “{existing}” already in the team.",
+        exclude_id=exclude_id,
     )
-    if exclude_id:
-        clash = clash.exclude(id=exclude_id)
-    existing = clash.values_list("name", flat=True).first()
-    if existing is not None:
-        message = TRACKER_TAKEN
-        if existing.casefold() != name.casefold():  # a look-alike: say which one
-            message = f"This name looks like the tracker “{existing}” already in the team."
-        raise Conflict(message, field="name", code="duplicate")
 
 
 def tracker_create(*, access: TeamAccess, name, query) -> Tracker:

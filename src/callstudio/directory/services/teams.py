@@ -3,7 +3,6 @@ and existence follow its group: renaming and (un)archiving it take `as_idp` (the
 and without it answer 409 `managed_by_idp` (managed_teams.py)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from callstudio.access.policy import OrgAccess, TeamAccess
@@ -14,6 +13,7 @@ from callstudio.core.ids import new_workflow_id
 from callstudio.core.validation import (
     clean_name,
     clean_text,
+    ensure_name_free,
     name_case_skeleton,
     name_skeleton,
 )
@@ -23,22 +23,13 @@ from .managed_teams import ensure_hand_change_allowed
 
 
 def _ensure_team_name_free(organization, name: str, *, exclude_id: str | None = None) -> None:
-    """Case-alike and confusable-alike names clash (409 `duplicate`), and so do look-alikes
-    that also differ in case; the unique constraints on the name and its two keys settle a race
-    between two requests."""
-    clash = Team.objects.filter(organization=organization).filter(
-        Q(name__iexact=name)
-        | Q(name_skeleton=name_skeleton(name))
-        | Q(name_case_skeleton=name_case_skeleton(name))
+    ensure_name_free(
+        Team.objects.filter(organization=organization),
+        name,
+        taken="A team with this name already exists in the organization.",
+        looks_like="This name looks like the team “{existing}” already in the organization.",
+        exclude_id=exclude_id,
     )
-    if exclude_id:
-        clash = clash.exclude(id=exclude_id)
-    existing = clash.values_list("name", flat=True).first()
-    if existing is not None:
-        message = "A team with this name already exists in the organization."
-        if existing.casefold() != name.casefold():  # a look-alike: say which team it looks like
-            message = f"This name looks like the team “{existing}” already in the organization."
-        raise Conflict(message, field="name", code="duplicate")
 
 
 def team_create(*, access: OrgAccess, name, description="") -> Team:
