@@ -46,6 +46,8 @@ COLUMNS = (
     "sentiment",
     "keywords",
     "analyzed_at",
+    # The team's trackers found in the call (rules.Tracker), [] until the analysis pass.
+    "trackers",
 )
 
 

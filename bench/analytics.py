@@ -133,6 +133,7 @@ def team_rows(n: int, team: dict, team_id: str, seed: int):
                 sentiment,
                 orjson.dumps(keywords).decode(),
                 now,
+                "[]",
             ),
         )
 

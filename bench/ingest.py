@@ -241,6 +241,7 @@ def make_calls(
                 None,
                 "[]",
                 None,
+                "[]",
             )
         )
         if (i + 1) % 10_000 == 0:

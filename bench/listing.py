@@ -105,6 +105,7 @@ def rows(n: int, team: dict):
                 0.3,
                 "[]",
                 now,
+                "[]",
             )
         )
         if len(chunk) == CHUNK or i == n - 1:

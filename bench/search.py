@@ -245,6 +245,7 @@ class Generator:
                     round(rng.uniform(-0.6, 0.8), 3),
                     "[]",
                     now,
+                    "[]",
                 )
             )
             entries.append((call_id, self.org, team, started, segments, customer, external_id))
