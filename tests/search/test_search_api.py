@@ -183,6 +183,16 @@ def test_pages_follow_each_other_without_gaps_or_repeats(world, send, sort):
         assert times == sorted(times, reverse=True)
 
 
+def test_relevance_pages_carry_a_score_and_newest_pages_none(world, calls):
+    # b1, b2, b3 and the other team's r1: the Admin reads both teams, never g1.
+    relevance = search(world, "admin", q="cancel OR subscription", sort="relevance").json()
+    scores = [item["score"] for item in relevance["items"]]
+    assert len(scores) == 4 and all(isinstance(s, float) and s > 0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    newest = search(world, "admin", q="cancel OR subscription", sort="newest").json()
+    assert [item["score"] for item in newest["items"]] == [None, None, None, None]
+
+
 @pytest.mark.parametrize(
     "q, message",
     [

@@ -472,8 +472,9 @@ class SearchMatch(Schema):
 class SearchItem(Schema):
     call: SearchCall
     matches: list[SearchMatch]
-    score: float = Field(
-        description="Relevance (higher is better; BM25 on SQLite, ts_rank_cd on PostgreSQL)."
+    score: float | None = Field(
+        description="Relevance when sorted by relevance (higher is better; BM25 on SQLite, "
+        "ts_rank_cd on PostgreSQL); null when sorted newest first."
     )
 
 
