@@ -111,10 +111,9 @@ def _customer(call: CallIn) -> dict:
     return call.customer.model_dump(exclude_none=True) if call.customer else {}
 
 
-def _row(team: Team, call: CallIn, directory: dict[str, int], now) -> dict:
+def _row(team: Team, call: CallIn, customer: dict, directory: dict[str, int], now) -> dict:
     ended_at, duration = timing(call)
     ref = call.agent.ref if call.agent else ""
-    customer = _customer(call)
     return {
         "organization_id": team.organization_id,
         "team_id": team.id,
@@ -157,7 +156,8 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     directory = agent_directory(team.id)
     now = timezone.now()
     unique = list({c.external_id: c for c in calls}.values())
-    rows = [_row(team, c, directory, now) for c in unique]
+    customers = [_customer(c) for c in unique]
+    rows = [_row(team, c, customer, directory, now) for c, customer in zip(unique, customers)]
     if connection.vendor == "postgresql":
         sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
     else:
@@ -179,10 +179,10 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
                     team.id,
                     c.started_at,
                     c.transcript,
-                    _customer(c),
+                    customer,
                     c.external_id,
                 )
-                for c in unique
+                for c, customer in zip(unique, customers)
                 if c.external_id in inserted
             )
         mark_ingest_busy()

@@ -15,7 +15,7 @@ the call's id."""
 from datetime import UTC, datetime
 
 from .query import Query, Term
-from .text import AGENT, CUSTOMER, META, OTHER, Document, plain_ascii, words
+from .text import AGENT, CUSTOMER, META, OTHER, plain_ascii, words
 
 RUN_BREAK = "|"
 FTS_COLUMNS = (AGENT, CUSTOMER, OTHER, META)
@@ -81,17 +81,39 @@ def fts_match(query: Query) -> str:
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def tsvector(document: Document) -> str:
-    """The `tsvector` literal of a call: 'word':position+weight, ..."""
-    positions: dict[str, list[str]] = {}
+# The text after each word in a tsvector literal, by weight and position: `':12B '`. Built as
+# positions are first needed (rarely beyond a few thousand), read by slicing: gluing a word to
+# its suffix is then one C call per word instead of a format.
+_SUFFIXES = {weight: [""] for weight in WEIGHTS.values()}
+
+
+def _suffixes(weight: str, start: int, end: int) -> list[str]:
+    known = _SUFFIXES[weight]
+    if len(known) < min(end, MAX_POSITION + 1):
+        upto = min(max(2 * end, 1024), MAX_POSITION + 1)
+        known.extend(f"':{p}{weight} '" for p in range(len(known), upto))
+    if end <= MAX_POSITION + 1:
+        return known[start:end]
+    # PostgreSQL keeps positions up to MAX_POSITION: the rest share the last one.
+    return known[start:] + [known[MAX_POSITION]] * (end - max(start, MAX_POSITION + 1))
+
+
+def tsvector(texts: list[tuple[str, str]]) -> str:
+    """The `tsvector` literal of a call, from its (role, text) runs (search/text.py `texts`):
+    'word':position+weight for every word, in order (PostgreSQL merges a word's positions
+    itself). Each run starts one position after the last, so no phrase spans two."""
+    parts = []
     at = 1
-    for role, run in document.runs:
-        weight = WEIGHTS[role]
-        for word in run:
-            positions.setdefault(word, []).append(f"{min(at, MAX_POSITION)}{weight}")
-            at += 1
-        at += 1  # a gap: no phrase across two runs
-    return " ".join(f"'{word}':{','.join(found)}" for word, found in positions.items())
+    for role, text in texts:
+        found = words(text)
+        if not found:
+            continue
+        end = at + len(found)
+        known = _SUFFIXES[WEIGHTS[role]]
+        suffixes = known[at:end] if end <= len(known) else _suffixes(WEIGHTS[role], at, end)
+        parts.append("".join(map(str.__add__, found, suffixes)))
+        at = end + 1  # a gap: no phrase across two runs
+    return ("'" + "".join(parts))[:-2] if parts else ""
 
 
 def _ts_term(term: Term) -> str:
