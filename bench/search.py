@@ -623,8 +623,9 @@ def old_icontains_page(access, term: str) -> list:
     return [_list_item(row) for row in rows.values(*LIST_COLUMNS)]
 
 
-def engine_sql(run) -> str:
-    """The engine statement a selector call runs (captured)."""
+def engine_sql(run) -> list[str]:
+    """The engine statements a selector call runs (captured): one, or on PostgreSQL for a
+    phrase the probe of the newest entries and, when it does not fill the page, the query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -633,31 +634,45 @@ def engine_sql(run) -> str:
     with CaptureQueriesContext(connection) as queries:
         run()
     found = [q["sql"] for q in queries if FTS_TABLE in q["sql"] or PG_TABLE in q["sql"]]
-    assert len(found) == 1, [q["sql"] for q in queries]
-    return found[0]
+    assert len(found) in (1, 2), [q["sql"] for q in queries]
+    return found
 
 
-def explain(vendor: str, sql: str) -> list[str]:
+def explain(vendor: str, statements: list[str]) -> list[str]:
     from django.db import connection
 
-    with connection.cursor() as cur:
-        if vendor != "postgresql":
-            cur.execute("EXPLAIN QUERY PLAN " + sql)
-            return [str(r[-1]) for r in cur.fetchall()]
-        cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
-        lines = [r[0].strip() for r in cur.fetchall()]
+    from callstudio.calls.search import planner_settings
+
+    lines = []
+    with planner_settings(), connection.cursor() as cur:
+        for n, sql in enumerate(statements):
+            if len(statements) > 1:
+                lines.append(f"-> statement {n + 1} of {len(statements)}")
+            if vendor != "postgresql":
+                cur.execute("EXPLAIN QUERY PLAN " + sql)
+                lines += [str(r[-1]) for r in cur.fetchall()]
+                continue
+            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
+            lines += [r[0].strip() for r in cur.fetchall()]
+    if vendor != "postgresql":
+        return lines
     keep = ("->", "Limit", "Index Cond", "Recheck Cond", "Filter", "Rows Removed", "Execution")
     lines = [line.removeprefix("-> ") for line in lines if line.startswith(keep)]
     lines = [re.sub(r"ANY \('\{[^}]*\}'::text\[\]\)", "ANY (<teams>)", x) for x in lines]
     return [re.sub(r"'org_\w+'::text", "<org>", x) for x in lines]
 
 
-def replay(sql: str) -> int:
+def replay(statements: list[str]) -> int:
+    """The statements alone, with the planner settings the engine gives them."""
     from django.db import connection
 
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        return len(cur.fetchall())
+    from callstudio.calls.search import planner_settings
+
+    with planner_settings(), connection.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql)
+            rows = len(cur.fetchall())
+        return rows
 
 
 def matching(vendor: str, q: str) -> int:

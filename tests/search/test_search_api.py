@@ -4,6 +4,7 @@ error)."""
 
 import pytest
 
+from callstudio.calls import search as engine_search
 from callstudio.calls.models import Call
 from tests.helpers import fingerprint
 
@@ -181,6 +182,38 @@ def test_pages_follow_each_other_without_gaps_or_repeats(world, send, sort):
     if sort == "newest":
         times = [Call.objects.get(external_id=e).started_at for e in seen]
         assert times == sorted(times, reverse=True)
+
+
+@pytest.mark.parametrize("probe_rows", [5000, 3])
+def test_phrase_pages_are_the_same_whether_the_newest_entries_fill_them_or_not(
+    world, send, monkeypatch, probe_rows
+):
+    # PostgreSQL first reads the scope's newest PROBE_ROWS entries for a phrase: with 5,000 the
+    # first page is filled from them and the second is not (the whole query runs); with 3 no
+    # page is. Both give the same calls, newest first, without gaps or repeats.
+    monkeypatch.setattr(engine_search, "PROBE_ROWS", probe_rows)
+    send(
+        world.team,
+        *[
+            call(
+                f"ph{i:02d}",
+                segment("customer", "cancel my subscription" if i % 3 == 0 else "my subscription"),
+                segment("agent", "cancel my subscription" if i % 3 == 1 else "certainly"),
+                started_at=f"2026-11-{1 + i:02d}T10:00:00Z",
+            )
+            for i in range(12)
+        ],
+    )
+    seen, cursor = [], None
+    for _ in range(5):
+        params = {"q": 'customer:"cancel my subscription"', "limit": 2, "team": world.team.id}
+        body = search(world, "supervisor", **params, **({"cursor": cursor} if cursor else {}))
+        assert body.status_code == 200, body.content
+        seen += [item["call"]["external_id"] for item in body.json()["items"]]
+        cursor = body.json()["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["ph09", "ph06", "ph03", "ph00"]
 
 
 def test_relevance_pages_carry_a_score_and_newest_pages_none(world, calls):
