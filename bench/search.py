@@ -641,10 +641,10 @@ def engine_sql(run) -> list[str]:
 def explain(vendor: str, statements: list[str]) -> list[str]:
     from django.db import connection
 
-    from callstudio.calls.search import planner_settings
+    from callstudio.calls.search import PG_PLANNER
 
     lines = []
-    with planner_settings(), connection.cursor() as cur:
+    with connection.cursor() as cur:
         for n, sql in enumerate(statements):
             if len(statements) > 1:
                 lines.append(f"-> statement {n + 1} of {len(statements)}")
@@ -652,7 +652,10 @@ def explain(vendor: str, statements: list[str]) -> list[str]:
                 cur.execute("EXPLAIN QUERY PLAN " + sql)
                 lines += [str(r[-1]) for r in cur.fetchall()]
                 continue
-            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
+            query = sql.removeprefix(PG_PLANNER)
+            cur.execute(PG_PLANNER + "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)
+            while cur.description is None and cur.nextset():
+                pass
             lines += [r[0].strip() for r in cur.fetchall()]
     if vendor != "postgresql":
         return lines
@@ -663,14 +666,14 @@ def explain(vendor: str, statements: list[str]) -> list[str]:
 
 
 def replay(statements: list[str]) -> int:
-    """The statements alone, with the planner settings the engine gives them."""
+    """The statements alone, as the engine sent them (PostgreSQL: with its planner settings)."""
     from django.db import connection
 
-    from callstudio.calls.search import planner_settings
-
-    with planner_settings(), connection.cursor() as cur:
+    with connection.cursor() as cur:
         for sql in statements:
             cur.execute(sql)
+            while cur.description is None and cur.nextset():
+                pass
             rows = len(cur.fetchall())
         return rows
 

@@ -7,10 +7,9 @@ The conditions on the calls themselves (scope, archived, agent, dates, ...) are 
 ORM and compiled into the engine query's WHERE clause, so they mean exactly what they mean in the
 call list."""
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -125,24 +124,25 @@ def _has_phrase(query: Query) -> bool:
     return any(len(t.words) > 1 for c in query.positive for t in c.terms)
 
 
-# PostgreSQL plans the engine query with these, for this transaction only. Random reads cost
-# about what sequential ones do on the SSDs it runs on (the default 4.0 is for spinning disks,
-# and makes the planner AND a rare word's few GIN hits with a team's whole B-tree range instead
-# of reading those hits), and one page of 50 never repays starting parallel workers (an Agent's
-# own list: 36 ms with two workers scanning the organization, 7 ms without).
-PG_PLANNER = "SET LOCAL random_page_cost = 1.1; SET LOCAL max_parallel_workers_per_gather = 0"
+# PostgreSQL plans the engine query with these, for that query only. Random reads cost about
+# what sequential ones do on the SSDs it runs on (the default 4.0 is for spinning disks, and
+# makes the planner AND a rare word's few GIN hits with a team's whole B-tree range instead of
+# reading those hits), and one page of 50 never repays starting parallel workers (an Agent's
+# own list: 36 ms with two workers scanning the organization, 7 ms without). They are sent in
+# one message with the query: PostgreSQL runs a message's statements in one transaction (the
+# request's, inside one), so `SET LOCAL` holds for the query and ends with it, in one round trip.
+PG_PLANNER = "SET LOCAL random_page_cost = 1.1; SET LOCAL max_parallel_workers_per_gather = 0; "
 
 
-@contextmanager
-def planner_settings():
-    """The engine query's planner settings, for the transaction it runs in (PostgreSQL)."""
+def run_engine(db, sql: str, args: list) -> list[tuple]:
+    """The rows of an engine statement (with PostgreSQL's planner settings)."""
     if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as db:
-            db.execute(PG_PLANNER)
-        yield
+        db.execute(sql, args)
+        return db.fetchall()
+    db.execute(PG_PLANNER + sql, args)
+    while db.description is None and db.nextset():  # past the two SETs
+        pass
+    return db.fetchall()
 
 
 def _hits(rows) -> list[Hit]:
@@ -175,16 +175,15 @@ def find(
     build = _sqlite if connection.vendor == "sqlite" else _postgresql
     page = dict(org=organization_id, teams=sorted(teams), sort=sort, after=after, offset=offset)
     probe = connection.vendor == "postgresql" and sort == NEWEST and _has_phrase(query)
-    with planner_settings(), connection.cursor() as db:
+    with connection.cursor() as db:
         hits = []
         if probe:
-            db.execute(
-                *_postgresql(query, where, params, **page, limit=limit + 1, window=PROBE_ROWS)
+            statement = _postgresql(
+                query, where, params, **page, limit=limit + 1, window=PROBE_ROWS
             )
-            hits = _hits(db.fetchall())
+            hits = _hits(run_engine(db, *statement))
         if len(hits) <= limit:
-            db.execute(*build(query, where, params, **page, limit=limit + 1))
-            hits = _hits(db.fetchall())
+            hits = _hits(run_engine(db, *build(query, where, params, **page, limit=limit + 1)))
     next_cursor = None
     if len(hits) > limit:
         hits = hits[:limit]
