@@ -159,8 +159,9 @@ def find(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[Hit], str | None]:
-    """One engine query: the hits of `query` among `calls` (a Call queryset with filters only,
-    whose calls are in `teams`), a page in `sort` order, and the cursor of the next page."""
+    """One engine query (on PostgreSQL, a phrase's newest-first page the probe cannot fill
+    takes two): the hits of `query` among `calls` (a Call queryset with filters only, whose
+    calls are in `teams`), a page in `sort` order, and the cursor of the next page."""
     limit = clean_limit(limit)
     if sort not in SORTS:
         raise Invalid("Sort by newest or relevance.", field="sort")

@@ -102,7 +102,8 @@ def search_calls(
     limit: int | None = None,
 ) -> Page:
     """A page of `{call, team, matches, score}` items. Queries: the read scope (two), the
-    engine (one), the page's calls with their teams and agents (one)."""
+    engine (one; two for a PostgreSQL phrase its probe cannot fill: calls/search.py), the
+    page's calls with their teams and agents (one)."""
     query = parse(q)
     limit = clean_limit(limit)
     f = filters or Filters()
