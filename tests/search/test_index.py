@@ -13,6 +13,7 @@ from callstudio.calls.ingest import store_calls
 from callstudio.calls.models import Call
 from callstudio.calls.schemas import CallIn
 from callstudio.rules.search import search_calls
+from callstudio.search.engines import MAX_POSITION, tsvector
 from callstudio.search.index import FTS_TABLE, PG_TABLE
 
 from .conftest import call, segment
@@ -86,3 +87,34 @@ def test_words_too_long_to_count_and_bars_are_read_alike_by_every_part(world):
     assert found(world, '"cancel my subscription"') == {"long"}
     assert found(world, '"a b c"') == {"bar"}
     assert found(world, "customer:subscription") == {"long"}
+
+
+def test_the_postgresql_literal_names_every_word_at_its_position_and_speaker():
+    runs = [("agent", "Hello, hello there"), ("customer", "Café!"), ("meta", "")]
+    assert tsvector(runs) == "'hello':1A 'hello':2A 'there':3A 'cafe':5B"
+    assert tsvector([("agent", "")]) == ""
+
+
+def test_positions_past_postgresqls_last_share_it_and_the_words_stay_in_order():
+    long_run = " ".join(f"w{i}" for i in range(MAX_POSITION + 10))
+    entries = tsvector([("customer", long_run), ("agent", "late words")]).split(" ")
+    assert len(entries) == MAX_POSITION + 12
+    assert entries[0] == "'w0':1B"
+    assert entries[MAX_POSITION - 1] == f"'w{MAX_POSITION - 1}':{MAX_POSITION}B"
+    assert entries[MAX_POSITION + 9] == f"'w{MAX_POSITION + 9}':{MAX_POSITION}B"
+    assert entries[-2:] == [f"'late':{MAX_POSITION}A", f"'words':{MAX_POSITION}A"]
+
+
+def test_postgresql_reads_the_literal_as_written(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("the tsvector literal is PostgreSQL's")
+    literal = tsvector([("agent", "cancel my plan"), ("customer", "cancel my subscription")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::tsvector::text, %s::tsvector @@ %s::tsquery, %s::tsvector @@ %s::tsquery",
+            [literal, literal, "'cancel':B <-> 'my':B", literal, "'plan' <-> 'cancel'"],
+        )
+        text, customer_phrase, across_runs = cursor.fetchone()
+    assert text == "'cancel':1A,5B 'my':2A,6B 'plan':3A 'subscription':7B"
+    assert customer_phrase is True
+    assert across_runs is False  # the gap between runs: no phrase spans two segments

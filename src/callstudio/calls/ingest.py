@@ -157,7 +157,10 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
     now = timezone.now()
     unique = list({c.external_id: c for c in calls}.values())
     customers = [_customer(c) for c in unique]
-    rows = [_row(team, c, customer, directory, now) for c, customer in zip(unique, customers)]
+    rows = [
+        _row(team, c, customer, directory, now)
+        for c, customer in zip(unique, customers, strict=True)
+    ]
     if connection.vendor == "postgresql":
         sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
     else:
@@ -182,7 +185,7 @@ def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
                     customer,
                     c.external_id,
                 )
-                for c, customer in zip(unique, customers)
+                for c, customer in zip(unique, customers, strict=True)
                 if c.external_id in inserted
             )
         mark_ingest_busy()

@@ -8,10 +8,7 @@ from callstudio.access.policy import TeamAccess
 from callstudio.core.audit import audit_record
 from callstudio.core.audit_actions import AuditAction
 from callstudio.core.errors import Conflict, Invalid, NotFound
-from callstudio.core.validation import (
-    clean_name,
-    ensure_name_free,
-)
+from callstudio.core.validation import clean_name, ensure_name_free
 
 from . import selectors
 from .conditions import (

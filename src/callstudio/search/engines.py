@@ -83,7 +83,8 @@ def fts_match(query: Query) -> str:
 
 # The text after each word in a tsvector literal, by weight and position: `':12B '`. Built as
 # positions are first needed (rarely beyond a few thousand), read by slicing: gluing a word to
-# its suffix is then one C call per word instead of a format.
+# its suffix is then one C call per word instead of a format. A longer list replaces the old
+# one whole (never extended in place), so threads indexing at once only ever see a complete one.
 _SUFFIXES = {weight: [""] for weight in WEIGHTS.values()}
 
 
@@ -91,7 +92,8 @@ def _suffixes(weight: str, start: int, end: int) -> list[str]:
     known = _SUFFIXES[weight]
     if len(known) < min(end, MAX_POSITION + 1):
         upto = min(max(2 * end, 1024), MAX_POSITION + 1)
-        known.extend(f"':{p}{weight} '" for p in range(len(known), upto))
+        known = known + [f"':{p}{weight} '" for p in range(len(known), upto)]
+        _SUFFIXES[weight] = known
     if end <= MAX_POSITION + 1:
         return known[start:end]
     # PostgreSQL keeps positions up to MAX_POSITION: the rest share the last one.
@@ -109,9 +111,7 @@ def tsvector(texts: list[tuple[str, str]]) -> str:
         if not found:
             continue
         end = at + len(found)
-        known = _SUFFIXES[WEIGHTS[role]]
-        suffixes = known[at:end] if end <= len(known) else _suffixes(WEIGHTS[role], at, end)
-        parts.append("".join(map(str.__add__, found, suffixes)))
+        parts.append("".join(map(str.__add__, found, _suffixes(WEIGHTS[role], at, end))))
         at = end + 1  # a gap: no phrase across two runs
     return ("'" + "".join(parts))[:-2] if parts else ""
 
