@@ -40,7 +40,7 @@ ORDER = [
     ("top",),
 ]
 RANK = {app: rank for rank, apps in enumerate(ORDER) for app in apps}
-TOP_LEVEL = {"__init__", "__main__", "cli", "urls", "asgi", "settings"}
+TOP_LEVEL = {"__init__", "__main__", "cli", "urls", "asgi", "wsgi", "settings"}
 
 
 @dataclass(frozen=True)

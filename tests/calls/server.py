@@ -3,14 +3,19 @@
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import httpx
+import orjson
+import psycopg
 
 from tests.helpers import expect, wait_until
+
+from .conftest import call_body
 
 BIN = Path(sys.executable).with_name("callstudio")
 
@@ -22,11 +27,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database_url: str = ""):
+    def __init__(self, data_dir: Path, database_url: str = "", *, serve_args=(), env=None):
         self.env = {
             k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")
         }
         self.env.update({"CALLSTUDIO_DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+        self.env.update(env or {})
+        self.serve_args = list(serve_args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -34,7 +41,7 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [str(BIN), "serve", "--port", str(self.port)],
+            [str(BIN), "serve", "--port", str(self.port), *self.serve_args],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -88,3 +95,16 @@ class Server:
             "key": key,
             "auth": auth,
         }
+
+
+def count_calls(server: Server, database_url: str, tmp_path) -> tuple[int, int]:
+    sql = "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM calls_call"
+    if database_url:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute(sql).fetchone()
+    return sqlite3.connect(tmp_path / "callstudio.sqlite3").execute(sql).fetchone()
+
+
+def lines(start: int, stop: int):
+    for i in range(start, stop):
+        yield orjson.dumps(call_body(f"drill-{i:05d}", agent=None)) + b"\n"

@@ -2,54 +2,20 @@
 database unreachable, then back."""
 
 import contextlib
-import os
 import signal
 import socket
-import sqlite3
 import threading
-import time
 
 import httpx
-import orjson
-import psycopg
 import pytest
 from django.conf import settings
 
 from tests.helpers import wait_until
 
 from .conftest import call_body
-from .server import Server
+from .server import Server, count_calls, lines
 
 PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """A fresh database for the server: SQLite in its data dir, or a new PostgreSQL database."""
-    if not PG:
-        yield ""
-        return
-    db = settings.DATABASES["default"]
-    name = f"drill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def count_calls(server: Server, database_url: str, tmp_path) -> tuple[int, int]:
-    sql = "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM calls_call"
-    if database_url:
-        with psycopg.connect(database_url) as conn:
-            return conn.execute(sql).fetchone()
-    return sqlite3.connect(tmp_path / "callstudio.sqlite3").execute(sql).fetchone()
-
-
-def lines(start: int, stop: int):
-    for i in range(start, stop):
-        yield orjson.dumps(call_body(f"drill-{i:05d}", agent=None)) + b"\n"
 
 
 def test_kill_9_mid_stream_then_resend_stores_each_call_once(tmp_path, database_url):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from callstudio.accounts.selectors import verified_emails
 from callstudio.core.activity import mark_ingest_busy
 from callstudio.core.errors import Forbidden, Gone, NotFound
+from callstudio.core.metrics import CALLS_INGESTED
 from callstudio.orgs.models import Team, TeamMembership
 from callstudio.search import index as search_index
 
@@ -199,6 +200,7 @@ def _announce(team_id: str, call_ids: list[int]) -> None:
     # After the commit: the analysis pipeline (listening above calls) enqueues the pass. The
     # batch is stored whatever a listener does, so a failing one is logged (by Django's
     # dispatcher, logger django.dispatch), never raised into the request.
+    CALLS_INGESTED.inc(len(call_ids))
     calls_stored.send_robust(sender=Call, team_id=team_id, call_ids=call_ids)
 
 

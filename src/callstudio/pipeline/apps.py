@@ -13,3 +13,9 @@ class PipelineConfig(AppConfig):
         from . import tasks
 
         calls_stored.connect(tasks.on_calls_stored, dispatch_uid="pipeline.analyse-stored-calls")
+
+        from callstudio.core.metrics import add_scrape_collector
+
+        from .metrics import BacklogCollector
+
+        add_scrape_collector(BacklogCollector())

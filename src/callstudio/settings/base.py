@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from callstudio.core.env import env_bool, env_int
+from callstudio.core.requestlog import logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("CALLSTUDIO_DATA_DIR", "var")).resolve()
@@ -96,6 +97,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "callstudio.core.requestlog.RequestLogMiddleware",
+    "callstudio.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,7 +209,11 @@ TEMPLATES = [
 def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        # Closed after each request, except where each serving thread is long-lived and keeps
+        # its own (the WSGI entry point sets CALLSTUDIO_DB_PERSISTENT; see callstudio/wsgi.py).
+        persistent = env_bool("CALLSTUDIO_DB_PERSISTENT", False)
+        config["CONN_MAX_AGE"] = None if persistent else 0
+        config["CONN_HEALTH_CHECKS"] = persistent
         config["OPTIONS"] = {
             # IMMEDIATE: a writer takes the lock when its transaction starts, so two writers
             # queue on busy_timeout instead of failing with "database is locked" on upgrade.
@@ -297,13 +304,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CALLSTUDIO_MAX_BODY_BYTES
 # Personal token last-used time is written at most this often per token (no write per request).
 CALLSTUDIO_TOKEN_TOUCH_SECONDS = 60
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One line per request and every log line in one format (core/requestlog.py).
+LOGGING = logging_config(
+    os.environ.get("CALLSTUDIO_LOG_FORMAT", "text"), os.environ.get("LOG_LEVEL", "INFO")
+)
+
+# GET /metrics answers only to this bearer token; unset, it does not exist (core/metrics.py).
+CALLSTUDIO_METRICS_TOKEN = os.environ.get("CALLSTUDIO_METRICS_TOKEN", "")
 
 # Webhooks (alert rules and automations): per-attempt timeout, attempts before giving up, and
 # the first retry delay, doubled after each failure (10 s, 20 s, 40 s ... about 42 min in all).

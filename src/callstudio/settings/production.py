@@ -23,5 +23,9 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+LOGGING = logging_config(  # noqa: F405
+    os.environ.get("CALLSTUDIO_LOG_FORMAT", "json"), os.environ.get("LOG_LEVEL", "INFO")
+)
+
 # Sign-up is by invitation unless an operator opens it.
 CALLSTUDIO_OPEN_SIGNUP = env_bool("CALLSTUDIO_OPEN_SIGNUP", False)

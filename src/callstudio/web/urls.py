@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from callstudio.core.metrics import metrics_view
+
 from .views import access as access_views
 from .views import (
     analytics,
@@ -169,6 +171,8 @@ org_urls = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("welcome", home.onboarding, name="onboarding"),
     path("profile", profile.profile, name="profile"),
     path("profile/security", security.security, name="profile_security"),

@@ -1,0 +1,36 @@
+"""What the background work has left to do, read from the database at each scrape of /metrics
+(core/metrics.py): a few indexed reads."""
+
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+
+from callstudio.calls.models import Call
+from callstudio.core.tasks import huey
+from callstudio.rules.models import WebhookDelivery
+
+
+class BacklogCollector:
+    def collect(self):
+        pending = Call.objects.filter(analyzed_at__isnull=True)
+        yield GaugeMetricFamily(
+            "callstudio_calls_awaiting_analysis",
+            "Calls stored but not yet analysed (not yet counted in analytics).",
+            value=pending.count(),
+        )
+        oldest = pending.order_by("id").values_list("created_at", flat=True).first()
+        age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+        yield GaugeMetricFamily(
+            "callstudio_calls_awaiting_analysis_oldest_seconds",
+            "How long the oldest call awaiting analysis has waited (0 when none waits).",
+            value=max(age, 0.0),
+        )
+        yield GaugeMetricFamily(
+            "callstudio_webhook_deliveries_pending",
+            "Webhook deliveries not yet delivered: to be sent, or waiting for a retry.",
+            value=WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING).count(),
+        )
+        yield GaugeMetricFamily(
+            "callstudio_tasks_queued",
+            "Background tasks waiting in the queue.",
+            value=huey.pending_count(),
+        )
