@@ -191,22 +191,29 @@ class Bench:
 
 
 def listener_pid(port: int) -> int:
-    """The process holding the listening socket (`callstudio serve` may hand over to a child)."""
+    """The process serving on `port`: the one holding its listening socket, and of several
+    (`callstudio serve` opens it and hands it to the granian web process it starts), the one
+    whose parent holds it too."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(f"socket:[{fields[9]}]")
+    holders = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                return int(proc.name)
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                holders[int(proc.name)] = int(stat[1])
         except OSError:
             continue
-    raise RuntimeError(f"no process of ours listens on port {port}")
+    if not holders:
+        raise RuntimeError(f"no process of ours listens on port {port}")
+    children = [pid for pid, parent in holders.items() if parent in holders]
+    return min(children) if children else min(holders)
 
 
 def build_team(n_agents: int, teams: int = 1) -> dict:

@@ -131,3 +131,12 @@ def test_pages_are_the_readable_calls_newest_first(
         assert (item.agent_id, item.agent_ref) == (call.agent_id, call.agent_ref)
         linked = None if call.agent is None else (call.agent.name, call.agent.account_id)
         assert (None if item.agent is None else (item.agent.name, item.agent.account_id)) == linked
+
+
+def test_an_agent_filter_with_a_nul_byte_is_422_not_a_database_error(world):
+    api = world.api("admin")
+    for q in (None, "refund"):
+        params = {"agent": "acc_\x00x"} | ({"q": q} if q else {})
+        response = api.get(f"{world.team_url}/calls", **params)
+        assert response.status_code == 422, response.content
+        assert response.json()["errors"][0]["field"] == "agent"

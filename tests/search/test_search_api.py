@@ -285,6 +285,9 @@ def test_engine_syntax_typed_as_text_is_a_literal_search(world, calls, q):
         ({"direction": "sideways"}, "direction"),
         ({"min_duration": -1}, "min_duration"),
         ({"from": "yesterday"}, "from"),
+        ({"agent": "acc_\x00"}, "agent"),
+        ({"tag": "refund\x00"}, "tag"),
+        ({"team": "team_\x00"}, "team"),
     ],
 )
 def test_bad_parameters_are_422(world, calls, params, field):

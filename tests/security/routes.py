@@ -251,6 +251,9 @@ AUTOMATION_FORM = {
 UI = {
     "GET ": public(302),
     "GET healthz": public(200),
+    "GET readyz": public(200),
+    # Token-gated (CALLSTUDIO_METRICS_TOKEN, unset here): not there for anyone, signed in or not.
+    "GET metrics": public(404),
     "GET welcome": account(200),
     "POST welcome": account(302, name="Side project"),
     "GET profile": account(200),

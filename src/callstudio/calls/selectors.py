@@ -126,7 +126,7 @@ def searched_page(access: TeamAccess, *, q, agent, start, end, archived, cursor,
     second), then one query reads those calls, in that order. Two queries."""
     query = parse_query(q)
     calls = readable_calls(access).filter(archived=Value(archived))
-    if agent:
+    if agent := clean_agent(agent):
         calls = calls.filter(agent_id__in=Account.objects.filter(account_id=agent).values("pk"))
     if start := parse_time(start, "from"):
         calls = calls.filter(started_at__gte=start)
@@ -146,10 +146,18 @@ def searched_page(access: TeamAccess, *, q, agent, start, end, archived, cursor,
     return Page(items=items, next_cursor=next_cursor)
 
 
+def clean_agent(agent) -> str | None:
+    """The agent filter: an account ID, or None. One no account can have (a NUL byte, which
+    PostgreSQL cannot even compare) is refused rather than sent to the database."""
+    if agent and "\x00" in agent:
+        raise Invalid("Not an account ID: it contains a NUL byte.", field="agent")
+    return agent or None
+
+
 def list_filters(*, agent, start, end, cursor) -> dict:
     """The request's filters, checked and parsed; absent ones are None."""
     parsed = {
-        "agent": agent or None,
+        "agent": clean_agent(agent),
         "start": parse_time(start, "from"),
         "end": parse_time(end, "to"),
     }

@@ -107,6 +107,9 @@ def search_calls(
     query = parse(q)
     limit = clean_limit(limit)
     f = filters or Filters()
+    for field in ("team", "agent", "tag"):
+        if "\x00" in (getattr(f, field) or ""):  # no id or tag has one; PostgreSQL refuses it
+            raise Invalid("Must not contain NUL bytes.", field=field)
     scope = _scope(access, f.team)
     org_id = access.organization.id
     calls = _filtered(
