@@ -149,18 +149,7 @@ class Bench:
                 stdout=fh,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.server.poll() is not None:
-                raise RuntimeError(f"the server exited with code {self.server.returncode}")
-            try:
-                if httpx.get(self.base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz in time")
-            time.sleep(0.2)
+        wait_healthy(self.base, self.server)
         self.pid = listener_pid(port)
         log(f"server up on {self.base} (started pid {self.server.pid}, listening pid {self.pid})")
         return self.base
@@ -188,6 +177,21 @@ class Bench:
             pg_recreate(self.database_url, self.pg_name, create=False)
         shutil.rmtree(self.data_dir, ignore_errors=True)
         return False
+
+
+def wait_healthy(base: str, server: subprocess.Popen, name: str = "the server") -> None:
+    """Until `base` answers /healthz with 200 (60 s at most, and not past the process's end)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {server.returncode}")
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer /healthz in time")
 
 
 def listener_pid(port: int) -> int:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from _harness import Bench, build_team, callstudio, context, log, pct
+from _harness import Bench, build_team, callstudio, context, log, pct, wait_healthy
 
 BIN = Path(sys.executable).parent
 SHIPPED = "callstudio serve (granian, WSGI)"
@@ -122,20 +122,6 @@ def seed_calls(team: dict, n: int) -> None:
     store_calls(team=home, calls=calls)
 
 
-def wait_ready(base: str, process: subprocess.Popen, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} did not answer /healthz in time")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a new SQLite file)")
@@ -161,7 +147,7 @@ def main() -> int:
                     )
             for name, process in processes.items():
                 base = f"http://127.0.0.1:{ports[name]}"
-                wait_ready(base, process, name)
+                wait_healthy(base, process, name)
                 clients[name] = httpx.Client(base_url=base, timeout=30)
             log(f"{len(clients)} servers up; {args.warmup} warm-up and {args.rounds} rounds")
             kinds = requests(team)

@@ -1,10 +1,14 @@
 """Shared fixtures: a world of two organizations with a member in every role, and an API client
 that sends real requests through the whole Django stack with a personal token."""
 
+import os
+import time
 from dataclasses import dataclass, field
 
 import orjson
+import psycopg
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -185,3 +189,20 @@ def build_world() -> World:
     )
     w.people["foreign_admin"] = foreign
     return w
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh database for server and worker processes a test starts: "" (SQLite, in their data
+    dir), or a new PostgreSQL database when the suite runs on PostgreSQL, dropped after."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        yield ""
+        return
+    db = settings.DATABASES["default"]
+    name = f"drill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

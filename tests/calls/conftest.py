@@ -1,9 +1,4 @@
-import os
-import time
-
-import psycopg
 import pytest
-from django.conf import settings
 
 from callstudio.access.policy import org_access
 from callstudio.calls.services import ingest_key_create
@@ -45,22 +40,3 @@ def ingest(world):
     api.workflow = world.team.workflow_id
     api.url = f"/api/v1/workflows/{world.team.workflow_id}/calls"
     return api
-
-
-PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """A fresh database for the server: SQLite in its data dir, or a new PostgreSQL database."""
-    if not PG:
-        yield ""
-        return
-    db = settings.DATABASES["default"]
-    name = f"drill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,8 +1,11 @@
 """Probes (/healthz, /readyz), Prometheus metrics (/metrics) and the request log, in-process."""
 
+import io
+import json
 import logging
 
 import pytest
+import structlog
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
@@ -12,6 +15,7 @@ from callstudio.access.policy import org_access
 from callstudio.calls import ingest as ingest_module
 from callstudio.calls.models import Call
 from callstudio.calls.services import ingest_key_create
+from callstudio.core.requestlog import logging_config
 from callstudio.web.views import health
 from tests.calls.conftest import call_body
 
@@ -172,3 +176,39 @@ def test_the_log_never_holds_a_path_or_query(world, caplog):
     Client().get(f"/invitations/{secret}?token={secret}")
     lines = request_lines(caplog)
     assert lines and secret not in str(lines)
+
+
+def test_the_json_format_writes_one_object_per_line_with_the_request_id():
+    config = logging_config("json", "INFO")
+    spec = dict(config["formatters"]["main"])
+    formatter = spec.pop("()")(**spec)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    logger = logging.getLogger("tests.json_format")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        with structlog.contextvars.bound_contextvars(request_id="r-1"):
+            structlog.get_logger("tests.json_format").info("request", status=200)
+            logger.warning("plain %s", "stdlib")
+            try:
+                raise ValueError("boom")
+            except ValueError:
+                logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(x["event"], x["level"], x["request_id"]) for x in lines] == [
+        ("request", "info", "r-1"),
+        ("plain stdlib", "warning", "r-1"),
+        ("failed", "error", "r-1"),
+    ]
+    assert lines[0]["status"] == 200 and lines[0]["logger"] == "tests.json_format"
+    assert "ValueError: boom" in lines[2]["exception"]
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(ValueError, match="json or text"):
+        logging_config("yaml", "INFO")

@@ -4,23 +4,19 @@ webhooks delivered, signed, to a receiver on 127.0.0.1, with nobody calling the 
 Redis (and PostgreSQL when the suite runs on it); work queued while nothing consumes it is done
 once a worker runs again."""
 
-import os
 import sqlite3
 import subprocess
 import time
 
 import httpx
-import psycopg
 import pytest
 import redis
-from django.conf import settings
 
 from tests.calls.conftest import call_body
 from tests.calls.server import BIN, Server
 from tests.helpers import wait_until
 from tests.redis_db import redis_up
 
-PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DAY = {"from": "2026-11-20", "to": "2026-11-20"}
 MATCH = {"type": "keyword", "phrases": ["charged twice"]}
 PLAIN = [{"speaker": "agent", "start": 0, "end": 5, "text": "Hello, how can I help?"}]
@@ -132,23 +128,6 @@ class Deployment(Server):
     def delivered(self, team, count: int) -> bool:
         items = self.deliveries(team)
         return len(items) == count and all(d["status"] == "delivered" for d in items)
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """A fresh database for the processes: SQLite in the data dir, or a new PostgreSQL database
-    when the suite runs on PostgreSQL."""
-    if not PG:
-        yield ""
-        return
-    db = settings.DATABASES["default"]
-    name = f"rules_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pending_in_sqlite(data_dir) -> tuple[int, int]:

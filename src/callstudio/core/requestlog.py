@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 
+import orjson
 import structlog
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -56,6 +57,10 @@ class RequestLogMiddleware:
         return response
 
 
+def _json(event: dict, **kwargs) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
 _SHARED = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -75,7 +80,7 @@ def logging_config(fmt: str, level: str) -> dict:
         cache_logger_on_first_use=True,
     )
     renderer = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_json)
         if fmt == "json"
         # Plain tracebacks: a pretty one would print each frame's local variables (secrets).
         else structlog.dev.ConsoleRenderer(
