@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from _harness import wait_healthy
+
 TARGET = 1.3
 PASSWORD = "bench-admin-password-42"
 ORGS = {"small": (1, 10), "big": (1000, 10_000)}  # label: (teams, members with the admin)
@@ -121,20 +123,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_healthy(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with code {server.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not answer /healthz in time")
 
 
 def measure(base: str, data: dict, args) -> dict:
