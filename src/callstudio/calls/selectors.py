@@ -10,6 +10,7 @@ from callstudio.access.policy import OrgAccess, TeamAccess, read_scope
 from callstudio.accounts.models import Account
 from callstudio.core.errors import Forbidden, Invalid, NotFound
 from callstudio.core.pagination import Page, clean_limit, decode_cursor, keyset, page_of
+from callstudio.core.validation import refuse_nul
 from callstudio.orgs.models import Team
 from callstudio.search.query import parse as parse_query
 
@@ -147,11 +148,8 @@ def searched_page(access: TeamAccess, *, q, agent, start, end, archived, cursor,
 
 
 def clean_agent(agent) -> str | None:
-    """The agent filter: an account ID, or None. One no account can have (a NUL byte, which
-    PostgreSQL cannot even compare) is refused rather than sent to the database."""
-    if agent and "\x00" in agent:
-        raise Invalid("Not an account ID: it contains a NUL byte.", field="agent")
-    return agent or None
+    """The agent filter: an account ID, or None."""
+    return refuse_nul(agent, field="agent") or None
 
 
 def list_filters(*, agent, start, end, cursor) -> dict:

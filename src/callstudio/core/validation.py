@@ -17,6 +17,14 @@ from django.db.models import Q
 from .errors import Conflict, Invalid
 
 
+def refuse_nul(value: str | None, *, field: str) -> str | None:
+    """A filter value as given, unless it holds a NUL byte: no id, name or tag has one, and
+    PostgreSQL refuses to even compare one, so it is a 422 naming the field."""
+    if value and "\x00" in value:
+        raise Invalid("Must not contain NUL bytes.", field=field)
+    return value
+
+
 def clean_text(value, *, field: str, max_length: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise Invalid("Must be a string.", field=field)

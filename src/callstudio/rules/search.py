@@ -15,6 +15,7 @@ from callstudio.calls.models import Call
 from callstudio.calls.selectors import parse_time
 from callstudio.core.errors import Forbidden, Invalid
 from callstudio.core.pagination import Page, clean_limit
+from callstudio.core.validation import refuse_nul
 from callstudio.search.query import parse
 
 from .models import Alert
@@ -108,8 +109,7 @@ def search_calls(
     limit = clean_limit(limit)
     f = filters or Filters()
     for field in ("team", "agent", "tag"):
-        if "\x00" in (getattr(f, field) or ""):  # no id or tag has one; PostgreSQL refuses it
-            raise Invalid("Must not contain NUL bytes.", field=field)
+        refuse_nul(getattr(f, field), field=field)
     scope = _scope(access, f.team)
     org_id = access.organization.id
     calls = _filtered(
