@@ -53,3 +53,66 @@ def test_neutral_text_is_neutral():
         abs(call_sentiment([seg("Your account ends in 4471."), seg("The meeting is on Tuesday.")]))
         <= 0.05
     )
+
+
+# The fast scorer must give the library's score exactly: texts built from the words every VADER
+# rule looks at (boosters in any case, negations, "no", "least", "but", "never so", "without
+# doubt", "kind of", idioms, emoji, !/?), mixed with lexicon and plain words.
+RULE_WORDS = [
+    *("very", "VERY", "extremely", "barely", "kind", "of", "sort", "kinda", "just", "enough"),
+    *("not", "NOT", "isn't", "don't", "never", "so", "this", "without", "doubt", "no", "No"),
+    *("or", "nor", "least", "at", "but", "BUT", "the", "bomb", "shit", "yeah", "right", "bad"),
+    *("ass", "kiss", "death", "to", "die", "for", "beating", "heart", "bus", "stop", "cut"),
+    *("GREAT", "great", "good", "love", "LOVE", "hate", "terrible", "awful", "nice", "fine"),
+    *("okay", "sorry", "thanks", "help", "problem", "refund", "cancel", "angry", "happy", "ok"),
+    *("account", "call", "the", "a", "I", "you", "we", "it", ":)", ":(", ":-D", "<3", "lol"),
+    *("😀", "😡", "💔", "👍", "...", "!!", "?", "??", "!!!!!", "-", "'", '"', "(good)", "wow!"),
+]
+
+
+def _library_score(text: str) -> float:
+    from callstudio.analytics.sentiment import _analyzer
+
+    return _analyzer().polarity_scores(text)["compound"]
+
+
+def test_the_fast_scorer_gives_the_library_score_on_texts_built_to_hit_every_rule():
+    import random
+
+    from callstudio.analytics.sentiment import _analyzer
+
+    rng = random.Random(20261207)
+    lexicon = sorted(_analyzer().lexicon)
+    plain = ["queue", "billing", "Tuesday", "order", "number", "email", "transfer", "line"]
+    mismatches = []
+    for _ in range(20_000):
+        pool = rng.choice([RULE_WORDS, RULE_WORDS + lexicon[:: rng.randint(5, 50)] + plain])
+        words = rng.choices(pool, k=rng.randint(1, 30))
+        if rng.random() < 0.3:
+            words = [w.upper() if rng.random() < 0.3 else w for w in words]
+        text = " ".join(w + rng.choice(["", "", ",", ".", "!", "?"]) for w in words)
+        if _library_score(text) != text_sentiment(text):
+            mismatches.append(text)
+    assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VADER is smart, handsome, and funny!",
+        "The book was kind of good.",
+        "At least it isn't a horrible book.",
+        "Not bad at all",
+        "Today SUX!",
+        "Make sure you :) or :D today!",
+        "Catch utf-8 emoji such as 💘 and 💋 and 😁",
+        "The plot was good, but the characters are uncompelling and the dialog is not great.",
+        "It was the bomb, never so good, without doubt the best",
+        "no good or bad",
+        "   ",
+        "",
+        "café résumé naïve – “quoted” ‘text’",
+    ],
+)
+def test_the_fast_scorer_gives_the_library_score_on_vaders_own_examples(text):
+    assert text_sentiment(text) == _library_score(text)

@@ -11,7 +11,10 @@ tests/calls/test_lifecycle.py fails if code anywhere else in the project writes 
 A new call is stored by ingestion (calls/ingest.py) with the state `arrival_state` gives it:
 pending analysis, so not counted yet, whatever its agent."""
 
+import json
+
 from django.db import connection
+from django.db.models import JSONField
 
 from callstudio.analytics import rollups
 
@@ -90,9 +93,50 @@ def mark_analysed(calls: list[Call], *, now) -> None:
         if call.analyzed_at is not None:
             raise ValueError(f"call {call.id} is already analysed")
         call.analyzed_at = now
-    Call.objects.bulk_update(
-        calls,
-        ["sentiment", "keywords", "trackers", "tags", "archived", "analyzed_at"],
-        batch_size=250,
-    )
+    _update_rows(calls, ANALYSED_FIELDS)
     rollups.apply([c for c in calls if not c.archived], 1)
+
+
+ANALYSED_FIELDS = ("sentiment", "keywords", "trackers", "tags", "archived", "analyzed_at")
+
+
+def _update_rows(calls: list[Call], names: tuple[str, ...]) -> None:
+    """Write `names` of each call. Django's bulk_update builds a CASE expression per field and
+    row, which cost the analysis pass 4 ms a call. PostgreSQL: one UPDATE joined to the values
+    sent as arrays (unnest), one round trip; SQLite (in process, no round trips): one
+    `UPDATE ... WHERE id = ?` per call, in one executemany."""
+    fields = [Call._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    table, pk = quote(Call._meta.db_table), quote(Call._meta.pk.column)
+    ids = [c.pk for c in calls]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [quote(f.column) for f in fields]
+            arrays = [
+                [json.dumps(getattr(c, f.attname)) for c in calls]
+                if isinstance(f, JSONField)
+                else [f.get_db_prep_save(getattr(c, f.attname), connection) for c in calls]
+                for f in fields
+            ]
+            cursor.execute(
+                "UPDATE {t} AS c SET {sets} FROM unnest(%s::{id}[], {arrays}) AS v(id, {cols}) "
+                "WHERE c.{pk} = v.id".format(
+                    t=table,
+                    id=Call._meta.pk.rel_db_type(connection),
+                    sets=", ".join(f"{col} = v.{col}" for col in columns),
+                    arrays=", ".join(f"%s::{f.db_type(connection)}[]" for f in fields),
+                    cols=", ".join(columns),
+                    pk=pk,
+                ),
+                [ids, *arrays],
+            )
+        else:
+            cursor.executemany(
+                "UPDATE {} SET {} WHERE {} = %s".format(
+                    table, ", ".join(f"{quote(f.column)} = %s" for f in fields), pk
+                ),
+                [
+                    [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]
+                    for c in calls
+                ],
+            )

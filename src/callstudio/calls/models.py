@@ -96,5 +96,10 @@ class Call(models.Model):
                 name="call_unlinked_agent",
             ),
             models.Index(fields=["organization", "id"], name="call_org"),
-            models.Index(fields=["id"], condition=Q(analyzed_at__isnull=True), name="call_pending"),
+            # Calls awaiting analysis, by organization (pipeline/analysis.py shares them out).
+            models.Index(
+                fields=["organization", "id"],
+                condition=Q(analyzed_at__isnull=True),
+                name="call_pending_by_org",
+            ),
         ]

@@ -1,7 +1,9 @@
 """The analysis pass: what happens to a call after it is stored.
 
 Ingestion only stores calls (fast, and nothing here can slow or block it). The worker then takes
-pending calls (`analyzed_at IS NULL`) in batches of 500:
+pending calls (`analyzed_at IS NULL`) in batches of 500, shared out between the organizations
+that have some (round robin, `pending_batch`): one organization's backlog of a million calls
+does not hold back another's fresh ones.
 
 1. outside any transaction, scores their sentiment (the costly part, pure computation);
 2. in one short transaction, with the rows locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
@@ -41,7 +43,6 @@ _FIELDS = (
     "customer",
     "ended_at",
     "agent_ref",
-    "transcript",
     "metadata",
     "archived",
     "analyzed_at",  # None: read so calls/lifecycle.py can check it without a query per call
@@ -59,29 +60,70 @@ def analyze_pending(
     *, batch: int = BATCH, limit: int | None = None, progress=None, give_way: bool = False
 ) -> int:
     """Analyse pending calls until none is left (or `limit` are done). Returns how many.
-    `give_way`: the worker's pass rests between batches while ingestion is busy."""
+    `give_way`: the worker's pass rests between full batches while ingestion is busy."""
     done = 0
     while limit is None or done < limit:
         started = time.monotonic()
-        n = analyze_batch(min(batch, limit - done) if limit else batch)
+        size = min(batch, limit - done) if limit else batch
+        n = analyze_batch(size)
         done += n
         if progress and n:
             progress(done)
-        if n < batch:
+        if n == 0:  # a short batch is not the end: an organization may have had less than its share
             break
-        if give_way and ingest_busy():
+        if give_way and n >= size and ingest_busy():
             time.sleep(min((time.monotonic() - started) * GIVE_WAY, MAX_REST))
     return done
 
 
+# A batch serves at most this many organizations, so each gets at least BATCH / MAX_ORGS calls;
+# the next batch starts with the organizations after the last one served.
+MAX_ORGS = 10
+_rotation = {"after": None}
+
+
+def pending_batch(size: int) -> list[tuple[int, list]]:
+    """(id, transcript) of up to `size` pending calls, oldest first within each organization,
+    shared equally between the organizations with pending calls, in turn."""
+    orgs = _orgs_with_pending()
+    after = _rotation["after"]
+    if after is not None:
+        orgs = [o for o in orgs if o > after] + [o for o in orgs if o <= after]
+    orgs = orgs[:MAX_ORGS]
+    if not orgs:
+        return []
+    _rotation["after"] = orgs[-1]
+    share = max(size // len(orgs), 1)
+    pending = Call.objects.filter(analyzed_at__isnull=True).order_by("id")
+    rows = []
+    for org in orgs:
+        rows += pending.filter(organization_id=org).values_list("id", "transcript")[:share]
+    return rows[:size]
+
+
+def _orgs_with_pending(limit: int = 1000) -> list[str]:
+    """The organizations with pending calls, in id order: one probe of the index call_pending_by_org
+    per organization (a loose index scan), however many calls each has waiting."""
+    table = connection.ops.quote_name(Call._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH RECURSIVE o(org) AS (
+                SELECT (SELECT MIN(organization_id) FROM {table} WHERE analyzed_at IS NULL)
+                UNION ALL
+                SELECT (SELECT MIN(organization_id) FROM {table}
+                        WHERE analyzed_at IS NULL AND organization_id > o.org)
+                FROM o WHERE o.org IS NOT NULL
+            ) SELECT org FROM o WHERE org IS NOT NULL LIMIT %s""",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def analyze_batch(size: int = BATCH) -> int:
-    pending = list(
-        Call.objects.filter(analyzed_at__isnull=True)
-        .order_by("id")
-        .values_list("id", "transcript")[:size]
-    )
+    pending = pending_batch(size)
     if not pending:
         return 0
+    transcripts = dict(pending)
     scores = {pk: call_sentiment(transcript) for pk, transcript in pending}
     with transaction.atomic():
         calls = Call.objects.filter(id__in=list(scores), analyzed_at__isnull=True).only(*_FIELDS)
@@ -90,6 +132,8 @@ def analyze_batch(size: int = BATCH) -> int:
         calls = list(calls.order_by("id"))
         if not calls:  # all taken by another worker meanwhile
             return 0
+        for call in calls:  # read above: a transcript never changes once stored
+            call.transcript = transcripts[call.id]
         _analyze(calls, scores)
     return len(pending)
 

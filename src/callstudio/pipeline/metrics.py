@@ -1,6 +1,7 @@
 """What the background work has left to do, read from the database at each scrape of /metrics
 (core/metrics.py): a few indexed reads."""
 
+from django.db.models import Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
@@ -17,7 +18,8 @@ class BacklogCollector:
             "Calls stored but not yet analysed (not yet counted in analytics).",
             value=pending.count(),
         )
-        oldest = pending.order_by("id").values_list("created_at", flat=True).first()
+        first = pending.aggregate(first=Min("id"))["first"]
+        oldest = Call.objects.filter(id=first).values_list("created_at", flat=True).first()
         age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily(
             "callstudio_calls_awaiting_analysis_oldest_seconds",
