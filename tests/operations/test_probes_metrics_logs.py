@@ -133,7 +133,8 @@ def test_metrics_count_requests_by_route_and_report_the_backlog(
     assert now["callstudio_calls_awaiting_analysis", frozenset()] == 4
     assert now["callstudio_calls_awaiting_analysis_oldest_seconds", frozenset()] >= 0
     assert now["callstudio_webhook_deliveries_pending", frozenset()] == 0
-    assert now["callstudio_tasks_queued", frozenset()] == 0
+    for queue in ("default", "webhooks"):
+        assert now["callstudio_tasks_queued", frozenset({("queue", queue)})] == 0
 
 
 # --- the request log ------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Receiver:
         self.default = 200
         self.release = threading.Event()
         self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,16 +57,21 @@ class Receiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     reply = receiver.script.pop(0) if receiver.script else receiver.default
-                if isinstance(reply, tuple):  # ("hang", seconds): answer late, if ever
-                    receiver.release.wait(reply[1])
-                    reply = 200
+                    receiver.in_flight += 1
+                    receiver.most_in_flight = max(receiver.most_in_flight, receiver.in_flight)
                 try:
+                    if isinstance(reply, tuple):  # ("hang", seconds): answer late, if ever
+                        receiver.release.wait(reply[1])
+                        reply = 200
                     self.send_response(reply)
                     self.send_header("Content-Length", "2")
                     self.end_headers()
                     self.wfile.write(b"ok")
                 except OSError:  # the sender gave up waiting
                     pass
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
 
             def log_message(self, *args):
                 pass
@@ -91,6 +97,15 @@ class Receiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def slow_receiver(settings):
+    """A second receiver, for another organization's webhooks."""
+    settings.CALLSTUDIO_ALLOW_PRIVATE_URLS = True
+    r = Receiver()
+    yield r
+    r.close()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_an_alert_webhook_is_signed_and_carries_the_documented_body(world, inges
     assert delivery.id in due_deliveries()
     assert receiver.requests == []
 
-    assert attempt(delivery.id) is None
+    assert attempt(delivery.id).retry_in is None
     [request] = receiver.requests
     assert request.signed_with(rule["webhook_secret"])
     assert not request.signed_with(rule["webhook_secret"] + "x")
@@ -95,7 +95,7 @@ def test_an_alert_webhook_is_signed_and_carries_the_documented_body(world, inges
     assert delivery.delivered_at is not None and delivery.last_error == ""
     assert delivery.id not in due_deliveries()
     # Sending a delivered one again does nothing.
-    assert attempt(delivery.id) is None
+    assert attempt(delivery.id).retry_in is None
     assert len(receiver.requests) == 1
     [entry] = log(world)
     assert entry["delivery_id"] == delivery.id and entry["status"] == "delivered"
@@ -151,7 +151,7 @@ def test_a_500_is_retried_after_the_backoff_then_delivered_with_the_same_id(
     delivery_id = one_delivery().id
     receiver.script = [500]
     before = timezone.now()
-    assert attempt(delivery_id) == 10
+    assert attempt(delivery_id).retry_in == 10
     after = timezone.now()
     delivery = one_delivery()
     assert (delivery.status, delivery.attempts) == ("pending", 1)
@@ -159,14 +159,14 @@ def test_a_500_is_retried_after_the_backoff_then_delivered_with_the_same_id(
     assert before + timedelta(seconds=10) <= delivery.next_attempt_at
     assert delivery.next_attempt_at <= after + timedelta(seconds=10)
     assert delivery_id not in due_deliveries()  # not before its time
-    assert attempt(delivery_id) is None and len(receiver.requests) == 1
+    assert attempt(delivery_id).retry_in is None and len(receiver.requests) == 1
     [entry] = log(world)
     assert (entry["status"], entry["attempts"], entry["last_error"]) == ("pending", 1, "HTTP 500")
     assert entry["last_status_code"] == 500 and entry["next_attempt_at"]
 
     make_due(delivery_id)
     assert delivery_id in due_deliveries()
-    assert attempt(delivery_id) is None
+    assert attempt(delivery_id).retry_in is None
     delivery = one_delivery()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
     assert delivery.last_error == ""
@@ -187,17 +187,17 @@ def test_the_backoff_doubles_and_the_delivery_fails_after_the_last_attempt(
     delivery_id = one_delivery().id
     receiver.default = 503
     assert [retry_delay(n) for n in (1, 2, 3)] == [10, 20, 40]
-    assert attempt(delivery_id) == 10
+    assert attempt(delivery_id).retry_in == 10
     make_due(delivery_id)
-    assert attempt(delivery_id) == 20
+    assert attempt(delivery_id).retry_in == 20
     make_due(delivery_id)
-    assert attempt(delivery_id) is None  # third of three: given up
+    assert attempt(delivery_id).retry_in is None  # third of three: given up
     delivery = one_delivery()
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 3, "HTTP 503")
     assert delivery.delivered_at is None
     assert delivery_id not in due_deliveries()
     make_due(delivery_id)
-    assert attempt(delivery_id) is None and delivery_id not in due_deliveries()
+    assert attempt(delivery_id).retry_in is None and delivery_id not in due_deliveries()
     assert len(receiver.requests) == 3 and len(receiver.unique()) == 1
     [entry] = log(world)
     assert (entry["status"], entry["attempts"], entry["last_error"]) == ("failed", 3, "HTTP 503")
@@ -211,14 +211,14 @@ def test_a_receiver_that_hangs_is_a_timeout_and_is_retried(world, ingest, receiv
     delivery_id = one_delivery().id
     receiver.script = [("hang", 10)]
     started = time.monotonic()
-    assert attempt(delivery_id) == 10
+    assert attempt(delivery_id).retry_in == 10
     assert time.monotonic() - started < 5  # gave up after the 1 s timeout, not the 10 s hang
     delivery = one_delivery()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
     assert "timed out" in delivery.last_error
     assert "timed out" in log(world)[0]["last_error"]
     make_due(delivery_id)
-    assert attempt(delivery_id) is None
+    assert attempt(delivery_id).retry_in is None
     assert one_delivery().status == "delivered"
     assert len(receiver.requests) == 2 and list(receiver.unique()) == [delivery_id]
 
@@ -230,7 +230,7 @@ def test_an_unreachable_receiver_is_recorded_and_retried(world, ingest, receiver
     send(ingest)
     analyze()
     delivery_id = one_delivery().id
-    assert attempt(delivery_id) == 10
+    assert attempt(delivery_id).retry_in == 10
     delivery = one_delivery()
     assert delivery.status == "pending" and delivery.attempts == 1
     assert delivery.last_status_code is None and "Connect" in delivery.last_error
@@ -241,7 +241,7 @@ def test_a_redirect_is_not_followed(world, ingest, receiver, short_retries):
     send(ingest)
     analyze()
     receiver.script = [307]
-    assert attempt(one_delivery().id) == 10
+    assert attempt(one_delivery().id).retry_in == 10
     assert one_delivery().last_error == "HTTP 307" and len(receiver.requests) == 1
 
 
@@ -263,9 +263,9 @@ def test_an_attempt_in_flight_is_not_sent_again_by_a_second_worker(
     first = threading.Thread(target=lambda: results.setdefault("first", attempt(delivery_id)))
     first.start()
     assert receiver.wait_for(1, seconds=5)  # the first worker's request is in flight
-    assert attempt(delivery_id) is None  # a second worker meanwhile
+    assert attempt(delivery_id).retry_in is None  # a second worker meanwhile
     first.join(timeout=10)
-    assert results == {"first": None}
+    assert results["first"].retry_in is None
     assert len(receiver.requests) == 1
     assert one_delivery().status == "delivered" and one_delivery().attempts == 1
 

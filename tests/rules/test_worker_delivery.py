@@ -185,6 +185,36 @@ def test_serve_analyses_and_delivers_in_process_and_a_hanging_receiver_never_blo
     assert "background worker: in this process" in deployment.log_path.read_text()
 
 
+def test_one_organizations_slow_receiver_holds_up_neither_another_organizations_webhooks_nor_its_figures(
+    tmp_path, receiver, slow_receiver
+):
+    """Deliveries have threads of their own (8 in `serve`), and an organization has at most 4
+    attempts in flight: 24 deliveries to a receiver answering in 2 s take 12 s or more, and
+    meanwhile another organization's call is analysed and its webhook delivered at once."""
+    deployment = Deployment(tmp_path, CALLSTUDIO_WEBHOOK_ORG_CONCURRENCY="4")
+    try:
+        deployment.start()
+        busy, other = deployment.setup_team(), deployment.setup_team()
+        deployment.create_rule(busy, slow_receiver.url)
+        rule = deployment.create_rule(other, receiver.url)
+        slow_receiver.default = ("hang", 2)
+        for n in range(24):
+            deployment.ingest(busy, f"busy-{n}")
+        assert slow_receiver.wait_for(4, seconds=30), deployment.log_path.read_text()
+        started = time.monotonic()
+        deployment.ingest(other, "fresh")
+        assert receiver.wait_for(1, seconds=10), deployment.log_path.read_text()
+        assert time.monotonic() - started < 5
+        assert deployment.analytics(other)["calls"] == 1
+        check_signed(receiver, rule, {"fresh"})
+        assert len(slow_receiver.requests) < 24  # the busy organization is still being served
+        assert wait_for(lambda: deployment.delivered(busy, 24), seconds=60)
+        assert slow_receiver.most_in_flight == 4  # its cap, never more, though threads were free
+        assert len(slow_receiver.unique()) == 24
+    finally:
+        deployment.close()
+
+
 @pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_a_worker_on_redis_does_the_work_queued_while_it_was_not_running(
     tmp_path, receiver, redis_url, database_url

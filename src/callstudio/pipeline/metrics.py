@@ -6,7 +6,7 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
 from callstudio.calls.models import Call
-from callstudio.core.tasks import huey
+from callstudio.core.tasks import QUEUES
 from callstudio.rules.models import WebhookDelivery
 
 
@@ -31,8 +31,11 @@ class BacklogCollector:
             "Webhook deliveries not yet delivered: to be sent, or waiting for a retry.",
             value=WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING).count(),
         )
-        yield GaugeMetricFamily(
+        queued = GaugeMetricFamily(
             "callstudio_tasks_queued",
-            "Background tasks waiting in the queue.",
-            value=huey.pending_count(),
+            "Background tasks waiting, by queue (default: analysis and housekeeping; webhooks).",
+            labels=["queue"],
         )
+        for name, queue in QUEUES.items():
+            queued.add_metric([name], queue.pending_count())
+        yield queued

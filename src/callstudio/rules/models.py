@@ -109,6 +109,9 @@ class WebhookDelivery(models.Model):
     last_status_code = models.IntegerField(null=True)
     last_error = models.CharField(max_length=500, blank=True)
     next_attempt_at = models.DateTimeField()
+    # Set while an attempt is in flight (the worker's lease on it), so that the organization's
+    # attempts in flight can be counted (rules/webhooks.py caps them).
+    claimed_until = models.DateTimeField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True)
 
@@ -119,6 +122,16 @@ class WebhookDelivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status="pending"),
                 name="delivery_due",
+            ),
+            models.Index(
+                fields=["organization", "next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_due_by_org",
+            ),
+            models.Index(
+                fields=["organization", "claimed_until"],
+                condition=models.Q(claimed_until__isnull=False),
+                name="delivery_in_flight",
             ),
         ]
 

@@ -1,6 +1,7 @@
 """Writes to alert rules, alerts, automations and trackers: each checked by the policy point,
 validated (rules/conditions.py) before anything changes, and audited."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,6 +25,64 @@ from .kinds.conditions import clean_query
 from .models import Alert, AlertRule, Automation, Tracker
 
 UNSET = object()
+
+
+# Caps per team (settings CALLSTUDIO_MAX_*_PER_TEAM): every call of a team is checked against
+# each of its rules and automations, and each webhook is one more delivery per matching call, so
+# one team cannot make the worker's work (or another organization's wait) grow without bound.
+
+
+def _webhooks(actions) -> int:
+    return sum(1 for a in actions if isinstance(a, dict) and a.get("type") == "webhook")
+
+
+def _ensure_room(
+    access: TeamAccess,
+    *,
+    rule: AlertRule | None = None,
+    automation: Automation | None = None,
+    adding: bool = False,
+) -> None:
+    """Before saving `rule` or `automation` (`adding`: a new one): the team stays within its
+    caps. The team's row is locked first, so two requests cannot both take the last place."""
+    team = type(access.team).objects.select_for_update().get(id=access.team.id)
+    rules = AlertRule.objects.filter(team_id=team.id)
+    automations = Automation.objects.filter(team_id=team.id)
+    if (
+        adding
+        and rule is not None
+        and rules.count() >= settings.CALLSTUDIO_MAX_ALERT_RULES_PER_TEAM
+    ):
+        raise Invalid(
+            f"A team can have at most {settings.CALLSTUDIO_MAX_ALERT_RULES_PER_TEAM} alert rules; "
+            "delete one first.",
+            code="limit_reached",
+        )
+    limit = settings.CALLSTUDIO_MAX_AUTOMATIONS_PER_TEAM
+    if adding and automation is not None and automations.count() >= limit:
+        raise Invalid(
+            f"A team can have at most {limit} automations; delete one first.",
+            code="limit_reached",
+        )
+    if rule is not None:
+        mine, field = (1 if rule.webhook_url else 0), "webhook_url"
+        rules = rules.exclude(id=rule.id)
+    else:
+        mine, field = _webhooks(automation.actions), "actions"
+        automations = automations.exclude(id=automation.id)
+    if not mine:
+        return
+    others = rules.exclude(webhook_url="").count() + sum(
+        _webhooks(actions) for actions in automations.values_list("actions", flat=True)
+    )
+    limit = settings.CALLSTUDIO_MAX_WEBHOOKS_PER_TEAM
+    if others + mine > limit:
+        raise Invalid(
+            f"A team can send at most {limit} webhooks (alert rules' and automations' together); "
+            f"it has {others} besides this one.",
+            field=field,
+            code="limit_reached",
+        )
 
 
 def _audit(access: TeamAccess, action: str, target, **changes) -> None:
@@ -53,6 +112,7 @@ def alert_rule_create(*, access: TeamAccess, name, condition, webhook_url=None) 
     if webhook_url is not None:
         rule.webhook_url = clean_url(webhook_url, field="webhook_url")
         rule.webhook_secret = new_secret()
+    _ensure_room(access, rule=rule, adding=True)
     rule.save()
     _audit(access, AuditAction.ALERT_RULE_CREATE, rule, after=_rule_state(rule))
     return rule
@@ -76,6 +136,7 @@ def alert_rule_update(
         else:
             rule.webhook_url = clean_url(webhook_url, field="webhook_url")
             rule.webhook_secret = rule.webhook_secret or new_secret()
+            _ensure_room(access, rule=rule)
     rule.save()
     _audit(access, AuditAction.ALERT_RULE_UPDATE, rule, before=before, after=_rule_state(rule))
     return rule
@@ -146,7 +207,7 @@ def automation_create(
     access.require("automations.manage")
     if not isinstance(enabled, bool):
         raise Invalid("Must be true or false.", field="enabled")
-    automation = Automation.objects.create(
+    automation = Automation(
         organization_id=access.team.organization_id,
         team_id=access.team.id,
         name=clean_name(name),
@@ -155,6 +216,8 @@ def automation_create(
         actions=clean_actions(actions),
         enabled=enabled,
     )
+    _ensure_room(access, automation=automation, adding=True)
+    automation.save()
     _audit(access, AuditAction.AUTOMATION_CREATE, automation, after=_automation_state(automation))
     return automation
 
@@ -185,6 +248,8 @@ def automation_update(
         if not isinstance(enabled, bool):
             raise Invalid("Must be true or false.", field="enabled")
         automation.enabled = enabled
+    if actions is not UNSET:
+        _ensure_room(access, automation=automation)
     automation.save()
     _audit(
         access,

@@ -312,10 +312,21 @@ LOGGING = logging_config(
 # GET /metrics answers only to this bearer token; unset, it does not exist (core/metrics.py).
 CALLSTUDIO_METRICS_TOKEN = os.environ.get("CALLSTUDIO_METRICS_TOKEN", "")
 
-# Webhooks (alert rules and automations): per-attempt timeout, attempts before giving up, and
-# the first retry delay, doubled after each failure (10 s, 20 s, 40 s ... about 42 min in all).
-CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = env_int("CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Webhooks (alert rules and automations): per-attempt timeout (each of connecting, sending and
+# waiting for the response's status), attempts before giving up, and the first retry delay,
+# doubled after each failure (10 s, 20 s, 40 s ... about 42 min in all).
+CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS = env_int("CALLSTUDIO_WEBHOOK_TIMEOUT_SECONDS", 5)
 CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS = env_int("CALLSTUDIO_WEBHOOK_MAX_ATTEMPTS", 9)
 CALLSTUDIO_WEBHOOK_RETRY_SECONDS = env_int("CALLSTUDIO_WEBHOOK_RETRY_SECONDS", 10)
+# Deliveries run on threads of their own (never the analysis's); one organization has at most
+# this many attempts in flight at once, across every worker, so its slow receivers cannot take
+# the threads other organizations' deliveries need.
+CALLSTUDIO_WEBHOOK_THREADS = env_int("CALLSTUDIO_WEBHOOK_THREADS", 8)
+CALLSTUDIO_WEBHOOK_ORG_CONCURRENCY = env_int("CALLSTUDIO_WEBHOOK_ORG_CONCURRENCY", 4)
+# Per team: alert rules, automations, and webhooks (rules with a webhook_url plus automations'
+# webhook actions). Beyond: 422.
+CALLSTUDIO_MAX_ALERT_RULES_PER_TEAM = env_int("CALLSTUDIO_MAX_ALERT_RULES_PER_TEAM", 100)
+CALLSTUDIO_MAX_AUTOMATIONS_PER_TEAM = env_int("CALLSTUDIO_MAX_AUTOMATIONS_PER_TEAM", 100)
+CALLSTUDIO_MAX_WEBHOOKS_PER_TEAM = env_int("CALLSTUDIO_MAX_WEBHOOKS_PER_TEAM", 20)
 # Tests run background tasks at once, in the caller (Huey's immediate mode, memory storage).
 CALLSTUDIO_TASKS_IMMEDIATE = env_bool("CALLSTUDIO_TASKS_IMMEDIATE", False)

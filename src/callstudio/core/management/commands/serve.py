@@ -71,10 +71,11 @@ class Command(BaseCommand):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         worker = None
         if in_process:
-            from callstudio.core.tasks import consumer
+            from callstudio.core.tasks import Worker
 
-            worker = consumer(workers=2)
-            worker.start()  # threads of this process; granian runs the web processes
+            # threads of this process; granian runs the web processes
+            worker = Worker(threads=2, delivery_threads=settings.CALLSTUDIO_WEBHOOK_THREADS)
+            worker.start()
         server = Granian(
             "callstudio.wsgi:application",
             address=host,
