@@ -44,10 +44,8 @@ def _emoji() -> frozenset:
 def text_sentiment(text: str) -> float:
     """The VADER compound score of one piece of text."""
     analyzer = _analyzer()
-    if not text.isascii() and not _emoji().isdisjoint(
-        text
-    ):  # rare: the library's own path spells the emoji out
-        return analyzer.polarity_scores(text)["compound"]
+    if not text.isascii() and not _emoji().isdisjoint(text):
+        return analyzer.polarity_scores(text)["compound"]  # rare: it spells the emoji out
     text = text.strip()
     # The library's word split: punctuation stripped from both ends, unless that leaves two
     # characters or fewer (":)", "ok!").
