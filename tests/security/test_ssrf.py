@@ -176,7 +176,7 @@ def test_a_name_rebound_to_loopback_after_saving_is_refused_at_delivery(
     monkeypatch.setattr(netguard, "resolve", lambda host, port: [PUBLIC])
     delivery = _rule_delivering_to(world, ingest, f"http://hooks.acme.test:{port}/hook")
     monkeypatch.setattr(netguard, "resolve", lambda host, port: ["127.0.0.1"])
-    assert attempt(delivery.id) is None
+    assert attempt(delivery.id).retry_in is None
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.FAILED and delivery.last_status_code is None
     assert delivery.last_error == netguard.REFUSED_ADDRESS
@@ -215,7 +215,7 @@ def test_allowed_private_delivery_connects_to_the_checked_address(
     monkeypatch.setattr(netguard, "resolve", lambda host, port: ["127.0.0.1"])
     port = private_receiver.server.server_address[1]
     delivery = _rule_delivering_to(world, ingest, f"http://hooks.acme.test:{port}/hook")
-    assert attempt(delivery.id) is None
+    assert attempt(delivery.id).retry_in is None
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.DELIVERED, delivery.last_error
     (received,) = private_receiver.requests
