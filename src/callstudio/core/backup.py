@@ -37,6 +37,16 @@ class BackupError(Exception):
     """A message for the operator; nothing was changed."""
 
 
+def progress_to(stream) -> Progress:
+    """A progress callback that prints each step, indented, at once (a command's stdout)."""
+
+    def report(message: str) -> None:
+        stream.write(f"  {message}")
+        stream.flush()
+
+    return report
+
+
 def engine() -> str:
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 

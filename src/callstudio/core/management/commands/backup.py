@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from callstudio.core.backup import BackupError, backup, engine
+from callstudio.core.backup import BackupError, backup, engine, progress_to
 
 
 class Command(BaseCommand):
@@ -15,11 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         self.stdout.write(f"Backing up the {engine()} database to {file}")
         try:
-            backup(file, self._progress)
+            backup(file, progress_to(self.stdout))
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Backup written to {file}"))
-
-    def _progress(self, message: str) -> None:
-        self.stdout.write(f"  {message}")
-        self.stdout.flush()

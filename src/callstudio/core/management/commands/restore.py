@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from callstudio.core.backup import BackupError, engine, restore
+from callstudio.core.backup import BackupError, engine, progress_to, restore
 
 
 class Command(BaseCommand):
@@ -23,11 +23,7 @@ class Command(BaseCommand):
                 raise CommandError("Nothing was restored.")
         self.stdout.write(f"Restoring the {engine()} database from {file}")
         try:
-            restore(file, self._progress)
+            restore(file, progress_to(self.stdout))
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Restored from {file}"))
-
-    def _progress(self, message: str) -> None:
-        self.stdout.write(f"  {message}")
-        self.stdout.flush()
