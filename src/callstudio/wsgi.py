@@ -76,3 +76,8 @@ def _end_with_supervisor() -> None:
 _end_with_supervisor()
 django.setup(set_prefix=False)
 application = Handler()
+
+from callstudio.core.startup import freeze_startup_objects, shorten_switch_interval  # noqa: E402
+
+freeze_startup_objects()
+shorten_switch_interval()

@@ -3,6 +3,8 @@
 import io
 import json
 import logging
+import threading
+import time
 
 import pytest
 import structlog
@@ -58,6 +60,9 @@ def test_readyz_is_503_when_the_database_does_not_answer(db, fresh_readiness, mo
         def cursor(self):
             raise connection.Database.OperationalError("connection refused")
 
+        def close(self):
+            pass
+
     monkeypatch.setattr(health, "connection", Unreachable())
     response = Client().get("/readyz")
     assert response.status_code == 503
@@ -72,6 +77,29 @@ def test_readyz_is_503_when_the_queue_does_not_answer(db, fresh_readiness):
         "status": "not ready",
         "checks": {"database": "ok", "queue": "unreachable: ConnectionError"},
     }
+
+
+def test_readyz_answers_within_its_deadline_when_the_database_hangs(
+    db, fresh_readiness, monkeypatch
+):
+    release = threading.Event()
+
+    class Hanging:
+        def cursor(self):
+            release.wait(10)  # a connection attempt that takes its time
+            raise connection.Database.OperationalError("timed out")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(health, "connection", Hanging())
+    started = time.monotonic()
+    response = Client().get("/readyz")
+    took = time.monotonic() - started
+    release.set()
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unreachable: no answer within 1.5 s"
+    assert 1.4 < took < 2.0, took
 
 
 def test_readyz_refuses_writes(db):

@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from redis.exceptions import RedisError
 
 from callstudio.core.errors import DomainError, TooManyRequests
 
@@ -117,6 +118,17 @@ def install(api) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return problem(404, "Not found.")
+
+    @api.exception_handler(RedisError)
+    def redis_down(request, exc):
+        # Only what needs Redis gets here (shared rate limits, with REDIS_URL): a retryable
+        # outage, never a 500 and never a check skipped. Ingestion does not need it.
+        log.warning("redis unavailable: %s", exc)
+        return problem(
+            503,
+            "A service this request needs is unavailable. Retry shortly.",
+            headers={"Retry-After": "5"},
+        )
 
     @api.exception_handler(DatabaseError)
     def database_down(request, exc):

@@ -4,11 +4,13 @@ exactly the ones counted as accepted."""
 
 import functools
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import JSONField
 from django.utils import timezone
 
 from callstudio.accounts.selectors import verified_emails
@@ -22,11 +24,14 @@ from .derive import talk_figures, timing
 from .lifecycle import arrival_state
 from .lifecycle import link_agent_calls as link_agent_calls  # where team-member services find it
 from .models import Call, IngestKey
-from .schemas import CallIn
 from .signals import calls_stored
 
 KEY_PREFIX = "cs_ik_"
-BATCH_SIZE = 500
+# Calls per transaction of a stream: the commit, the search index's new segment and the agent
+# directory are paid once per batch.
+BATCH_SIZE = 1000
+# Rows per INSERT on SQLite: 1,000 x 26 values stays under its 32,766 per statement.
+SQLITE_ROWS = 1000
 
 
 def key_digest(raw: str) -> str:
@@ -77,123 +82,211 @@ def agent_directory(team_id: str) -> dict[str, int]:
     return directory
 
 
-_FIELDS = [f for f in Call._meta.concrete_fields if f.name != "id"]
-_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
-_JSON = {"customer", "transcript", "tags", "metadata", "keywords", "trackers"}
+# The columns ingestion writes, in the order `_row` gives their values; every column of the
+# calls table but the id (checked below, so a new column cannot be left out silently).
+_ORDER = (
+    "organization_id", "team_id", "external_id", "started_at", "ended_at", "duration_seconds",
+    "direction", "agent_id", "agent_ref", "customer", "transcript", "recording_url", "tags",
+    "metadata", "archived", "agent_talk_seconds", "customer_talk_seconds", "other_talk_seconds",
+    "talk_ratio", "silence_share", "longest_monologue_seconds", "created_at", "sentiment",
+    "keywords", "trackers", "analyzed_at",
+)  # fmt: skip
+_FIELDS = {f.column: f for f in Call._meta.concrete_fields if f.name != "id"}
+assert set(_ORDER) == set(_FIELDS), "calls/ingest.py _ORDER must name every column of Call"
+_COLUMNS = ", ".join(connection.ops.quote_name(c) for c in _ORDER)
+_JSON_AT = [i for i, c in enumerate(_ORDER) if isinstance(_FIELDS[c], JSONField)]
+_TIME_AT = [i for i, c in enumerate(_ORDER) if c in ("started_at", "ended_at", "created_at")]
+_EMPTY_LIST = b"[]"
+_AGENT_AT, _REF_AT = _ORDER.index("agent_id"), _ORDER.index("agent_ref")
 
 
-def _sqlite_datetime(value):
-    # What Django stores on SQLite: naive UTC text.
-    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+def _customer(call) -> dict:
+    customer = call.customer
+    if customer is None:
+        return {}
+    return {k: v for k, v in (("name", customer.name), ("phone", customer.phone)) if v is not None}
 
 
-def _sqlite_json(value):
-    return str(orjson.dumps(value), "utf-8")
-
-
-def _same(value):
-    return value
-
-
-_SQLITE_PARAMS = [
-    (
-        f.column,
-        _sqlite_json
-        if f.name in _JSON
-        else _sqlite_datetime
-        if f.get_internal_type() == "DateTimeField"
-        else _same,
-    )
-    for f in _FIELDS
-]
-
-
-def _customer(call: CallIn) -> dict:
-    return call.customer.model_dump(exclude_none=True) if call.customer else {}
-
-
-def _row(team: Team, call: CallIn, customer: dict, directory: dict[str, int], now) -> dict:
+def _row(team: Team, call, customer: dict, now) -> list:
+    """A call's values in `_ORDER`, its JSON columns as JSON bytes, its agent not yet linked
+    (`write` does, by its reference). `call` is a `CallIn` or a `wire.Call`: the same
+    attributes."""
     ended_at, duration = timing(call)
     ref = call.agent.ref if call.agent else ""
-    return {
-        "organization_id": team.organization_id,
-        "team_id": team.id,
-        "external_id": call.external_id,
-        "started_at": call.started_at,
-        "ended_at": ended_at,
-        "duration_seconds": duration,
-        "direction": call.direction or "",
-        "agent_ref": ref,
-        "customer": orjson.Fragment(orjson.dumps(customer)),
-        # Segments are validated TypedDicts: plain dicts, serialised as they are.
-        "transcript": orjson.Fragment(orjson.dumps(call.transcript)),
-        "recording_url": call.recording_url or "",
-        "tags": orjson.Fragment(orjson.dumps(list(dict.fromkeys(call.tags)))),
-        "metadata": orjson.Fragment(orjson.dumps(call.metadata)),
-        "created_at": now,
-        "sentiment": None,
-        "keywords": orjson.Fragment(b"[]"),
-        "trackers": orjson.Fragment(b"[]"),
-        **arrival_state(agent_id=directory.get(ref)),
-        **talk_figures(call.transcript, duration),
-    }
+    state = arrival_state(agent_id=None)
+    figures = talk_figures(call.transcript, duration)
+    return [
+        team.organization_id,
+        team.id,
+        call.external_id,
+        call.started_at,
+        ended_at,
+        duration,
+        call.direction or "",
+        state["agent_id"],
+        ref,
+        orjson.dumps(customer),
+        # Segments are plain dicts (validated), serialised as they are.
+        orjson.dumps(call.transcript),
+        call.recording_url or "",
+        orjson.dumps(list(dict.fromkeys(call.tags))),
+        orjson.dumps(call.metadata),
+        state["archived"],
+        figures["agent_talk_seconds"],
+        figures["customer_talk_seconds"],
+        figures["other_talk_seconds"],
+        figures["talk_ratio"],
+        figures["silence_share"],
+        figures["longest_monologue_seconds"],
+        now,
+        None,
+        _EMPTY_LIST,
+        _EMPTY_LIST,
+        state["analyzed_at"],
+    ]
+
+
+def _sqlite_params(rows: list[list]) -> list:
+    """What Django stores on SQLite: JSON as text, times as naive UTC text."""
+    params = []
+    for row in rows:
+        for i in _JSON_AT:
+            row[i] = str(row[i], "utf-8")
+        for i in _TIME_AT:
+            row[i] = str(row[i].astimezone(UTC).replace(tzinfo=None))
+        params.extend(row)
+    return params
+
+
+def _postgresql_param(rows: list[list]) -> str:
+    """One JSON array of objects for jsonb_to_recordset."""
+    for row in rows:
+        for i in _JSON_AT:
+            row[i] = orjson.Fragment(row[i])
+    return orjson.dumps([dict(zip(_ORDER, row, strict=True)) for row in rows]).decode()
 
 
 @functools.cache
 def _insert_sql_pg() -> str:
-    types = {f.column: f.db_type(connection) for f in _FIELDS}
-    spec = ", ".join(f"{c} {t}" for c, t in types.items())
+    spec = ", ".join(f"{c} {_FIELDS[c].db_type(connection)}" for c in _ORDER)
     return (
         f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) SELECT {_COLUMNS} FROM jsonb_to_recordset(%s::jsonb) "
         f"AS r({spec}) ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
     )
 
 
-def store_calls(*, team: Team, calls: list[CallIn]) -> dict[str, int]:
-    """Insert a batch in one transaction. Returns {external_id: call id} of the rows inserted now;
-    the others of the batch were already there (or repeated within it)."""
-    if not calls:
-        return {}
-    directory = agent_directory(team.id)
+def _insert_pg(cursor, statements: list) -> dict[str, int]:
+    inserted = {}
+    for sql, params in statements:
+        cursor.execute(sql, params)
+        inserted.update((external_id, pk) for pk, external_id in cursor.fetchall())
+    return inserted
+
+
+@functools.cache
+def _insert_sql_sqlite(n: int) -> str:
+    placeholders = "(" + ", ".join(["%s"] * len(_ORDER)) + ")"
+    return (
+        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
+        + ", ".join([placeholders] * n)
+        + " ON CONFLICT (team_id, external_id) DO NOTHING"
+    )
+
+
+def _insert_sqlite(cursor, statements: list) -> dict[str, int]:
+    """The rows, then which were inserted, in a few statements of one step each: the calls' ids
+    are AUTOINCREMENT, and the transaction holds the write lock from its start (IMMEDIATE), so
+    the rows inserted now are exactly those above the largest id before. (RETURNING, or
+    fetching rows, would step once per row, giving up and taking back the GIL each time: slow
+    while another thread waits for it, calls/stream.py.)"""
+    table = Call._meta.db_table
+    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+    (before,) = cursor.fetchone()
+    for sql, params in statements:
+        cursor.execute(sql, params)
+    cursor.execute(
+        f"SELECT json_group_array(json_array(id, external_id)) FROM {table} WHERE id > %s",
+        [before],
+    )
+    return {external_id: pk for pk, external_id in orjson.loads(cursor.fetchone()[0])}
+
+
+@dataclass
+class Batch:
+    """Calls on their way in. `prepare` derives their rows and search index documents without
+    the database; `bind` links their agents (reading the team's members) and binds the rows into
+    statements; `write` stores them in one transaction. A stream prepares the next batch while
+    the last one is written (calls/stream.py), so `write` does as little Python as it can."""
+
+    team: Team
+    calls: list
+    rows: list[list]
+    documents: list | None
+    statements: list | None = None
+
+
+def prepare(*, team: Team, calls: list) -> Batch:
+    """`calls` (each a `CallIn` or a `wire.Call`) made ready to store; repeats of an
+    external_id within them count once."""
     now = timezone.now()
     unique = list({c.external_id: c for c in calls}.values())
     customers = [_customer(c) for c in unique]
-    rows = [
-        _row(team, c, customer, directory, now)
-        for c, customer in zip(unique, customers, strict=True)
-    ]
+    rows = [_row(team, c, customer, now) for c, customer in zip(unique, customers, strict=True)]
+    documents = None
+    if search_index.enabled():
+        documents = [
+            search_index.document(c.transcript, customer, c.external_id)
+            for c, customer in zip(unique, customers, strict=True)
+        ]
+    return Batch(team, unique, rows, documents)
+
+
+def bind(batch: Batch) -> Batch:
+    """Link each call to the member its agent reference names (the team's members now), and
+    bind the rows into the INSERT statements."""
+    directory = agent_directory(batch.team.id)
+    rows = batch.rows
+    for row in rows:
+        row[_AGENT_AT] = directory.get(row[_REF_AT])
     if connection.vendor == "postgresql":
-        sql, params = _insert_sql_pg(), [orjson.dumps(rows).decode()]
+        batch.statements = [(_insert_sql_pg(), [_postgresql_param(rows)])] if rows else []
     else:
-        placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-        sql = (
-            f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
-            + ", ".join([placeholders] * len(rows))
-            + " ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id"
-        )
-        params = [convert(row[column]) for row in rows for column, convert in _SQLITE_PARAMS]
+        batch.statements = [
+            (_insert_sql_sqlite(len(part)), _sqlite_params(part))
+            for part in (rows[i : i + SQLITE_ROWS] for i in range(0, len(rows), SQLITE_ROWS))
+        ]
+    return batch
+
+
+def write(batch: Batch) -> dict[str, int]:
+    """Store a bound batch in one transaction. Returns {external_id: call id} of the rows
+    inserted now; the others were already there."""
+    if not batch.statements:
+        return {}
+    team = batch.team
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
-        if inserted and search_index.enabled():
-            search_index.index_entries(
-                (
-                    inserted[c.external_id],
-                    team.organization_id,
-                    team.id,
-                    c.started_at,
-                    c.transcript,
-                    customer,
-                    c.external_id,
-                )
-                for c, customer in zip(unique, customers, strict=True)
-                if c.external_id in inserted
+        insert = _insert_pg if postgresql else _insert_sqlite
+        inserted = insert(cursor, batch.statements)
+        if inserted and batch.documents is not None:
+            search_index.write_entries(
+                [
+                    (inserted[c.external_id], team.organization_id, team.id, c.started_at, doc)
+                    for c, doc in zip(batch.calls, batch.documents, strict=True)
+                    if c.external_id in inserted
+                ]
             )
         mark_ingest_busy()
         if inserted:
             call_ids = list(inserted.values())
             transaction.on_commit(lambda: _announce(team.id, call_ids))
     return inserted
+
+
+def store_calls(*, team: Team, calls: list) -> dict[str, int]:
+    """Insert a batch in one transaction. Returns {external_id: call id} of the rows inserted now;
+    the others of the batch were already there (or repeated within it)."""
+    return write(bind(prepare(team=team, calls=calls)))
 
 
 def _announce(team_id: str, call_ids: list[int]) -> None:
@@ -204,7 +297,7 @@ def _announce(team_id: str, call_ids: list[int]) -> None:
     calls_stored.send_robust(sender=Call, team_id=team_id, call_ids=call_ids)
 
 
-def ingest_one(*, team: Team, call: CallIn) -> tuple[int, bool]:
+def ingest_one(*, team: Team, call) -> tuple[int, bool]:
     """(call id, created). Sending the same external_id again returns the stored call."""
     inserted = store_calls(team=team, calls=[call])
     if call.external_id in inserted:

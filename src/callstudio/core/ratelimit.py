@@ -1,10 +1,17 @@
 """Failure counters in the cache: after too many failures in a window, refuse with 429 and
-Retry-After. With REDIS_URL set the counters are shared by every web process."""
+Retry-After. With REDIS_URL set the counters are shared by every web process.
+
+When Redis does not answer, a counter cannot be read or counted: the request fails with the
+cache's error, which the API and the pages answer with 503 and Retry-After (credentials are never
+tried uncounted). A throttle that only paces a client's requests may say it lets them through
+instead (`hit(..., open_when_down=True)`: ingestion keeps answering while Redis is down)."""
 
 import hashlib
+import logging
 import time
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from .errors import TooManyRequests
 
@@ -36,8 +43,17 @@ def record_failure(scope: str, keys: list[str], *, window: int) -> None:
                 cache.add(name, 1, timeout=window)
 
 
-def hit(scope: str, key: str, *, limit: int, window: int) -> None:
+def hit(scope: str, key: str, *, limit: int, window: int, open_when_down: bool = False) -> None:
     """Count one request; past `limit` in the window, refuse with 429 until it ends."""
+    try:
+        _hit(scope, key, limit=limit, window=window)
+    except RedisError:
+        if not open_when_down:
+            raise
+        logging.getLogger(__name__).warning("%s not counted: Redis unavailable", scope)
+
+
+def _hit(scope: str, key: str, *, limit: int, window: int) -> None:
     name, reset = _bucket(scope, key, window)
     if cache.add(name, 1, timeout=window):
         count = 1

@@ -12,6 +12,7 @@ An idle consumer looks for work every POLL_SECONDS on SQLite (Huey's default bac
 which a call waited on top of its analysis); on Redis it blocks on the list and wakes at once."""
 
 import functools
+import logging
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -51,8 +52,28 @@ def task(*, queue: str = "default", **options):
     return lambda fn: QUEUES[queue].task(**options)(_with_connections(fn))
 
 
-def periodic_task(schedule, **options):
-    return lambda fn: huey.periodic_task(schedule, **options)(_with_connections(fn))
+# Periodic tasks that also run when a worker starts: what a worker that died left behind (calls
+# whose hand-over was lost, deliveries whose claim ran out) is taken up at once, not at the
+# next tick of the schedule.
+AT_START = []
+
+
+def periodic_task(schedule, *, at_start: bool = False, **options):
+    def register(fn):
+        registered = huey.periodic_task(schedule, **options)(_with_connections(fn))
+        if at_start:
+            AT_START.append(registered)
+        return registered
+
+    return register
+
+
+def _enqueue_at_start() -> None:
+    for periodic in AT_START:
+        try:
+            periodic()
+        except Exception:  # the queue is down: the schedule runs it once the queue is back
+            logging.getLogger(__name__).warning("could not enqueue %s", periodic, exc_info=True)
 
 
 def _consumer(queue, *, threads: int, periodic: bool):
@@ -82,6 +103,7 @@ class Worker:
         """In the background, as threads of this process (`callstudio serve`)."""
         self.webhooks.start()
         self.default.start()
+        _enqueue_at_start()
 
     def stop(self, *, graceful: bool = True) -> None:
         self.default.stop(graceful=graceful)
@@ -91,6 +113,7 @@ class Worker:
         """In the foreground until SIGINT or SIGTERM (`callstudio worker`): the default queue's
         consumer handles the signals; the delivery consumer stops with it."""
         self.webhooks.start()
+        _enqueue_at_start()
         try:
             self.default.run()
         finally:

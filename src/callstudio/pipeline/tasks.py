@@ -49,9 +49,11 @@ def analyze_calls() -> int:
         tries = 0
 
 
-@periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"), at_start=True)
 def sweep() -> None:
-    """Every minute: calls left pending (a lost hand-over, a crash mid-batch) and deliveries due."""
+    """Every minute, and when a worker starts: calls left pending (a lost hand-over, a crash
+    mid-batch) and deliveries due (one whose worker died mid-attempt is due when its claim
+    runs out)."""
     analyze_calls()
     for delivery_id in due_deliveries():
         deliver_webhook(delivery_id)

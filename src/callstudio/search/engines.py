@@ -59,8 +59,17 @@ def fts_columns(texts: list[tuple[str, str]]) -> list[str]:
     (search/text.py `texts`)."""
     runs = {role: [] for role in FTS_COLUMNS}
     for role, text in texts:
-        runs[role].append(_fts_text(text))
-    return [f" {RUN_BREAK} ".join(runs[role]) for role in FTS_COLUMNS]
+        runs[role].append(text)
+    return [_fts_column(runs[role]) for role in FTS_COLUMNS]
+
+
+def _fts_column(texts: list[str]) -> str:
+    # A column's texts are usually all plain ASCII without the run break: then they are handed
+    # over as they are, checked once together instead of one by one.
+    whole = "\n".join(texts)
+    if RUN_BREAK not in whole and plain_ascii(whole):
+        return f" {RUN_BREAK} ".join(texts)
+    return f" {RUN_BREAK} ".join(map(_fts_text, texts))
 
 
 def _fts_term(term: Term) -> str:

@@ -21,6 +21,7 @@ FTS_TABLE = "search_fts"
 PG_TABLE = "search_document"
 PG_COLUMNS = ("call_id", "organization_id", "team_id", "sort_key", "doc")
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '|'"
+SQLITE_ROWS = 1000  # rows per INSERT: 1,000 x 5 values, far under SQLite's 32,766
 
 
 def create_sql(vendor: str) -> list[str]:
@@ -79,23 +80,46 @@ def enabled() -> bool:
 def index_entries(entries) -> None:
     """Index calls: `entries` are (call id, organization id, team id, started_at, transcript,
     customer, external id). Run inside the transaction that stores them."""
-    rows = []
-    sqlite = connection.vendor == "sqlite"
-    for call_id, org_id, team_id, started_at, transcript, customer, external_id in entries:
-        runs = texts(transcript=transcript, customer=customer, external_id=external_id)
-        key = sort_key(started_at, call_id)
-        if sqlite:
-            rows.append((key, *fts_columns(runs)))
-        else:
-            rows.append((call_id, org_id, team_id, key, tsvector(runs)))
-    if not rows:
+    entries = list(entries)
+    write_entries(
+        [
+            (call_id, org_id, team_id, started_at, document(transcript, customer, external_id))
+            for call_id, org_id, team_id, started_at, transcript, customer, external_id in entries
+        ]
+    )
+
+
+def document(transcript, customer, external_id):
+    """A call's entry as this database's index holds it (no database needed: ingestion prepares
+    it before taking the connection, calls/stream.py): SQLite, the FTS5 columns' texts;
+    PostgreSQL, the tsvector literal."""
+    runs = texts(transcript=transcript, customer=customer, external_id=external_id)
+    return fts_columns(runs) if connection.vendor == "sqlite" else tsvector(runs)
+
+
+def write_entries(entries) -> None:
+    """Write `entries`, (call id, organization id, team id, started_at, `document(...)`)."""
+    if not entries:
         return
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        rows = [(sort_key(at, call_id), *doc) for call_id, _, _, at, doc in entries]
+    else:
+        rows = [
+            (call_id, org, team, sort_key(at, call_id), doc)
+            for call_id, org, team, at, doc in entries
+        ]
     with connection.cursor() as cursor:
         if sqlite:
-            marks = ", ".join(["%s"] * (1 + len(FTS_COLUMNS)))
-            cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({marks})", rows
-            )
+            # Several rows per statement: one step each, not one per row (calls/ingest.py).
+            marks = "(" + ", ".join(["%s"] * (1 + len(FTS_COLUMNS))) + ")"
+            for i in range(0, len(rows), SQLITE_ROWS):
+                part = rows[i : i + SQLITE_ROWS]
+                cursor.execute(
+                    f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES "
+                    + ", ".join([marks] * len(part)),
+                    [value for row in part for value in row],
+                )
             return
         # COPY: about a third of the cost of one INSERT of the same rows bound client-side.
         # The calls were inserted by this transaction, so no entry can exist for them already

@@ -27,7 +27,10 @@ _WORD = re.compile(r"[^\W_]+")
 # ASCII text (most transcripts) folds by lower-casing alone: the same words, found ~10x faster
 # (whole words of at most MAX_WORD characters, longer ones skipped, by the expression itself).
 _ASCII_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{1,{MAX_WORD}}}(?![A-Za-z0-9])")
-_LONG_ASCII_WORD = re.compile(rf"[A-Za-z0-9]{{{MAX_WORD + 1}}}")
+# Every ASCII byte as `a` when it is a letter or digit, a space otherwise: a word too long to
+# count is then a run of MAX_WORD + 1 `a`s, found by a byte search (~10x faster than a regex).
+_LETTERS_AS_A = bytes(97 if chr(b).isalnum() else 32 for b in range(128)) + b" " * 128
+_TOO_LONG = b"a" * (MAX_WORD + 1)
 
 
 def fold(text: str) -> str:
@@ -64,7 +67,7 @@ def words(text: str) -> list[str]:
 def plain_ascii(text: str) -> bool:
     """Whether any tokenizer splitting ASCII on what is not a letter or digit reads exactly
     `words(text)` in `text` (no word too long to count)."""
-    return text.isascii() and not _LONG_ASCII_WORD.search(text)
+    return text.isascii() and _TOO_LONG not in text.encode("ascii").translate(_LETTERS_AS_A)
 
 
 def role_of(speaker) -> str:

@@ -1,4 +1,6 @@
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+from redis.exceptions import RedisError
 
 from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired, SsoRequired
 from callstudio.accounts.sessions import track
@@ -35,9 +37,14 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# A database or Redis that does not answer: a page that says so, to retry (503, Retry-After),
+# never a 500. (Only what needs Redis reaches it: sign-in counts failures there.)
+OUTAGES = (OperationalError, InterfaceError, RedisError)
+
+
 class DomainErrorMiddleware:
-    """Pages raise the same domain errors as the API; here they become the 404/403/409 page.
-    (The API maps them to problem+json itself, before this runs.)"""
+    """Pages raise the same domain errors as the API; here they become the 404/403/409 page, and
+    an outage the 503 page. (The API maps them to problem+json itself, before this runs.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,6 +53,19 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, OUTAGES):
+            response = render(
+                request,
+                "web/error.html",
+                {
+                    "status": 503,
+                    "title": "Service unavailable",
+                    "detail": "A service this page needs is not answering. Try again in a moment.",
+                },
+                status=503,
+            )
+            response["Retry-After"] = "5"
+            return response
         if not isinstance(exception, DomainError):
             return None
         if isinstance(exception, MfaRequired):

@@ -6,8 +6,10 @@ from pydantic import ValidationError
 
 from callstudio.api.ingest_auth import IngestKeyAuth
 from callstudio.api.schemas import CallCreatedOut, Problem, StreamResultOut
-from callstudio.calls.ingest import BATCH_SIZE, ingest_one, ingest_team, store_calls
-from callstudio.calls.schemas import CallIn, errors_of
+from callstudio.calls.ingest import BATCH_SIZE, ingest_one, ingest_team
+from callstudio.calls.schemas import errors_of
+from callstudio.calls.stream import StreamWriter
+from callstudio.calls.wire import read_call
 from callstudio.core.errors import Invalid, PayloadTooLarge
 
 router = Router(tags=["ingestion"], auth=IngestKeyAuth())
@@ -32,7 +34,7 @@ def ingest_call(request, workflow_id: str):
     if len(body) > settings.CALLSTUDIO_MAX_BODY_BYTES:
         raise PayloadTooLarge(f"A call must be at most {settings.CALLSTUDIO_MAX_BODY_BYTES} bytes.")
     try:
-        call = CallIn.model_validate_json(body)
+        call = read_call(body)
     except ValidationError as exc:
         errors = errors_of(exc)
         raise Invalid(
@@ -57,7 +59,7 @@ def ingest_call(request, workflow_id: str):
 )
 def ingest_stream(request, workflow_id: str):
     """Any number of calls, one JSON object per line, read as a stream and stored in batches of
-    500. A call counts as accepted once its batch is committed; bad lines are reported by their
+    1,000. A call counts as accepted once its batch is committed; bad lines are reported by their
     1-based number and the fields at fault, and do not stop the good ones."""
     team = ingest_team(request.auth, workflow_id)
     content_type = request.content_type or ""
@@ -72,43 +74,40 @@ def ingest_stream(request, workflow_id: str):
             "Send Content-Type: application/x-ndjson, one call per line.", field="Content-Type"
         )
     max_line = settings.CALLSTUDIO_MAX_BODY_BYTES
-    accepted = duplicates = 0
-    rejected, batch = [], []
-
-    def flush():
-        nonlocal accepted, duplicates
-        inserted = store_calls(team=team, calls=batch)
-        accepted += len(inserted)
-        duplicates += len(batch) - len(inserted)
-        batch.clear()
-
-    number = 0
-    while True:
-        line = request.readline(max_line + 1)
-        if not line:
-            break
-        number += 1
-        if len(line) > max_line and not line.endswith(b"\n"):
-            if batch:
-                flush()
-            raise PayloadTooLarge(
-                f"Line {number} is over {max_line} bytes.",
-                extra={
-                    "line": number,
-                    "accepted": accepted,
-                    "duplicates": duplicates,
-                    "rejected": rejected,
-                },
-            )
-        if not line.strip():
-            continue
-        try:
-            batch.append(CallIn.model_validate_json(line))
-        except ValidationError as exc:
-            rejected.append({"line": number, "errors": errors_of(exc)})
-            continue
-        if len(batch) >= BATCH_SIZE:
-            flush()
-    if batch:
-        flush()
-    return Status(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected})
+    rejected, batch, number = [], [], 0
+    # Batches are stored on a second thread while this one reads the next (calls/stream.py).
+    with StreamWriter(team) as writer:
+        while True:
+            line = request.readline(max_line + 1)
+            if not line:
+                break
+            number += 1
+            if len(line) > max_line and not line.endswith(b"\n"):
+                if batch:
+                    writer.store(batch)
+                writer.flush()
+                raise PayloadTooLarge(
+                    f"Line {number} is over {max_line} bytes.",
+                    extra={
+                        "line": number,
+                        "accepted": writer.accepted,
+                        "duplicates": writer.duplicates,
+                        "rejected": rejected,
+                    },
+                )
+            if not line.strip():
+                continue
+            try:
+                batch.append(read_call(line))
+            except ValidationError as exc:
+                rejected.append({"line": number, "errors": errors_of(exc)})
+                continue
+            if len(batch) >= BATCH_SIZE:
+                writer.store(batch)
+                batch = []
+        if batch:
+            writer.store(batch)
+        writer.flush()
+    return Status(
+        200, {"accepted": writer.accepted, "duplicates": writer.duplicates, "rejected": rejected}
+    )

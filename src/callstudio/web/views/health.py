@@ -1,5 +1,7 @@
 """Probes for load balancers and orchestrators (docs/operations.md, "Probes")."""
 
+import threading
+
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -7,6 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
 _migrated = False  # once the schema is current it stays so for this process's life
+DEADLINE = 1.5  # seconds each check may take: a probe answers within 2 s, ready or not
 
 
 @require_safe
@@ -18,6 +21,16 @@ def healthz(request):
 
 
 def _database() -> str:
+    """Asked on a thread of its own, answered within DEADLINE: an unreachable database can make
+    a new connection wait longer (the PostgreSQL pool waits 3 s for one)."""
+    answer = []
+    asker = threading.Thread(target=lambda: answer.append(_ask_database()), daemon=True)
+    asker.start()
+    asker.join(DEADLINE)
+    return answer[0] if answer else f"unreachable: no answer within {DEADLINE} s"
+
+
+def _ask_database() -> str:
     global _migrated
     try:
         with connection.cursor() as cursor:
@@ -29,6 +42,8 @@ def _database() -> str:
             _migrated = True
     except Exception as error:  # any failure to reach or read it means: not ready
         return f"unreachable: {type(error).__name__}"
+    finally:
+        connection.close()  # this thread's own connection (back to the pool on PostgreSQL)
     return "ok"
 
 
@@ -38,7 +53,9 @@ def _queue() -> str:
     import redis
 
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=DEADLINE / 2, socket_timeout=DEADLINE / 2
+        ).ping()
     except redis.RedisError as error:
         return f"unreachable: {type(error).__name__}"
     return "ok"

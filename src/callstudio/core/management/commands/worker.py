@@ -16,6 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, threads, delivery_threads, **options):
+        from callstudio.core.startup import freeze_startup_objects
         from callstudio.core.tasks import Worker, huey
 
         if threads < 1 or delivery_threads < 1:
@@ -26,4 +27,5 @@ class Command(BaseCommand):
             f"deliveries, on {type(huey.storage).__name__}"
         )
         self.stdout.flush()
+        freeze_startup_objects()
         Worker(threads=threads, delivery_threads=delivery_threads).run()
