@@ -65,3 +65,27 @@ def test_organizations_take_turns_when_more_wait_than_a_batch_serves(world, monk
     assert analyze_batch(4) == 4
     assert [len(analysed(calls[o])) for o in order] == [4, 4, 4]
     assert analyze_batch(4) == 0
+
+
+def test_while_ingestion_is_busy_a_full_backlog_waits_a_rest_before_each_batch(
+    world, monkeypatch
+):
+    stored(world.team, "backlog", 12)
+    rests = []
+    monkeypatch.setattr(analysis, "ingest_busy", lambda: True)
+    monkeypatch.setattr(analysis, "_batch_seconds", {"last": 0.25})
+    monkeypatch.setattr(analysis.time, "sleep", rests.append)
+    assert analyze_pending(batch=5, give_way=True) == 12
+    # Before the first batch, and after each of the two full ones; the last (2 calls) is short.
+    assert len(rests) == 3 and rests[0] == 0.25 * analysis.GIVE_WAY
+
+
+def test_a_backlog_smaller_than_a_batch_is_analysed_at_once_even_while_ingestion_is_busy(
+    world, monkeypatch
+):
+    stored(world.team, "few", 3)
+    rests = []
+    monkeypatch.setattr(analysis, "ingest_busy", lambda: True)
+    monkeypatch.setattr(analysis.time, "sleep", rests.append)
+    assert analyze_pending(batch=5, give_way=True) == 3
+    assert rests == []

@@ -49,19 +49,32 @@ _FIELDS = (
 )
 
 
-# While ingestion is busy, the worker's pass takes about a tenth of the time: after each batch it
-# rests nine times as long as the batch took (at most 10 s), so a stream keeps its speed and the
-# backlog is analysed at full speed as soon as it ends.
+# While ingestion is busy, the worker's pass takes about a tenth of the time: it rests nine
+# times as long as a full batch takes (at most 10 s) before each full batch, the first one of
+# the pass included (a stream's first seconds are not shared with a batch at full speed), so a
+# stream keeps its speed and the backlog is analysed at full speed as soon as it ends. A pass
+# that finds less than a full batch waiting never rests: single calls are counted at once.
 GIVE_WAY = 9
 MAX_REST = 10.0
+_batch_seconds = {"last": 0.3}  # how long this process's last full batch took
+
+
+def _rest() -> None:
+    time.sleep(min(_batch_seconds["last"] * GIVE_WAY, MAX_REST))
+
+
+def _full_batch_waiting(size: int) -> bool:
+    return Call.objects.filter(analyzed_at__isnull=True)[:size].count() >= size
 
 
 def analyze_pending(
     *, batch: int = BATCH, limit: int | None = None, progress=None, give_way: bool = False
 ) -> int:
     """Analyse pending calls until none is left (or `limit` are done). Returns how many.
-    `give_way`: the worker's pass rests between full batches while ingestion is busy."""
+    `give_way`: the worker's pass rests before full batches while ingestion is busy."""
     done = 0
+    if give_way and ingest_busy() and _full_batch_waiting(batch):
+        _rest()
     while limit is None or done < limit:
         started = time.monotonic()
         size = min(batch, limit - done) if limit else batch
@@ -71,8 +84,10 @@ def analyze_pending(
             progress(done)
         if n == 0:  # a short batch is not the end: an organization may have had less than its share
             break
-        if give_way and n >= size and ingest_busy():
-            time.sleep(min((time.monotonic() - started) * GIVE_WAY, MAX_REST))
+        if n >= size:
+            _batch_seconds["last"] = time.monotonic() - started
+            if give_way and ingest_busy():
+                _rest()
     return done
 
 
