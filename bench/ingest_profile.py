@@ -73,9 +73,9 @@ def main() -> int:
         client = Client(HTTP_HOST="127.0.0.1")
         # As a web process does after start-up (core/startup.py); here the generated calls are
         # frozen too, so collections see only what the request allocates, as in the server.
-        from callstudio.core.startup import freeze_startup_objects
+        from callstudio.core.startup import tune_collector
 
-        freeze_startup_objects()
+        tune_collector()
         url = "/api/v1/workflows/{}/calls/stream"
         key = team["ingest_key"]
         post_stream(client, url.format(team["workflows"][2]), b"".join(warm), key)

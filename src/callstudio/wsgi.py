@@ -77,7 +77,7 @@ _end_with_supervisor()
 django.setup(set_prefix=False)
 application = Handler()
 
-from callstudio.core.startup import freeze_startup_objects, shorten_switch_interval  # noqa: E402
+from callstudio.core.startup import shorten_switch_interval, tune_collector  # noqa: E402
 
-freeze_startup_objects()
+tune_collector()
 shorten_switch_interval()

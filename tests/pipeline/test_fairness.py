@@ -67,9 +67,7 @@ def test_organizations_take_turns_when_more_wait_than_a_batch_serves(world, monk
     assert analyze_batch(4) == 0
 
 
-def test_while_ingestion_is_busy_a_full_backlog_waits_a_rest_before_each_batch(
-    world, monkeypatch
-):
+def test_while_ingestion_is_busy_a_full_backlog_waits_a_rest_before_each_batch(world, monkeypatch):
     stored(world.team, "backlog", 12)
     rests = []
     monkeypatch.setattr(analysis, "ingest_busy", lambda: True)

@@ -71,10 +71,10 @@ class Command(BaseCommand):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         worker = None
         if in_process:
-            from callstudio.core.startup import freeze_startup_objects
+            from callstudio.core.startup import tune_collector
             from callstudio.core.tasks import Worker
 
-            freeze_startup_objects()
+            tune_collector()
             # threads of this process; granian runs the web processes
             worker = Worker(threads=2, delivery_threads=settings.CALLSTUDIO_WEBHOOK_THREADS)
             worker.start()

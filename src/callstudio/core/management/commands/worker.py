@@ -16,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, threads, delivery_threads, **options):
-        from callstudio.core.startup import freeze_startup_objects
+        from callstudio.core.startup import tune_collector
         from callstudio.core.tasks import Worker, huey
 
         if threads < 1 or delivery_threads < 1:
@@ -27,5 +27,5 @@ class Command(BaseCommand):
             f"deliveries, on {type(huey.storage).__name__}"
         )
         self.stdout.flush()
-        freeze_startup_objects()
+        tune_collector()
         Worker(threads=threads, delivery_threads=delivery_threads).run()
