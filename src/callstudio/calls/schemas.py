@@ -46,11 +46,16 @@ class AgentRef(Strict):
 
     @property
     def ref(self) -> str:
-        if self.account_id:
-            return f"account_id:{self.account_id}"
-        if self.email:
-            return f"email:{self.email.strip().lower()}"
-        return f"external_id:{self.external_id}"
+        return agent_ref(self)
+
+
+def agent_ref(agent) -> str:
+    """How a call names its agent, as the team's agent directory keys it (calls/ingest.py)."""
+    if agent.account_id:
+        return f"account_id:{agent.account_id}"
+    if agent.email:
+        return f"email:{agent.email.strip().lower()}"
+    return f"external_id:{agent.external_id}"
 
 
 class Customer(Strict):

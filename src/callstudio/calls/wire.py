@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .schemas import MAX_SEGMENTS, CallIn, _metadata_size
+from .schemas import MAX_SEGMENTS, CallIn, _metadata_size, agent_ref
 
 _SECONDS = msgspec.Meta(ge=0, le=7 * 86400)
 # RFC 3339 as both readers read it identically: `T` or a space, `Z` or an offset, at most six
@@ -51,12 +51,7 @@ class AgentRef(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
     @property
     def ref(self) -> str:
-        # As schemas.AgentRef.ref.
-        if self.account_id:
-            return f"account_id:{self.account_id}"
-        if self.email:
-            return f"email:{self.email.strip().lower()}"
-        return f"external_id:{self.external_id}"
+        return agent_ref(self)
 
 
 class Customer(msgspec.Struct, forbid_unknown_fields=True, gc=False):

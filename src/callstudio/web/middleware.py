@@ -6,6 +6,8 @@ from callstudio.access.policy import MFA_SETUP_PAGE, MfaRequired, SsoRequired
 from callstudio.accounts.sessions import track
 from callstudio.core.errors import DomainError, NotFound
 
+from .errors import error_page
+
 # No inline scripts or styles anywhere: everything comes from our own static files.
 CSP = "; ".join(
     [
@@ -54,18 +56,13 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, OUTAGES):
-            response = render(
+            return error_page(
                 request,
-                "web/error.html",
-                {
-                    "status": 503,
-                    "title": "Service unavailable",
-                    "detail": "A service this page needs is not answering. Try again in a moment.",
-                },
-                status=503,
+                503,
+                "Service unavailable",
+                "A service this page needs is not answering. Try again in a moment.",
+                retry_after=5,
             )
-            response["Retry-After"] = "5"
-            return response
         if not isinstance(exception, DomainError):
             return None
         if isinstance(exception, MfaRequired):
@@ -88,12 +85,7 @@ class DomainErrorMiddleware:
             if isinstance(exception, NotFound)
             else exception.detail
         )
-        return render(
-            request,
-            "web/error.html",
-            {"status": exception.status, "title": exception.title, "detail": detail},
-            status=exception.status,
-        )
+        return error_page(request, exception.status, exception.title, detail)
 
 
 class SessionActivityMiddleware:

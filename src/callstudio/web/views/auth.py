@@ -4,10 +4,10 @@ from allauth.account.views import LoginView
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 
 from callstudio.core.errors import Conflict, Invalid
 
+from ..errors import error_page
 from ..forms import apply_error
 
 
@@ -41,18 +41,13 @@ class SignupView(AllauthSignupView):
 
 def too_many_requests(request, exception=None):
     """allauth's other rate limits (sign-up, password reset, ...) end here."""
-    response = render(
+    return error_page(
         request,
-        "web/error.html",
-        {
-            "status": 429,
-            "title": "Too many requests",
-            "detail": "Too many attempts. Wait a minute and try again.",
-        },
-        status=429,
+        429,
+        "Too many requests",
+        "Too many attempts. Wait a minute and try again.",
+        retry_after=60,
     )
-    response["Retry-After"] = "60"
-    return response
 
 
 class EmailView(AllauthEmailView):
