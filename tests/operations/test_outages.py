@@ -87,20 +87,27 @@ def test_with_redis_unreachable_ingestion_answers_and_only_what_needs_redis_is_5
             httpx.get(f"{web.base}/api/v1/me", headers=team["auth"], timeout=30).status_code == 200
         )
         # A password tried for a token is counted in Redis (failures are limited across every
-        # web process): without Redis it cannot be counted, so it is not tried: a retryable 503,
-        # never a 500, never a try uncounted.
+        # web process): without Redis it cannot be counted, so it is not tried, right or wrong:
+        # a retryable 503, never a 500, never a try uncounted, and nothing made.
+        tokens = f"{web.base}/api/v1/auth/tokens"
         email = httpx.get(f"{web.base}/api/v1/me", headers=team["auth"]).json()["email"]
+        held = len(httpx.get(tokens, headers=team["auth"]).json()["items"])
         wrong = {"email": email, "password": "not-the-password-at-all"}
-        bad = httpx.post(f"{web.base}/api/v1/auth/tokens", json=wrong, timeout=30)
-        assert bad.status_code == 503, bad.text
+        right = {"email": email, "password": "drill-password-long-42", "name": "outage"}
+        for attempt in (wrong, right):
+            refused = httpx.post(tokens, json=attempt, timeout=30)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert int(refused.headers["retry-after"]) > 0
+        assert len(httpx.get(tokens, headers=team["auth"]).json()["items"]) == held
         with httpx.Client(base_url=web.base, timeout=30) as browser:  # the sign-in page too
             browser.get("/accounts/login/")
-            form = {**wrong, "login": email, "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+            csrf = browser.cookies["csrftoken"]
+            form = {"login": email, "password": right["password"], "csrfmiddlewaretoken": csrf}
             page = browser.post("/accounts/login/", data=form)
             assert page.status_code == 503 and "Try again in a moment" in page.text
             assert int(page.headers["retry-after"]) > 0
-        assert bad.headers["content-type"] == "application/problem+json"
-        assert int(bad.headers["retry-after"]) > 0
+            assert "sessionid" not in browser.cookies  # not signed in
         status, body, took = readyz(web.base)
         assert status == 503 and body["checks"]["queue"].startswith("unreachable"), body
         assert body["checks"]["database"] == "ok" and took < 2.0, (body, took)

@@ -17,6 +17,7 @@ from callstudio.accounts.selectors import verified_emails
 from callstudio.core.activity import mark_ingest_busy
 from callstudio.core.errors import Forbidden, Gone, NotFound
 from callstudio.core.metrics import CALLS_INGESTED
+from callstudio.core.sql import SQLITE_ROWS, values_clause
 from callstudio.orgs.models import Team, TeamMembership
 from callstudio.search import index as search_index
 
@@ -30,8 +31,6 @@ KEY_PREFIX = "cs_ik_"
 # Calls per transaction of a stream: the commit, the search index's new segment and the agent
 # directory are paid once per batch.
 BATCH_SIZE = 1000
-# Rows per INSERT on SQLite: 1,000 x 26 values stays under its 32,766 per statement.
-SQLITE_ROWS = 1000
 
 
 def key_digest(raw: str) -> str:
@@ -185,11 +184,9 @@ def _insert_pg(cursor, statements: list) -> dict[str, int]:
 
 @functools.cache
 def _insert_sql_sqlite(n: int) -> str:
-    placeholders = "(" + ", ".join(["%s"] * len(_ORDER)) + ")"
     return (
-        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES "
-        + ", ".join([placeholders] * n)
-        + " ON CONFLICT (team_id, external_id) DO NOTHING"
+        f"INSERT INTO {Call._meta.db_table} ({_COLUMNS}) VALUES {values_clause(n, len(_ORDER))} "
+        "ON CONFLICT (team_id, external_id) DO NOTHING"
     )
 
 

@@ -3,10 +3,10 @@
 Reading a batch (decoding, validating), preparing it (its rows, its search index documents:
 `ingest.prepare`) and binding it (`ingest.bind`) is Python, under the GIL; storing it
 (`ingest.write`) is mostly the database's work, during which SQLite and psycopg release the GIL
-(SQLite runs in this process, PostgreSQL in its own). The writer's thread is left as little
-Python as possible: while the reader holds the GIL, every bit of it waits. Done one after the other, each waits
-for the other; here they overlap, so a stream uses the second core (`docs/performance.md`,
-"Where a streamed call's time goes").
+(SQLite runs in this process, PostgreSQL in its own). Done one after the other, each waits for
+the other; here they overlap, so a stream uses the second core (`docs/performance.md`, "Faster
+ingestion"). The writer's thread is left as little Python as possible: whatever Python it runs
+waits for the GIL while the request's thread holds it.
 
 Nothing about what is stored, or when a call counts as accepted, changes:
 
@@ -15,8 +15,8 @@ Nothing about what is stored, or when a call counts as accepted, changes:
   is handed over only after the previous one is stored, and the request's thread does not touch
   the database meanwhile;
 - each batch is written in one transaction as before (`ingest.write`, what `store_calls` does
-  after `prepare`); the stream's answer is given only
-  after the last batch's commit, and an error storing a batch is raised in the request's thread;
+  after `prepare` and `bind`); the stream's answer is given only after the last batch's commit,
+  and an error storing a batch is raised in the request's thread;
 - the writer is always waited for before the request ends, even when reading fails (the
   connection is never left to two threads)."""
 

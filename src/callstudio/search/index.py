@@ -14,6 +14,8 @@ an entry whose call is gone is never found; whatever deletes calls removes their
 from django.conf import settings
 from django.db import connection
 
+from callstudio.core.sql import SQLITE_ROWS, values_clause
+
 from .engines import FTS_COLUMNS, fts_columns, sort_key, tsvector
 from .text import texts
 
@@ -21,7 +23,6 @@ FTS_TABLE = "search_fts"
 PG_TABLE = "search_document"
 PG_COLUMNS = ("call_id", "organization_id", "team_id", "sort_key", "doc")
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '|'"
-SQLITE_ROWS = 1000  # rows per INSERT: 1,000 x 5 values, far under SQLite's 32,766
 
 
 def create_sql(vendor: str) -> list[str]:
@@ -80,7 +81,6 @@ def enabled() -> bool:
 def index_entries(entries) -> None:
     """Index calls: `entries` are (call id, organization id, team id, started_at, transcript,
     customer, external id). Run inside the transaction that stores them."""
-    entries = list(entries)
     write_entries(
         [
             (call_id, org_id, team_id, started_at, document(transcript, customer, external_id))
@@ -111,13 +111,11 @@ def write_entries(entries) -> None:
         ]
     with connection.cursor() as cursor:
         if sqlite:
-            # Several rows per statement: one step each, not one per row (calls/ingest.py).
-            marks = "(" + ", ".join(["%s"] * (1 + len(FTS_COLUMNS))) + ")"
-            for i in range(0, len(rows), SQLITE_ROWS):
+            for i in range(0, len(rows), SQLITE_ROWS):  # core/sql.py: one step per statement
                 part = rows[i : i + SQLITE_ROWS]
                 cursor.execute(
                     f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES "
-                    + ", ".join([marks] * len(part)),
+                    + values_clause(len(part), 1 + len(FTS_COLUMNS)),
                     [value for row in part for value in row],
                 )
             return
